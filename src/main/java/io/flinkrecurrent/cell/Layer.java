@@ -1,0 +1,106 @@
+package io.flinkrecurrent.cell;
+
+/**
+ * One recurrent layer with PyTorch's weights ({@code weight_ih_l{k}}, {@code weight_hh_l{k}},
+ * {@code bias_ih_l{k}}, {@code bias_hh_l{k}}, and for an LSTM with projection {@code weight_hr_l{k}}).
+ * Stateless: {@link #step} reads and writes the layer's {@code h} (and {@code c}) inside the caller's
+ * state array.
+ *
+ * <p>The constructor takes the weights row-major in PyTorch's shapes and keeps them transposed
+ * (see {@link Kernels}); {@link #weightIh()} and friends give them back in PyTorch's layout.
+ */
+public abstract sealed class Layer permits RnnLayer, GruLayer, LstmLayer {
+    protected final int inputSize;
+    protected final int hiddenSize;
+    protected final int rows;
+    /** weight_ih transposed: (inputSize, rows). */
+    protected final float[] wihT;
+    /** weight_hh transposed: (outSize, rows). */
+    protected final float[] whhT;
+    protected final float[] bih;
+    protected final float[] bhh;
+    protected final boolean bias;
+
+    Layer(CellType type, int inputSize, int hiddenSize, int hOut,
+          float[] weightIh, float[] weightHh, float[] biasIh, float[] biasHh) {
+        if (inputSize < 1 || hiddenSize < 1) {
+            throw new IllegalArgumentException("input_size and hidden_size must be positive, got "
+                    + inputSize + " and " + hiddenSize);
+        }
+        this.inputSize = inputSize;
+        this.hiddenSize = hiddenSize;
+        this.rows = type.gates() * hiddenSize;
+        checkLength("weight_ih", weightIh, rows, inputSize);
+        checkLength("weight_hh", weightHh, rows, hOut);
+        if ((biasIh == null) != (biasHh == null)) {
+            throw new IllegalArgumentException("bias_ih and bias_hh must be both present or both absent");
+        }
+        this.bias = biasIh != null;
+        if (bias) {
+            checkLength("bias_ih", biasIh, rows, 1);
+            checkLength("bias_hh", biasHh, rows, 1);
+        }
+        this.wihT = Kernels.transpose(weightIh, rows, inputSize);
+        this.whhT = Kernels.transpose(weightHh, rows, hOut);
+        this.bih = bias ? biasIh.clone() : new float[rows];
+        this.bhh = bias ? biasHh.clone() : new float[rows];
+    }
+
+    static void checkLength(String name, float[] a, int rows, int cols) {
+        if (a == null) {
+            throw new IllegalArgumentException(name + " is missing");
+        }
+        if (a.length != rows * cols) {
+            throw new IllegalArgumentException(name + " has " + a.length + " values, expected "
+                    + (cols == 1 ? "[" + rows + "]" : "[" + rows + ", " + cols + "]") + " = " + rows * cols);
+        }
+    }
+
+    public abstract CellType type();
+
+    public int inputSize() { return inputSize; }
+
+    public int hiddenSize() { return hiddenSize; }
+
+    /** Size of this layer's {@code h}: proj_size for a projected LSTM, else hidden_size. */
+    public int outSize() { return hiddenSize; }
+
+    /** Size of this layer's {@code c}: hidden_size for an LSTM, else 0. */
+    public int cellSize() { return 0; }
+
+    public boolean hasBias() { return bias; }
+
+    /** Floats of scratch one step needs. */
+    public abstract int scratchSize();
+
+    /** Number of trainable parameters, as PyTorch counts them. */
+    public int parameterCount() {
+        return wihT.length + whhT.length + (bias ? 2 * rows : 0);
+    }
+
+    /**
+     * One step of this layer, in place.
+     *
+     * <pre>// x[xOff..+inputSize), h = state[hOff..+outSize), c = state[cOff..+cellSize) -> new h, c; scratch (scratchSize)</pre>
+     */
+    public abstract void step(float[] state, int hOff, int cOff, float[] x, int xOff, float[] scratch);
+
+    /** {@code // gates[0..rows) = b_ih + b_hh + W_ih @ x + W_hh @ h} (all gate blocks in one pass each) */
+    final void fusedGates(float[] gates, float[] x, int xOff, float[] state, int hOff, int hOut) {
+        Kernels.add(gates, 0, bih, 0, bhh, 0, rows);
+        Kernels.gemvTAcc(gates, 0, wihT, x, xOff, rows, inputSize);
+        Kernels.gemvTAcc(gates, 0, whhT, state, hOff, rows, hOut);
+    }
+
+    /** weight_ih in PyTorch's layout (G*H, input). */
+    public float[] weightIh() { return Kernels.transpose(wihT, inputSize, rows); }
+
+    /** weight_hh in PyTorch's layout (G*H, h size). */
+    public float[] weightHh() { return Kernels.transpose(whhT, outSize(), rows); }
+
+    /** bias_ih (G*H), or null without bias. */
+    public float[] biasIh() { return bias ? bih.clone() : null; }
+
+    /** bias_hh (G*H), or null without bias. */
+    public float[] biasHh() { return bias ? bhh.clone() : null; }
+}

@@ -1,0 +1,72 @@
+package io.flinkrecurrent.cell;
+
+import java.util.Objects;
+
+/**
+ * The general recurrence {@code H = f(H, X)}, {@code Y = g(H)}, with f and g given as Java functions
+ * over a flat float[] state. The article's example:
+ *
+ * <pre>{@code
+ * RecurrentModel article = Recurrence.of(1, 1, 1,
+ *         (next, h, x) -> next[0] = 2 * h[0] + x[0],   // f(H, X) = 2H + X
+ *         (y, h) -> y[0] = 5 - h[0]);                  // g(H) = 5 - H
+ * }</pre>
+ *
+ * Feeding X = 3 three times gives Y = 2, -4, -16; after a reset to zero, X = 3 gives 2 again.
+ */
+public final class Recurrence implements RecurrentModel {
+
+    /** The state update f: writes the new state into {@code next} from the old {@code state} and {@code x}. */
+    @FunctionalInterface
+    public interface Update {
+        /** {@code // state (S), x (I) -> next (S); next is a distinct buffer} */
+        void apply(float[] next, float[] state, float[] x);
+    }
+
+    /** The readout g: writes the output for the (new) state. */
+    @FunctionalInterface
+    public interface Readout {
+        /** {@code // state (S) -> y (O)} */
+        void apply(float[] y, float[] state);
+    }
+
+    private final int inputSize;
+    private final int stateSize;
+    private final int outputSize;
+    private final Update f;
+    private final Readout g;
+
+    private Recurrence(int inputSize, int stateSize, int outputSize, Update f, Readout g) {
+        if (inputSize < 1 || stateSize < 1 || outputSize < 1) {
+            throw new IllegalArgumentException("sizes must be positive: input " + inputSize
+                    + ", state " + stateSize + ", output " + outputSize);
+        }
+        this.inputSize = inputSize;
+        this.stateSize = stateSize;
+        this.outputSize = outputSize;
+        this.f = Objects.requireNonNull(f, "f");
+        this.g = Objects.requireNonNull(g, "g");
+    }
+
+    /** A recurrence with the given sizes, state update f and readout g. */
+    public static Recurrence of(int inputSize, int stateSize, int outputSize, Update f, Readout g) {
+        return new Recurrence(inputSize, stateSize, outputSize, f, g);
+    }
+
+    @Override public int inputSize() { return inputSize; }
+    @Override public int outputSize() { return outputSize; }
+    @Override public int stateSize() { return stateSize; }
+    @Override public int scratchSize() { return stateSize; }
+
+    @Override
+    public void step(float[] out, float[] state, float[] x, float[] scratch) {
+        f.apply(scratch, state, x);
+        System.arraycopy(scratch, 0, state, 0, stateSize);
+        g.apply(out, state);
+    }
+
+    @Override
+    public String describe() {
+        return "recurrence(input=" + inputSize + ", state=" + stateSize + ", output=" + outputSize + ")";
+    }
+}

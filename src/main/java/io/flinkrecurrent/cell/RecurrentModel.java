@@ -1,0 +1,43 @@
+package io.flinkrecurrent.cell;
+
+/**
+ * A recurrent model as the operator and the CLI see it: a stateless step function over a state that
+ * the caller owns. One instance serves every key; each key's state is one flat {@code float[]}.
+ *
+ * <p>Implementations must be thread-safe for concurrent {@link #step} calls with distinct state and
+ * scratch arrays, and must not allocate in {@link #step}.
+ */
+public interface RecurrentModel {
+
+    /** Width of one input vector. */
+    int inputSize();
+
+    /** Width of one output vector. */
+    int outputSize();
+
+    /** Floats of state per key. A key's state starts (and after a reset restarts) at all zeros. */
+    int stateSize();
+
+    /** Floats of scratch space one {@link #step} needs; one buffer per thread, reused for every step. */
+    int scratchSize();
+
+    /**
+     * Applies one event: updates {@code state} in place and writes the output.
+     *
+     * <pre>// x (inputSize), state (stateSize) -> state (stateSize), out (outputSize); scratch (scratchSize)</pre>
+     */
+    void step(float[] out, float[] state, float[] x, float[] scratch);
+
+    /** A zero state (a key never seen, or just reset). */
+    default float[] newState() {
+        return new float[stateSize()];
+    }
+
+    /** A scratch buffer for {@link #step}: allocate once per thread or operator, reuse for every event. */
+    default float[] newScratch() {
+        return new float[Math.max(1, scratchSize())];
+    }
+
+    /** A one-line human-readable description of the architecture. */
+    String describe();
+}

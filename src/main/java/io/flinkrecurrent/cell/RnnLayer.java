@@ -1,0 +1,34 @@
+package io.flinkrecurrent.cell;
+
+/** torch.nn.RNN (Elman): {@code h' = act(W_ih @ x + b_ih + W_hh @ h + b_hh)}, act = tanh, relu or identity. */
+public final class RnnLayer extends Layer {
+    private final Activation nonlinearity;
+
+    /**
+     * @param weightIh (hidden, input) row-major
+     * @param weightHh (hidden, hidden) row-major
+     * @param biasIh   (hidden), or null for {@code bias=False} (then biasHh is null too)
+     */
+    public RnnLayer(int inputSize, int hiddenSize, Activation nonlinearity,
+                    float[] weightIh, float[] weightHh, float[] biasIh, float[] biasHh) {
+        super(CellType.RNN, inputSize, hiddenSize, hiddenSize, weightIh, weightHh, biasIh, biasHh);
+        if (nonlinearity != Activation.TANH && nonlinearity != Activation.RELU && nonlinearity != Activation.IDENTITY) {
+            throw new IllegalArgumentException("an RNN's nonlinearity is tanh, relu or identity, not " + nonlinearity.fileName());
+        }
+        this.nonlinearity = nonlinearity;
+    }
+
+    @Override public CellType type() { return CellType.RNN; }
+
+    public Activation nonlinearity() { return nonlinearity; }
+
+    @Override public int scratchSize() { return hiddenSize; }
+
+    @Override
+    public void step(float[] state, int hOff, int cOff, float[] x, int xOff, float[] scratch) {
+        // scratch[0..H): pre-activation, computed from the old h before h is overwritten
+        fusedGates(scratch, x, xOff, state, hOff, hiddenSize);
+        nonlinearity.applyInPlace(scratch, 0, hiddenSize);
+        System.arraycopy(scratch, 0, state, hOff, hiddenSize);
+    }
+}

@@ -1,0 +1,58 @@
+package io.flinkrecurrent.cli;
+
+import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.model.LoadedModel;
+import io.flinkrecurrent.model.ModelConfig;
+import io.flinkrecurrent.model.SafeTensors;
+import io.flinkrecurrent.model.Tensor;
+
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code inspect}: what a model file holds and how it will be run. */
+final class Inspect {
+    static final String USAGE = """
+            inspect --model FILE [model options]
+
+            Prints the architecture (cell, sizes, layers, projection, bias, head), the parameter count,
+            the state each key keeps, the tensors and the file's metadata.
+
+            """ + ModelOptions.USAGE;
+
+    private Inspect() {}
+
+    static int run(String[] argv, PrintStream out) {
+        Args a = Args.parse("inspect", argv, 1, ModelOptions.NAMES, Set.of());
+        LoadedModel m = ModelOptions.load("inspect", a);
+        RecurrentNetwork net = m.network();
+        ModelConfig c = m.config();
+        out.println("file:          " + m.file());
+        out.println("architecture:  " + net.describe());
+        out.println("cell:          " + c.cellType().fileName() + " (gate order " + c.cellType().gateOrder() + ")"
+                + (c.cellType() == io.flinkrecurrent.cell.CellType.RNN ? ", nonlinearity " + c.nonlinearity().fileName() : ""));
+        out.println("input_size:    " + c.inputSize());
+        out.println("hidden_size:   " + c.hiddenSize());
+        out.println("num_layers:    " + c.numLayers());
+        out.println("proj_size:     " + c.projSize());
+        out.println("bias:          " + c.bias());
+        out.println("head:          " + (c.headSize() > 0
+                ? c.headPrefix() + "weight [" + c.headSize() + ", " + c.hOut() + "], activation " + c.headActivation().fileName()
+                : "none (output = top layer's h)"));
+        out.println("output_size:   " + net.outputSize());
+        out.println("parameters:    " + net.parameterCount());
+        out.println("state per key: " + net.stateSize() + " floats (" + 4 * net.stateSize() + " bytes)");
+        out.println("tensors:");
+        SafeTensors st = SafeTensors.read(m.file());
+        for (Map.Entry<String, Tensor> e : st.tensors().entrySet()) {
+            Tensor t = e.getValue();
+            out.println("  " + e.getKey() + "  " + t.dtype() + " " + t.shapeString()
+                    + (m.ignoredTensors().contains(e.getKey()) ? "  (not part of the model, ignored)" : ""));
+        }
+        if (!m.metadata().isEmpty()) {
+            out.println("metadata:");
+            m.metadata().forEach((k, v) -> out.println("  " + k + ": " + v));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,79 @@
+package io.flinkrecurrent.cli;
+
+import io.flinkrecurrent.model.ModelFileException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.NoSuchFileException;
+
+/** The command-line entry point: {@code <command> [options]}. */
+public final class Main {
+    static final String USAGE = """
+            flink-recurrent: recurrent neural networks (RNN, GRU, LSTM) on keyed event streams.
+
+            Usage: <command> [options]     (locally: mvn -q compile exec:exec -Dexec.args='<command> <options>')
+
+            Commands:
+              replay    step each key's state through a file of events and write every output
+              inspect   show what a model file holds
+              help      this text, or `help <command>` for one command
+            """;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** Runs a command and returns its exit status (0 success, 1 failure, 2 usage error, others per command). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        String command = args.length == 0 ? "help" : args[0];
+        try {
+            return switch (command) {
+                case "help", "--help", "-h" -> help(args.length > 1 ? args[1] : null, out, err);
+                case "replay" -> Replay.run(args, out, err);
+                case "inspect" -> Inspect.run(args, out);
+                default -> throw new UsageException(null, "unknown command '" + command + "'");
+            };
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.println();
+            err.print(usage(e.command()));
+            return 2;
+        } catch (ModelFileException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        } catch (NoSuchFileException e) {
+            err.println("error: " + e.getFile() + ": " + (e.getReason() != null ? e.getReason() : "no such file"));
+            return 1;
+        } catch (IOException e) {
+            err.println("error: " + e);
+            return 1;
+        }
+    }
+
+    private static int help(String command, PrintStream out, PrintStream err) {
+        if (command != null && usage(command) == null) {
+            err.println("error: unknown command '" + command + "'");
+            err.println();
+            err.print(USAGE);
+            return 2;
+        }
+        out.print(command == null ? USAGE : usage(command));
+        return 0;
+    }
+
+    static String usage(String command) {
+        if (command == null) {
+            return USAGE;
+        }
+        return switch (command) {
+            case "replay" -> Replay.USAGE;
+            case "inspect" -> Inspect.USAGE;
+            case "help" -> USAGE;
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,125 @@
+package io.flinkrecurrent.cli;
+
+import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.io.Event;
+import io.flinkrecurrent.io.JsonEvents;
+import io.flinkrecurrent.model.LoadedModel;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code replay}: steps every key's state through a file of events in file order and writes one
+ * result line per event, in input order. The plain engine: no Flink, one thread, a map of states.
+ */
+final class Replay {
+    static final String USAGE = """
+            replay --model FILE --events FILE [--out FILE] [model options]
+
+            Reads events as JSON Lines ({"key":..., "seq":..., "input":[...], "reset":true|false}; other
+            fields are ignored), steps each key's state in file order (a reset zeroes the key's state
+            before its event is applied) and writes one line per event, in input order:
+              {"key":...,"seq":...,"output":[...],"h":[[...],...],"c":[[...],...]}
+            (h: one array per layer; c: LSTM only). seq is the event's own, or the key's event count
+            when the line has none. A malformed line is reported on stderr with its line number and
+            skipped; the run goes on.
+
+              --events FILE             JSON Lines input (required)
+              --out FILE                where to write (default: stdout)
+            """ + ModelOptions.USAGE + """
+
+            Exit status: 0 all lines replayed; 3 some lines were skipped; 1 the model or a file could
+            not be read; 2 usage error.
+            """;
+
+    /** Exit status when the run completed but skipped malformed lines. */
+    static final int EXIT_SKIPPED = 3;
+
+    private Replay() {}
+
+    static int run(String[] argv, PrintStream stdout, PrintStream stderr) throws IOException {
+        Set<String> valued = new HashSet<>(ModelOptions.NAMES);
+        valued.addAll(Set.of("events", "out"));
+        Args a = Args.parse("replay", argv, 1, valued, Set.of());
+        Path events = Path.of(a.require("events"));
+        LoadedModel model = ModelOptions.load("replay", a);
+        if (!Files.isRegularFile(events)) {
+            throw new NoSuchFileException(events.toString(), null, "events file not found");
+        }
+        Writer out = a.has("out")
+                ? Files.newBufferedWriter(Path.of(a.get("out")), StandardCharsets.UTF_8)
+                : new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16);
+        long skipped;
+        try (BufferedReader in = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
+            skipped = replay(model.network(), in, out, stderr);
+        } finally {
+            if (a.has("out")) {
+                out.close();
+            } else {
+                out.flush();
+            }
+        }
+        if (skipped > 0) {
+            stderr.println("replay: skipped " + skipped + " malformed line" + (skipped == 1 ? "" : "s") + " of " + events);
+            return EXIT_SKIPPED;
+        }
+        return 0;
+    }
+
+    /** Replays every line; returns how many were skipped (each reported on {@code stderr}). */
+    static long replay(RecurrentNetwork net, BufferedReader in, Writer out, PrintStream stderr) throws IOException {
+        Map<String, float[]> states = new HashMap<>();
+        Map<String, long[]> counts = new HashMap<>();
+        float[] output = new float[net.outputSize()];
+        float[] scratch = net.newScratch();
+        int layers = net.numLayers();
+        boolean lstm = net.layer(0).cellSize() > 0;
+        float[][] h = new float[layers][];
+        float[][] c = lstm ? new float[layers][] : null;
+        long lineNo = 0;
+        long skipped = 0;
+        String line;
+        while ((line = in.readLine()) != null) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            Event e;
+            try {
+                e = JsonEvents.parse(line, net.inputSize());
+            } catch (JsonEvents.MalformedEventException ex) {
+                stderr.println("line " + lineNo + ": " + ex.getMessage() + " (skipped)");
+                skipped++;
+                continue;
+            }
+            float[] state = states.computeIfAbsent(e.key(), k -> net.newState());
+            long[] count = counts.computeIfAbsent(e.key(), k -> new long[1]);
+            if (e.reset()) {
+                java.util.Arrays.fill(state, 0f);
+            }
+            net.step(output, state, e.input(), scratch);
+            for (int l = 0; l < layers; l++) {
+                h[l] = net.h(state, l);
+                if (lstm) {
+                    c[l] = net.c(state, l);
+                }
+            }
+            long seq = e.seq() >= 0 ? e.seq() : count[0];
+            count[0]++;
+            JsonEvents.writeResult(out, e.key(), seq, output, h, c);
+        }
+        return skipped;
+    }
+}

@@ -1,0 +1,286 @@
+package io.flinkrecurrent.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and writes the safetensors format (what {@code safetensors.torch.save_file(model.state_dict())}
+ * writes): an 8-byte little-endian header length N, N bytes of JSON header, then the raw tensor data.
+ *
+ * <p>Dtypes: F32 is read as it is; F16, BF16 and F64 are converted to float32 on load (F64 rounded to
+ * nearest, as PyTorch's {@code .float()}); integer and boolean tensors are refused. Every check happens
+ * before anything is allocated from the file's claims: a header length beyond the file or above
+ * {@value #MAX_HEADER_BYTES} bytes, offsets outside the data buffer, a size that does not match the
+ * shape, overlapping tensors.
+ */
+public final class SafeTensors {
+    /** The same limit as the reference implementation (100 MB). */
+    public static final long MAX_HEADER_BYTES = 100_000_000L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final Map<String, String> metadata;
+    private final Map<String, Tensor> tensors;
+
+    private SafeTensors(Path file, Map<String, String> metadata, Map<String, Tensor> tensors) {
+        this.file = file;
+        this.metadata = Collections.unmodifiableMap(metadata);
+        this.tensors = Collections.unmodifiableMap(tensors);
+    }
+
+    public Path file() { return file; }
+
+    /** The {@code __metadata__} entries (string to string), empty when the file has none. */
+    public Map<String, String> metadata() { return metadata; }
+
+    /** Every tensor by name, in the file's data order. */
+    public Map<String, Tensor> tensors() { return tensors; }
+
+    /** The tensor, or null. */
+    public Tensor get(String name) { return tensors.get(name); }
+
+    /**
+     * Reads a whole safetensors file.
+     *
+     * @throws ModelFileException naming the file (and the tensor) for anything unreadable
+     */
+    public static SafeTensors read(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw new ModelFileException(file, null, "not a safetensors file: " + size
+                        + " bytes, shorter than the 8-byte header length");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0, file);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen < 2 || headerLen > MAX_HEADER_BYTES) {
+                throw new ModelFileException(file, null, "header length " + Long.toUnsignedString(headerLen)
+                        + " is not plausible (must be 2 to " + MAX_HEADER_BYTES + " bytes): not a safetensors file, or corrupt");
+            }
+            if (headerLen > size - 8) {
+                throw new ModelFileException(file, null, "truncated: the header claims " + headerLen
+                        + " bytes but the file holds only " + (size - 8) + " after the length field");
+            }
+            ByteBuffer hdr = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, hdr, 8, file);
+            JsonNode root;
+            try {
+                root = JSON.readTree(new String(hdr.array(), StandardCharsets.UTF_8));
+            } catch (JsonProcessingException e) {
+                throw new ModelFileException(file, null, "header is not valid JSON: " + e.getOriginalMessage(), e);
+            }
+            if (root == null || !root.isObject()) {
+                throw new ModelFileException(file, null, "header is not a JSON object");
+            }
+            long dataStart = 8 + headerLen;
+            long dataLen = size - dataStart;
+            Map<String, String> meta = new LinkedHashMap<>();
+            List<Entry> entries = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (e.getKey().equals("__metadata__")) {
+                    readMetadata(file, e.getValue(), meta);
+                } else {
+                    entries.add(parseEntry(file, e.getKey(), e.getValue(), dataLen));
+                }
+            }
+            entries.sort((a, b) -> Long.compare(a.begin, b.begin));
+            long pos = 0;
+            for (Entry en : entries) {
+                if (en.begin < pos) {
+                    throw new ModelFileException(file, en.name, "data_offsets overlap the previous tensor's");
+                }
+                pos = en.end;
+            }
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (Entry en : entries) {
+                ByteBuffer raw = ByteBuffer.allocate((int) (en.end - en.begin)).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(ch, raw, dataStart + en.begin, file);
+                raw.flip();
+                tensors.put(en.name, new Tensor(en.name, en.dtype, en.shape, decode(raw, en.dtype, en.count)));
+            }
+            return new SafeTensors(file, meta, tensors);
+        } catch (IOException e) {
+            throw new ModelFileException(file, null, "cannot read: " + e, e);
+        }
+    }
+
+    private record Entry(String name, String dtype, int[] shape, int count, long begin, long end) {}
+
+    private static void readMetadata(Path file, JsonNode node, Map<String, String> meta) {
+        if (!node.isObject()) {
+            throw new ModelFileException(file, null, "__metadata__ is not a JSON object");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> m = it.next();
+            if (!m.getValue().isTextual()) {
+                throw new ModelFileException(file, null, "__metadata__ value of '" + m.getKey()
+                        + "' is not a string (safetensors metadata maps strings to strings)");
+            }
+            meta.put(m.getKey(), m.getValue().asText());
+        }
+    }
+
+    private static Entry parseEntry(Path file, String name, JsonNode info, long dataLen) {
+        if (!info.isObject()) {
+            throw new ModelFileException(file, name, "header entry is not an object");
+        }
+        JsonNode dtypeNode = info.get("dtype");
+        JsonNode shapeNode = info.get("shape");
+        JsonNode offNode = info.get("data_offsets");
+        if (dtypeNode == null || !dtypeNode.isTextual()) {
+            throw new ModelFileException(file, name, "missing or non-string 'dtype'");
+        }
+        if (shapeNode == null || !shapeNode.isArray()) {
+            throw new ModelFileException(file, name, "missing or non-array 'shape'");
+        }
+        if (offNode == null || !offNode.isArray() || offNode.size() != 2
+                || !offNode.get(0).canConvertToLong() || !offNode.get(1).canConvertToLong()) {
+            throw new ModelFileException(file, name, "'data_offsets' must be two integers [begin, end]");
+        }
+        String dtype = dtypeNode.asText();
+        int width = switch (dtype) {
+            case "F32" -> 4;
+            case "F16", "BF16" -> 2;
+            case "F64" -> 8;
+            default -> throw new ModelFileException(file, name, "dtype " + dtype
+                    + " is not supported (F32, F16, BF16 and F64 are; convert the state_dict with .float())");
+        };
+        int[] shape = new int[shapeNode.size()];
+        long count = 1;
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = shapeNode.get(i);
+            if (!d.canConvertToLong() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
+                throw new ModelFileException(file, name, "shape " + shapeNode + " has an invalid dimension");
+            }
+            shape[i] = (int) d.asLong();
+            count *= shape[i];
+            if (count > Integer.MAX_VALUE / 8) {
+                throw new ModelFileException(file, name, "shape " + shapeNode + " is too large");
+            }
+        }
+        long begin = offNode.get(0).asLong();
+        long end = offNode.get(1).asLong();
+        if (begin < 0 || end < begin) {
+            throw new ModelFileException(file, name, "data_offsets [" + begin + ", " + end + "] are not an interval");
+        }
+        if (end > dataLen) {
+            throw new ModelFileException(file, name, "truncated file: data_offsets end at byte " + end
+                    + " of the data buffer, which holds only " + dataLen + " bytes");
+        }
+        if (end - begin != count * width) {
+            throw new ModelFileException(file, name, "data_offsets span " + (end - begin) + " bytes but "
+                    + dtype + " shape " + shapeNode + " needs " + count * width);
+        }
+        return new Entry(name, dtype, shape, (int) count, begin, end);
+    }
+
+    private static float[] decode(ByteBuffer raw, String dtype, int count) {
+        float[] out = new float[count];
+        switch (dtype) {
+            case "F32" -> raw.asFloatBuffer().get(out);
+            case "F64" -> {
+                for (int i = 0; i < count; i++) {
+                    out[i] = (float) raw.getDouble();
+                }
+            }
+            case "F16" -> {
+                for (int i = 0; i < count; i++) {
+                    out[i] = halfToFloat(raw.getShort());
+                }
+            }
+            case "BF16" -> {
+                for (int i = 0; i < count; i++) {
+                    out[i] = Float.intBitsToFloat((raw.getShort() & 0xffff) << 16);
+                }
+            }
+            default -> throw new IllegalStateException(dtype);
+        }
+        return out;
+    }
+
+    /** IEEE 754 binary16 to float32, exact (Float.float16ToFloat is Java 20+). */
+    static float halfToFloat(short bits) {
+        int h = bits & 0xffff;
+        int sign = (h & 0x8000) << 16;
+        int exp = (h >>> 10) & 0x1f;
+        int mant = h & 0x3ff;
+        if (exp == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13)); // inf or NaN
+        }
+        if (exp == 0) {
+            float v = mant * 0x1p-24f; // zero or subnormal: exact in float
+            return sign != 0 ? -v : v;
+        }
+        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new ModelFileException(file, null, "truncated: unexpected end of file at byte " + pos);
+            }
+            pos += n;
+        }
+    }
+
+    /**
+     * Writes float32 tensors (in the given order, contiguous) with string metadata, padded as the
+     * reference implementation pads (header length a multiple of 8).
+     */
+    public static void write(Path file, Map<String, String> metadata, List<Tensor> tensors) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = root.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long off = 0;
+        for (Tensor t : tensors) {
+            ObjectNode e = root.putObject(t.name());
+            e.put("dtype", "F32");
+            ArrayNode shape = e.putArray("shape");
+            for (int d : t.shape()) {
+                shape.add(d);
+            }
+            long len = 4L * t.data().length;
+            e.putArray("data_offsets").add(off).add(off + len);
+            off += len;
+        }
+        byte[] header = JSON.writeValueAsBytes(root);
+        int padded = (header.length + 7) / 8 * 8;
+        ByteBuffer buf = ByteBuffer.allocate(8 + padded + (int) off).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(padded).put(header);
+        for (int i = header.length; i < padded; i++) {
+            buf.put((byte) ' ');
+        }
+        for (Tensor t : tensors) {
+            for (float v : t.data()) {
+                buf.putFloat(v);
+            }
+        }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(buf.array());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.flinkrecurrent.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The PyTorch golden vectors copied from ../shared/golden into src/test/resources/golden. */
+public final class Golden {
+    public static final double TOLERANCE = 1e-5;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Golden() {}
+
+    public static Path dir() {
+        try {
+            return Path.of(Golden.class.getResource("/golden").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Every golden model's safetensors file (public and perf sets). */
+    public static List<Path> models() {
+        List<Path> out = new ArrayList<>();
+        for (String set : new String[] {"public", "perf", "extra"}) {
+            Path d = dir().resolve(set);
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(d)) {
+                s.filter(p -> p.toString().endsWith(".safetensors")).sorted().forEach(out::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return out;
+    }
+
+    public static Path stream(Path model) {
+        String n = model.getFileName().toString();
+        return model.resolveSibling(n.substring(0, n.length() - ".safetensors".length()) + ".jsonl");
+    }
+
+    public static List<JsonNode> lines(Path jsonl) {
+        try {
+            List<JsonNode> out = new ArrayList<>();
+            for (String line : Files.readAllLines(jsonl)) {
+                if (!line.isBlank()) {
+                    out.add(JSON.readTree(line));
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static float[] floats(JsonNode array) {
+        float[] f = new float[array.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) array.get(i).asDouble();
+        }
+        return f;
+    }
+
+    /** Asserts |actual - expected| <= 1e-5 elementwise, naming where it differs. */
+    public static void assertClose(JsonNode expected, float[] actual, String what) {
+        assertEquals(expected.size(), actual.length, what + ": length");
+        for (int i = 0; i < actual.length; i++) {
+            double e = expected.get(i).asDouble();
+            assertTrue(Math.abs(actual[i] - e) <= TOLERANCE,
+                    what + "[" + i + "]: expected " + e + ", got " + actual[i] + " (diff " + Math.abs(actual[i] - e) + ")");
+        }
+    }
+
+    /** Compares a result line of ours (output, h, c) with a golden line (expected_output, expected_h, expected_c). */
+    public static void assertMatches(JsonNode golden, JsonNode ours, String where) {
+        assertEquals(golden.get("key").asText(), ours.get("key").asText(), where + ": key");
+        assertEquals(golden.get("seq").asLong(), ours.get("seq").asLong(), where + ": seq");
+        assertClose(golden.get("expected_output"), floats(ours.get("output")), where + " output");
+        JsonNode eh = golden.get("expected_h");
+        assertEquals(eh.size(), ours.get("h").size(), where + ": layers of h");
+        for (int l = 0; l < eh.size(); l++) {
+            assertClose(eh.get(l), floats(ours.get("h").get(l)), where + " h[" + l + "]");
+        }
+        JsonNode ec = golden.get("expected_c");
+        if (ec == null) {
+            assertTrue(ours.get("c") == null, where + ": c only for an LSTM");
+        } else {
+            for (int l = 0; l < ec.size(); l++) {
+                assertClose(ec.get(l), floats(ours.get("c").get(l)), where + " c[" + l + "]");
+            }
+        }
+    }
+}
