@@ -22,21 +22,22 @@ public final class GruLayer extends Layer {
 
     @Override public CellType type() { return CellType.GRU; }
 
-    @Override public int scratchSize() { return 2 * rows; }
+    @Override int[] scratchSizes() { return new int[] {rows, rows, 0}; }
 
     @Override
-    public void step(float[] state, int hOff, int cOff, float[] x, int xOff, float[] scratch) {
+    public void step(float[] state, int hOff, int cOff, float[] x, int xOff, Scratch scratch) {
         final int h = hiddenSize;
-        // scratch[0..3H) = gi = W_ih x + b_ih ; scratch[3H..6H) = gh = W_hh h + b_hh (b_hn must stay inside r * (...))
-        System.arraycopy(bih, 0, scratch, 0, rows);
-        System.arraycopy(bhh, 0, scratch, rows, rows);
-        Kernels.gemvTAcc(scratch, 0, wihT, x, xOff, rows, inputSize);
-        Kernels.gemvTAcc(scratch, rows, whhT, state, hOff, rows, h);
-        final int gh = rows;
+        // gi = W_ih x + b_ih ; gh = W_hh h + b_hh, apart: b_hn must stay inside r * (...)
+        final float[] gi = scratch.gates;
+        final float[] gh = scratch.gates2;
+        System.arraycopy(bih, 0, gi, 0, rows);
+        System.arraycopy(bhh, 0, gh, 0, rows);
+        Kernels.gemvTAcc(gi, wihT, x, xOff, rows);
+        Kernels.gemvTAcc(gh, whhT, state, hOff, rows);
         for (int j = 0; j < h; j++) {
-            float r = Kernels.sigmoid(scratch[j] + scratch[gh + j]);
-            float z = Kernels.sigmoid(scratch[h + j] + scratch[gh + h + j]);
-            float n = Kernels.tanh(scratch[2 * h + j] + r * scratch[gh + 2 * h + j]);
+            float r = Kernels.sigmoid(gi[j] + gh[j]);
+            float z = Kernels.sigmoid(gi[h + j] + gh[h + j]);
+            float n = Kernels.tanh(gi[2 * h + j] + r * gh[2 * h + j]);
             state[hOff + j] = (1f - z) * n + z * state[hOff + j];
         }
     }

@@ -4,8 +4,8 @@ package io.flinkrecurrent.cell;
 public final class Head {
     private final int inSize;
     private final int outSize;
-    /** weight transposed: (inSize, outSize). */
-    private final float[] wT;
+    /** weight by column: [inSize][outSize]. */
+    private final float[][] wT;
     private final float[] bias;
     private final Activation activation;
 
@@ -26,7 +26,7 @@ public final class Head {
         }
         this.inSize = inSize;
         this.outSize = outSize;
-        this.wT = Kernels.transpose(weight, outSize, inSize);
+        this.wT = Kernels.columns(weight, outSize, inSize);
         this.bias = bias == null ? null : bias.clone();
         this.activation = activation;
     }
@@ -37,7 +37,7 @@ public final class Head {
 
     public Activation activation() { return activation; }
 
-    public int parameterCount() { return wT.length + (bias == null ? 0 : bias.length); }
+    public int parameterCount() { return inSize * outSize + (bias == null ? 0 : bias.length); }
 
     /** {@code // h[hOff..+inSize) -> out (outSize)} */
     public void apply(float[] out, float[] h, int hOff) {
@@ -46,12 +46,12 @@ public final class Head {
         } else {
             java.util.Arrays.fill(out, 0, outSize, 0f);
         }
-        Kernels.gemvTAcc(out, 0, wT, h, hOff, outSize, inSize);
+        Kernels.gemvTAcc(out, wT, h, hOff, outSize);
         activation.applyInPlace(out, 0, outSize);
     }
 
     /** weight in PyTorch's layout (out, in). */
-    public float[] weight() { return Kernels.transpose(wT, inSize, outSize); }
+    public float[] weight() { return Kernels.rowMajor(wT, outSize); }
 
     /** bias (out), or null. */
     public float[] bias() { return bias == null ? null : bias.clone(); }

@@ -13,10 +13,10 @@ public abstract sealed class Layer permits RnnLayer, GruLayer, LstmLayer {
     protected final int inputSize;
     protected final int hiddenSize;
     protected final int rows;
-    /** weight_ih transposed: (inputSize, rows). */
-    protected final float[] wihT;
-    /** weight_hh transposed: (outSize, rows). */
-    protected final float[] whhT;
+    /** weight_ih by column: [inputSize][rows]. */
+    protected final float[][] wihT;
+    /** weight_hh by column: [outSize][rows]. */
+    protected final float[][] whhT;
     protected final float[] bih;
     protected final float[] bhh;
     protected final boolean bias;
@@ -40,8 +40,8 @@ public abstract sealed class Layer permits RnnLayer, GruLayer, LstmLayer {
             checkLength("bias_ih", biasIh, rows, 1);
             checkLength("bias_hh", biasHh, rows, 1);
         }
-        this.wihT = Kernels.transpose(weightIh, rows, inputSize);
-        this.whhT = Kernels.transpose(weightHh, rows, hOut);
+        this.wihT = Kernels.columns(weightIh, rows, inputSize);
+        this.whhT = Kernels.columns(weightHh, rows, hOut);
         this.bih = bias ? biasIh.clone() : new float[rows];
         this.bhh = bias ? biasHh.clone() : new float[rows];
     }
@@ -70,33 +70,33 @@ public abstract sealed class Layer permits RnnLayer, GruLayer, LstmLayer {
 
     public boolean hasBias() { return bias; }
 
-    /** Floats of scratch one step needs. */
-    public abstract int scratchSize();
+    /** Sizes of the {@link Scratch} buffers one step needs: gates, gates2, hidden. */
+    abstract int[] scratchSizes();
 
     /** Number of trainable parameters, as PyTorch counts them. */
     public int parameterCount() {
-        return wihT.length + whhT.length + (bias ? 2 * rows : 0);
+        return rows * (wihT.length + whhT.length) + (bias ? 2 * rows : 0);
     }
 
     /**
      * One step of this layer, in place.
      *
-     * <pre>// x[xOff..+inputSize), h = state[hOff..+outSize), c = state[cOff..+cellSize) -> new h, c; scratch (scratchSize)</pre>
+     * <pre>// x[xOff..+inputSize), h = state[hOff..+outSize), c = state[cOff..+cellSize) -> new h, c</pre>
      */
-    public abstract void step(float[] state, int hOff, int cOff, float[] x, int xOff, float[] scratch);
+    public abstract void step(float[] state, int hOff, int cOff, float[] x, int xOff, Scratch scratch);
 
     /** {@code // gates[0..rows) = b_ih + b_hh + W_ih @ x + W_hh @ h} (all gate blocks in one pass each) */
-    final void fusedGates(float[] gates, float[] x, int xOff, float[] state, int hOff, int hOut) {
+    final void fusedGates(float[] gates, float[] x, int xOff, float[] state, int hOff) {
         Kernels.add(gates, 0, bih, 0, bhh, 0, rows);
-        Kernels.gemvTAcc(gates, 0, wihT, x, xOff, rows, inputSize);
-        Kernels.gemvTAcc(gates, 0, whhT, state, hOff, rows, hOut);
+        Kernels.gemvTAcc(gates, wihT, x, xOff, rows);
+        Kernels.gemvTAcc(gates, whhT, state, hOff, rows);
     }
 
     /** weight_ih in PyTorch's layout (G*H, input). */
-    public float[] weightIh() { return Kernels.transpose(wihT, inputSize, rows); }
+    public float[] weightIh() { return Kernels.rowMajor(wihT, rows); }
 
     /** weight_hh in PyTorch's layout (G*H, h size). */
-    public float[] weightHh() { return Kernels.transpose(whhT, outSize(), rows); }
+    public float[] weightHh() { return Kernels.rowMajor(whhT, rows); }
 
     /** bias_ih (G*H), or null without bias. */
     public float[] biasIh() { return bias ? bih.clone() : null; }

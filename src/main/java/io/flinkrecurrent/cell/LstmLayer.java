@@ -12,8 +12,8 @@ package io.flinkrecurrent.cell;
  */
 public final class LstmLayer extends Layer {
     private final int projSize;
-    /** weight_hr transposed: (hidden, proj), or null. */
-    private final float[] whrT;
+    /** weight_hr by column: [hidden][proj], or null. */
+    private final float[][] whrT;
 
     /**
      * @param projSize 0 for none
@@ -29,7 +29,7 @@ public final class LstmLayer extends Layer {
         this.projSize = projSize;
         if (projSize > 0) {
             checkLength("weight_hr", weightHr, projSize, hiddenSize);
-            this.whrT = Kernels.transpose(weightHr, projSize, hiddenSize);
+            this.whrT = Kernels.columns(weightHr, projSize, hiddenSize);
         } else {
             if (weightHr != null) {
                 throw new IllegalArgumentException("weight_hr given but proj_size is 0");
@@ -54,42 +54,47 @@ public final class LstmLayer extends Layer {
 
     @Override public int cellSize() { return hiddenSize; }
 
-    @Override public int scratchSize() { return rows + (projSize > 0 ? hiddenSize : 0); }
+    @Override int[] scratchSizes() { return new int[] {rows, 0, hiddenSize}; }
 
     @Override
     public int parameterCount() {
-        return super.parameterCount() + (whrT == null ? 0 : whrT.length);
+        return super.parameterCount() + (whrT == null ? 0 : projSize * hiddenSize);
     }
 
     @Override
-    public void step(float[] state, int hOff, int cOff, float[] x, int xOff, float[] scratch) {
+    public void step(float[] state, int hOff, int cOff, float[] x, int xOff, Scratch scratch) {
         final int h = hiddenSize;
-        fusedGates(scratch, x, xOff, state, hOff, outSize());
-        // i, f, g, o at scratch[0..H), [H..2H), [2H..3H), [3H..4H)
-        final boolean proj = projSize > 0;
-        final int hhOff = rows; // o * tanh(c') before the projection
+        final float[] gates = scratch.gates;
+        fusedGates(gates, x, xOff, state, hOff);
+        // i, f, g, o at gates[0..H), [H..2H), [2H..3H), [3H..4H)
+        Kernels.sigmoidInPlace(gates, 0, 2 * h);
+        Kernels.tanhInPlace(gates, 2 * h, h);
+        Kernels.sigmoidInPlace(gates, 3 * h, h);
+        // c' = f * c + i * g, kept in the state and in t, where it becomes tanh(c') in one vectorised pass
+        final float[] t = scratch.hidden;
         for (int j = 0; j < h; j++) {
-            float i = Kernels.sigmoid(scratch[j]);
-            float f = Kernels.sigmoid(scratch[h + j]);
-            float g = Kernels.tanh(scratch[2 * h + j]);
-            float o = Kernels.sigmoid(scratch[3 * h + j]);
-            float c = f * state[cOff + j] + i * g;
+            float c = gates[h + j] * state[cOff + j] + gates[j] * gates[2 * h + j];
             state[cOff + j] = c;
-            float hh = o * Kernels.tanh(c);
-            if (proj) {
-                scratch[hhOff + j] = hh;
-            } else {
-                state[hOff + j] = hh;
-            }
+            t[j] = c;
         }
-        if (proj) {
-            java.util.Arrays.fill(state, hOff, hOff + projSize, 0f);
-            Kernels.gemvTAcc(state, hOff, whrT, scratch, hhOff, projSize, h);
+        Kernels.tanhInPlace(t, 0, h);
+        if (projSize == 0) {
+            for (int j = 0; j < h; j++) {
+                state[hOff + j] = gates[3 * h + j] * t[j];
+            }
+        } else {
+            for (int j = 0; j < h; j++) {
+                t[j] *= gates[3 * h + j];
+            }
+            // h' = W_hr @ (o * tanh(c')), built in gates (free now) and copied into the state
+            java.util.Arrays.fill(gates, 0, projSize, 0f);
+            Kernels.gemvTAcc(gates, whrT, t, 0, projSize);
+            System.arraycopy(gates, 0, state, hOff, projSize);
         }
     }
 
     /** weight_hr in PyTorch's layout (proj, hidden), or null. */
     public float[] weightHr() {
-        return whrT == null ? null : Kernels.transpose(whrT, hiddenSize, projSize);
+        return whrT == null ? null : Kernels.rowMajor(whrT, projSize);
     }
 }

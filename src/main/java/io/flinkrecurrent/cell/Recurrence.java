@@ -56,12 +56,12 @@ public final class Recurrence implements RecurrentModel {
     @Override public int inputSize() { return inputSize; }
     @Override public int outputSize() { return outputSize; }
     @Override public int stateSize() { return stateSize; }
-    @Override public int scratchSize() { return stateSize; }
+    @Override public Scratch newScratch() { return new Scratch(stateSize, 0, 0); }
 
     @Override
-    public void step(float[] out, float[] state, float[] x, float[] scratch) {
-        f.apply(scratch, state, x);
-        System.arraycopy(scratch, 0, state, 0, stateSize);
+    public void step(float[] out, float[] state, float[] x, Scratch scratch) {
+        f.apply(scratch.gates, state, x);
+        System.arraycopy(scratch.gates, 0, state, 0, stateSize);
         g.apply(out, state);
     }
 

@@ -18,15 +18,12 @@ public interface RecurrentModel {
     /** Floats of state per key. A key's state starts (and after a reset restarts) at all zeros. */
     int stateSize();
 
-    /** Floats of scratch space one {@link #step} needs; one buffer per thread, reused for every step. */
-    int scratchSize();
-
     /**
      * Applies one event: updates {@code state} in place and writes the output.
      *
-     * <pre>// x (inputSize), state (stateSize) -> state (stateSize), out (outputSize); scratch (scratchSize)</pre>
+     * <pre>// x (inputSize), state (stateSize) -> state (stateSize), out (outputSize)</pre>
      */
-    void step(float[] out, float[] state, float[] x, float[] scratch);
+    void step(float[] out, float[] state, float[] x, Scratch scratch);
 
     /** A zero state (a key never seen, or just reset). */
     default float[] newState() {
@@ -34,9 +31,7 @@ public interface RecurrentModel {
     }
 
     /** A scratch buffer for {@link #step}: allocate once per thread or operator, reuse for every event. */
-    default float[] newScratch() {
-        return new float[Math.max(1, scratchSize())];
-    }
+    Scratch newScratch();
 
     /** A one-line human-readable description of the architecture. */
     String describe();

@@ -21,7 +21,7 @@ public final class RecurrentNetwork implements RecurrentModel {
     private final int[] hOff;
     private final int[] cOff;
     private final int stateSize;
-    private final int scratchSize;
+    private final int[] scratchSizes;
 
     /** @param head null for none */
     public RecurrentNetwork(List<? extends Layer> layers, Head head) {
@@ -35,7 +35,7 @@ public final class RecurrentNetwork implements RecurrentModel {
         hOff = new int[n];
         cOff = new int[n];
         int pos = 0;
-        int scratch = 0;
+        int[] scratch = {0, 0, 0};
         for (int l = 0; l < n; l++) {
             Layer layer = Objects.requireNonNull(this.layers[l], "layer " + l);
             if (layer.type() != type) {
@@ -47,14 +47,14 @@ public final class RecurrentNetwork implements RecurrentModel {
             }
             hOff[l] = pos;
             pos += layer.outSize();
-            scratch = Math.max(scratch, layer.scratchSize());
+            scratch = Scratch.max(scratch, layer.scratchSizes());
         }
         for (int l = 0; l < n; l++) {
             cOff[l] = pos;
             pos += this.layers[l].cellSize();
         }
         this.stateSize = pos;
-        this.scratchSize = scratch;
+        this.scratchSizes = scratch;
         if (head != null && head.inSize() != top().outSize()) {
             throw new IllegalArgumentException("head reads " + head.inSize() + " values but the top layer's h has "
                     + top().outSize());
@@ -86,7 +86,7 @@ public final class RecurrentNetwork implements RecurrentModel {
 
     @Override public int stateSize() { return stateSize; }
 
-    @Override public int scratchSize() { return scratchSize; }
+    @Override public Scratch newScratch() { return new Scratch(scratchSizes[0], scratchSizes[1], scratchSizes[2]); }
 
     public int parameterCount() {
         int n = head == null ? 0 : head.parameterCount();
@@ -97,7 +97,7 @@ public final class RecurrentNetwork implements RecurrentModel {
     }
 
     @Override
-    public void step(float[] out, float[] state, float[] x, float[] scratch) {
+    public void step(float[] out, float[] state, float[] x, Scratch scratch) {
         float[] in = x;
         int inOff = 0;
         for (int l = 0; l < layers.length; l++) {

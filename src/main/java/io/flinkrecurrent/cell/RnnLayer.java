@@ -22,13 +22,14 @@ public final class RnnLayer extends Layer {
 
     public Activation nonlinearity() { return nonlinearity; }
 
-    @Override public int scratchSize() { return hiddenSize; }
+    @Override int[] scratchSizes() { return new int[] {hiddenSize, 0, 0}; }
 
     @Override
-    public void step(float[] state, int hOff, int cOff, float[] x, int xOff, float[] scratch) {
-        // scratch[0..H): pre-activation, computed from the old h before h is overwritten
-        fusedGates(scratch, x, xOff, state, hOff, hiddenSize);
-        nonlinearity.applyInPlace(scratch, 0, hiddenSize);
-        System.arraycopy(scratch, 0, state, hOff, hiddenSize);
+    public void step(float[] state, int hOff, int cOff, float[] x, int xOff, Scratch scratch) {
+        // the pre-activation is computed from the old h before h is overwritten
+        float[] pre = scratch.gates;
+        fusedGates(pre, x, xOff, state, hOff);
+        nonlinearity.applyInPlace(pre, 0, hiddenSize);
+        System.arraycopy(pre, 0, state, hOff, hiddenSize);
     }
 }

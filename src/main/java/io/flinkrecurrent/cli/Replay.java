@@ -83,7 +83,7 @@ final class Replay {
         Map<String, float[]> states = new HashMap<>();
         Map<String, long[]> counts = new HashMap<>();
         float[] output = new float[net.outputSize()];
-        float[] scratch = net.newScratch();
+        io.flinkrecurrent.cell.Scratch scratch = net.newScratch();
         int layers = net.numLayers();
         boolean lstm = net.layer(0).cellSize() > 0;
         float[][] h = new float[layers][];

@@ -35,7 +35,7 @@ class GoldenCellTest {
         RecurrentNetwork net = ModelLoader.load(model).network();
         Map<String, float[]> states = new HashMap<>();
         float[] out = new float[net.outputSize()];
-        float[] scratch = net.newScratch();
+        io.flinkrecurrent.cell.Scratch scratch = net.newScratch();
         int n = 0;
         for (JsonNode line : Golden.lines(Golden.stream(model))) {
             String where = model.getFileName() + " line " + (++n);
@@ -78,7 +78,7 @@ class GoldenCellTest {
 
     private static float[] runArticle(RecurrentModel m) {
         float[] state = m.newState();
-        float[] scratch = m.newScratch();
+        Scratch scratch = m.newScratch();
         float[] y = new float[1];
         float[] got = new float[4];
         for (int i = 0; i < 3; i++) {

@@ -1,0 +1,80 @@
+package io.flinkrecurrent.cell;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The kernels against double-precision references. */
+class KernelsTest {
+
+    @Test
+    void tanhIsWithinOneMillionthEverywhere() {
+        double worst = 0;
+        for (double x = -20; x <= 20; x += 1e-4) {
+            worst = Math.max(worst, Math.abs(Kernels.tanh((float) x) - Math.tanh((float) x)));
+        }
+        for (float x : new float[] {0f, -0f, 1e-30f, -1e-8f, 7.9f, 8f, 100f, -1e30f, Float.MAX_VALUE,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            worst = Math.max(worst, Math.abs(Kernels.tanh(x) - Math.tanh(x)));
+        }
+        assertTrue(worst < 1e-6, "max |tanh error| = " + worst);
+        assertTrue(Float.isNaN(Kernels.tanh(Float.NaN)));
+    }
+
+    @Test
+    void sigmoidIsWithinOneMillionthEverywhere() {
+        double worst = 0;
+        for (double x = -40; x <= 40; x += 1e-4) {
+            float f = (float) x;
+            worst = Math.max(worst, Math.abs(Kernels.sigmoid(f) - 1 / (1 + Math.exp(-(double) f))));
+        }
+        assertTrue(worst < 1e-6, "max |sigmoid error| = " + worst);
+        assertEquals(0.5f, Kernels.sigmoid(0f));
+        assertEquals(1f, Kernels.sigmoid(Float.POSITIVE_INFINITY));
+        assertEquals(0f, Kernels.sigmoid(Float.NEGATIVE_INFINITY));
+    }
+
+    @Test
+    void gemvMatchesADoubleProductForAwkwardShapes() {
+        Random r = new Random(7);
+        for (int[] shape : new int[][] {{1, 1}, {3, 5}, {7, 4}, {64, 13}, {256, 80}, {5, 3}}) {
+            int rows = shape[0];
+            int cols = shape[1];
+            float[] w = new float[rows * cols];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) r.nextGaussian();
+            }
+            float[] x = new float[cols + 2];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i % 3 == 0 ? 0f : (float) r.nextGaussian(); // zeros exercise the skip
+            }
+            float[] out = new float[rows];
+            java.util.Arrays.fill(out, 0.25f);
+            Kernels.gemvTAcc(out, Kernels.columns(w, rows, cols), x, 2, rows);
+            for (int i = 0; i < rows; i++) {
+                double want = 0.25;
+                for (int k = 0; k < cols; k++) {
+                    want += (double) w[i * cols + k] * x[2 + k];
+                }
+                assertEquals(want, out[i], 1e-5 * Math.max(1, Math.abs(want)), "row " + i + " of " + rows + "x" + cols);
+            }
+            assertEquals(java.util.Arrays.toString(w),
+                    java.util.Arrays.toString(Kernels.rowMajor(Kernels.columns(w, rows, cols), rows)));
+        }
+    }
+
+    @Test
+    void softmaxIsStableAndNormalised() {
+        float[] v = {1000f, 1001f, 1002f, 0f};
+        Kernels.softmaxInPlace(v, 0, 4);
+        double e0 = Math.exp(-2), e1 = Math.exp(-1);
+        double sum = e0 + e1 + 1;
+        assertEquals(e0 / sum, v[0], 1e-7);
+        assertEquals(e1 / sum, v[1], 1e-7);
+        assertEquals(1 / sum, v[2], 1e-7);
+        assertEquals(0f, v[3]);
+    }
+}
