@@ -1,7 +1,7 @@
 package io.flinkrecurrent.cell;
 
 /** The output head, torch.nn.Linear plus an activation: {@code y = act(weight @ h + bias)}. */
-public final class Head {
+public final class Head implements java.io.Serializable {
     private final int inSize;
     private final int outSize;
     /** weight by column: [inSize][outSize]. */

@@ -9,7 +9,7 @@ package io.flinkrecurrent.cell;
  * <p>The constructor takes the weights row-major in PyTorch's shapes and keeps them transposed
  * (see {@link Kernels}); {@link #weightIh()} and friends give them back in PyTorch's layout.
  */
-public abstract sealed class Layer permits RnnLayer, GruLayer, LstmLayer {
+public abstract sealed class Layer implements java.io.Serializable permits RnnLayer, GruLayer, LstmLayer {
     protected final int inputSize;
     protected final int hiddenSize;
     protected final int rows;

@@ -18,14 +18,14 @@ public final class Recurrence implements RecurrentModel {
 
     /** The state update f: writes the new state into {@code next} from the old {@code state} and {@code x}. */
     @FunctionalInterface
-    public interface Update {
+    public interface Update extends java.io.Serializable {
         /** {@code // state (S), x (I) -> next (S); next is a distinct buffer} */
         void apply(float[] next, float[] state, float[] x);
     }
 
     /** The readout g: writes the output for the (new) state. */
     @FunctionalInterface
-    public interface Readout {
+    public interface Readout extends java.io.Serializable {
         /** {@code // state (S) -> y (O)} */
         void apply(float[] y, float[] state);
     }
@@ -35,6 +35,7 @@ public final class Recurrence implements RecurrentModel {
     private final int outputSize;
     private final Update f;
     private final Readout g;
+    private final long fingerprint;
 
     private Recurrence(int inputSize, int stateSize, int outputSize, Update f, Readout g) {
         if (inputSize < 1 || stateSize < 1 || outputSize < 1) {
@@ -46,6 +47,7 @@ public final class Recurrence implements RecurrentModel {
         this.outputSize = outputSize;
         this.f = Objects.requireNonNull(f, "f");
         this.g = Objects.requireNonNull(g, "g");
+        this.fingerprint = Fingerprint.of(describe());
     }
 
     /** A recurrence with the given sizes, state update f and readout g. */
@@ -63,6 +65,15 @@ public final class Recurrence implements RecurrentModel {
         f.apply(scratch.gates, state, x);
         System.arraycopy(scratch.gates, 0, state, 0, stateSize);
         g.apply(out, state);
+    }
+
+    /**
+     * From the sizes only: f and g are code, which has no stable hash. Change the sizes (or wrap the
+     * model) when a new f or g must not continue states written by the old one.
+     */
+    @Override
+    public long fingerprint() {
+        return fingerprint;
     }
 
     @Override

@@ -1,13 +1,16 @@
 package io.flinkrecurrent.cell;
 
+import java.io.Serializable;
+
 /**
  * A recurrent model as the operator and the CLI see it: a stateless step function over a state that
  * the caller owns. One instance serves every key; each key's state is one flat {@code float[]}.
  *
  * <p>Implementations must be thread-safe for concurrent {@link #step} calls with distinct state and
- * scratch arrays, and must not allocate in {@link #step}.
+ * scratch arrays, and must not allocate in {@link #step}. They are {@link Serializable} so that a
+ * stream processor can ship one to its workers with the job.
  */
-public interface RecurrentModel {
+public interface RecurrentModel extends Serializable {
 
     /** Width of one input vector. */
     int inputSize();
@@ -32,6 +35,12 @@ public interface RecurrentModel {
 
     /** A scratch buffer for {@link #step}: allocate once per thread or operator, reuse for every event. */
     Scratch newScratch();
+
+    /**
+     * A hash of the architecture and the weights: state written by one model is only read back by a
+     * model with the same fingerprint (a restored state that does not fit is reset, not misread).
+     */
+    long fingerprint();
 
     /** A one-line human-readable description of the architecture. */
     String describe();

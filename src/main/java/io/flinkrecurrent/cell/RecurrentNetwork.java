@@ -22,6 +22,7 @@ public final class RecurrentNetwork implements RecurrentModel {
     private final int[] cOff;
     private final int stateSize;
     private final int[] scratchSizes;
+    private final long fingerprint;
 
     /** @param head null for none */
     public RecurrentNetwork(List<? extends Layer> layers, Head head) {
@@ -59,6 +60,17 @@ public final class RecurrentNetwork implements RecurrentModel {
             throw new IllegalArgumentException("head reads " + head.inSize() + " values but the top layer's h has "
                     + top().outSize());
         }
+        Fingerprint fp = new Fingerprint().add(describe());
+        for (Layer layer : this.layers) {
+            fp.add(layer.weightIh()).add(layer.weightHh()).add(layer.biasIh()).add(layer.biasHh());
+            if (layer instanceof LstmLayer lstm) {
+                fp.add(lstm.weightHr());
+            }
+        }
+        if (head != null) {
+            fp.add(head.weight()).add(head.bias());
+        }
+        this.fingerprint = fp.value();
     }
 
     public CellType cellType() { return type; }
@@ -85,6 +97,8 @@ public final class RecurrentNetwork implements RecurrentModel {
     @Override public int outputSize() { return head != null ? head.outSize() : top().outSize(); }
 
     @Override public int stateSize() { return stateSize; }
+
+    @Override public long fingerprint() { return fingerprint; }
 
     @Override public Scratch newScratch() { return new Scratch(scratchSizes[0], scratchSizes[1], scratchSizes[2]); }
 

@@ -1,0 +1,59 @@
+package io.flinkrecurrent.cell;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/** A 64-bit model fingerprint: the first 8 bytes of a SHA-256 over a description and the weights' bits. */
+final class Fingerprint {
+    private final MessageDigest sha;
+
+    Fingerprint() {
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    static long of(String description) {
+        return new Fingerprint().add(description).value();
+    }
+
+    Fingerprint add(String s) {
+        sha.update(s.getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+        return this;
+    }
+
+    /** Adds an array's length and float bits (null adds a marker). */
+    Fingerprint add(float[] a) {
+        if (a == null) {
+            sha.update((byte) 1);
+            return this;
+        }
+        byte[] b = new byte[4 * a.length + 4];
+        putInt(b, 0, a.length);
+        for (int i = 0; i < a.length; i++) {
+            putInt(b, 4 + 4 * i, Float.floatToIntBits(a[i]));
+        }
+        sha.update(b);
+        return this;
+    }
+
+    private static void putInt(byte[] b, int off, int v) {
+        b[off] = (byte) (v >>> 24);
+        b[off + 1] = (byte) (v >>> 16);
+        b[off + 2] = (byte) (v >>> 8);
+        b[off + 3] = (byte) v;
+    }
+
+    long value() {
+        byte[] d = sha.digest();
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (d[i] & 0xff);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,273 @@
+package io.flinkrecurrent.flink;
+
+import io.flinkrecurrent.cell.RecurrentModel;
+import io.flinkrecurrent.cell.Scratch;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The keyed recurrent operator: keeps each key's state in Flink managed state and applies the
+ * model's step to every event of that key. Built and configured by {@link Recurrent}; see there for
+ * the options. Checkpointed like any keyed state: a failure or a restart from a savepoint loses
+ * nothing, and rescaling moves each key's state with its key group.
+ */
+public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, RecurrentOutput> {
+    private static final long serialVersionUID = 1L;
+    /** Every 64th step is timed for the step-time gauge (System.nanoTime costs about 20 ns a call). */
+    private static final int TIMING_MASK = 63;
+
+    private final RecurrentModel model;
+    private final Recurrent.Options options;
+
+    private transient ValueState<KeyState> keyState;
+    private transient MapState<Long, List<KeyedEvent>> buffer;
+    private transient Scratch scratch;
+    private transient float[] out;
+    private transient int stateSize;
+    private transient long fingerprint;
+    private transient Counter events;
+    private transient Counter outputs;
+    private transient Counter keysCreated;
+    private transient Map<ResetReason, Counter> resets;
+    private transient Map<RejectedEvent.Reason, Counter> rejected;
+    private transient long timedSteps;
+    private transient volatile long stepNanos;
+
+    RecurrentFunction(RecurrentModel model, Recurrent.Options options) {
+        this.model = model;
+        this.options = options;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>("recurrent-state", KeyStateSerializer.INSTANCE);
+        if (options.ttl() != null) {
+            sd.enableTimeToLive(StateTtlConfig.newBuilder(options.ttl())
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .build());
+        }
+        keyState = getRuntimeContext().getState(sd);
+        if (options.ordered()) {
+            buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("recurrent-buffer",
+                    Types.LONG, Types.LIST(TypeInformation.of(KeyedEvent.class))));
+        }
+        scratch = model.newScratch();
+        out = new float[model.outputSize()];
+        stateSize = model.stateSize();
+        fingerprint = model.fingerprint();
+
+        MetricGroup g = getRuntimeContext().getMetricGroup().addGroup("recurrent");
+        events = g.counter("events");
+        outputs = g.counter("outputs");
+        keysCreated = g.counter("keysCreated");
+        resets = new EnumMap<>(ResetReason.class);
+        MetricGroup rg = g.addGroup("resets");
+        for (ResetReason r : ResetReason.values()) {
+            resets.put(r, rg.counter(r.name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        rejected = new EnumMap<>(RejectedEvent.Reason.class);
+        MetricGroup jg = g.addGroup("rejected");
+        for (RejectedEvent.Reason r : RejectedEvent.Reason.values()) {
+            rejected.put(r, jg.counter(r.name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        g.gauge("stepTimeNanos", (Gauge<Long>) () -> stepNanos);
+    }
+
+    @Override
+    public void processElement(KeyedEvent e, Context ctx, Collector<RecurrentOutput> collector) throws Exception {
+        events.inc();
+        if (!valid(e, ctx)) {
+            return;
+        }
+        long ts = ctx.timestamp() != null ? ctx.timestamp() : e.timestamp;
+        if (!options.ordered()) {
+            apply(e, ts, ctx, collector);
+            return;
+        }
+        if (ts == KeyedEvent.NO_TIMESTAMP) {
+            reject(ctx, e, RejectedEvent.Reason.NO_TIMESTAMP, "ordering by event time, but the event has no timestamp");
+            return;
+        }
+        KeyState ks = keyState.value();
+        if (ks != null && ks.lastEventTime != KeyState.NONE && ts < ks.lastEventTime) {
+            reject(ctx, e, RejectedEvent.Reason.LATE, "event time " + ts + " is before " + ks.lastEventTime
+                    + ", the key's latest applied event, beyond the allowed lateness of " + options.allowedLatenessMs() + " ms");
+            return;
+        }
+        List<KeyedEvent> pending = buffer.get(ts);
+        if (pending == null) {
+            pending = new ArrayList<>(1);
+        }
+        KeyedEvent held = e;
+        if (held.timestamp != ts) {
+            held = new KeyedEvent(e.key, e.input, e.reset, ts).withId(e.id);
+        }
+        pending.add(held);
+        buffer.put(ts, pending);
+        ctx.timerService().registerEventTimeTimer(ts + options.allowedLatenessMs());
+    }
+
+    private boolean valid(KeyedEvent e, Context ctx) {
+        if (e.key == null || Recurrent.NULL_KEY.equals(ctx.getCurrentKey())) {
+            reject(ctx, e, RejectedEvent.Reason.NULL_KEY, "the event has no key");
+            return false;
+        }
+        if (e.input == null) {
+            reject(ctx, e, RejectedEvent.Reason.MISSING_INPUT, "the event has no input vector");
+            return false;
+        }
+        if (e.input.length != model.inputSize()) {
+            reject(ctx, e, RejectedEvent.Reason.INPUT_WIDTH, "input has " + e.input.length
+                    + " values; the model takes " + model.inputSize());
+            return false;
+        }
+        for (int i = 0; i < e.input.length; i++) {
+            if (!Float.isFinite(e.input[i])) {
+                reject(ctx, e, RejectedEvent.Reason.NON_FINITE, "input[" + i + "] is " + e.input[i]);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void reject(Context ctx, KeyedEvent e, RejectedEvent.Reason reason, String message) {
+        rejected.get(reason).inc();
+        ctx.output(Recurrent.REJECTED, new RejectedEvent(e.key, reason, message, e, null));
+    }
+
+    /** Steps the key's state with one event and emits the output. */
+    private void apply(KeyedEvent e, long ts, Context ctx, Collector<RecurrentOutput> collector) throws Exception {
+        KeyState ks = keyState.value();
+        long now = ctx.timerService().currentProcessingTime();
+        if (ks == null) {
+            ks = new KeyState();
+            ks.fingerprint = fingerprint;
+            keysCreated.inc();
+        } else if (ks.fingerprint != fingerprint || ks.state != null && ks.state.length != stateSize) {
+            ks.state = null;
+            ks.sinceReset = 0;
+            ks.fingerprint = fingerprint;
+            resets.get(ResetReason.MODEL_CHANGED).inc();
+        }
+        if (e.reset) {
+            reset(ks, ResetReason.EVENT);
+        } else if (options.resetAfterSteps() > 0 && ks.sinceReset >= options.resetAfterSteps()) {
+            reset(ks, ResetReason.STEPS);
+        } else if (ks.state != null && idleGapPassed(ks, ts, now)) {
+            reset(ks, ResetReason.IDLE);
+        }
+        if (ks.state == null) {
+            ks.state = new float[stateSize];
+        }
+        if ((++timedSteps & TIMING_MASK) == 0) {
+            long t0 = System.nanoTime();
+            model.step(out, ks.state, e.input, scratch);
+            stepNanos = System.nanoTime() - t0;
+        } else {
+            model.step(out, ks.state, e.input, scratch);
+        }
+        long seq = ks.seq++;
+        ks.sinceReset++;
+        if (ts != KeyedEvent.NO_TIMESTAMP && (ks.lastEventTime == KeyState.NONE || ts > ks.lastEventTime)) {
+            ks.lastEventTime = ts;
+        }
+        ks.lastProcessingTime = now;
+        scheduleIdleTimer(ks, ctx);
+        keyState.update(ks);
+        outputs.inc();
+        collector.collect(new RecurrentOutput(ctx.getCurrentKey(), seq, ts, e.id, out.clone(),
+                options.emitState() ? ks.state.clone() : null));
+    }
+
+    private void reset(KeyState ks, ResetReason reason) {
+        if (ks.state != null) {
+            Arrays.fill(ks.state, 0f);
+        }
+        ks.sinceReset = 0;
+        resets.get(reason).inc();
+    }
+
+    private boolean idleGapPassed(KeyState ks, long ts, long now) {
+        if (options.idleGapMs() <= 0) {
+            return false;
+        }
+        if (options.idleDomain() == TimeDomain.EVENT_TIME) {
+            return ts != KeyedEvent.NO_TIMESTAMP && ks.lastEventTime != KeyState.NONE
+                    && ts - ks.lastEventTime > options.idleGapMs();
+        }
+        return ks.lastProcessingTime != KeyState.NONE && now - ks.lastProcessingTime > options.idleGapMs();
+    }
+
+    /** One idle timer per key at most: registered at the deadline, moved on when it fires early. */
+    private void scheduleIdleTimer(KeyState ks, Context ctx) {
+        if (options.idleGapMs() <= 0 || ks.idleTimer != KeyState.NONE) {
+            return;
+        }
+        long deadline = idleDeadline(ks);
+        if (deadline == KeyState.NONE) {
+            return;
+        }
+        ks.idleTimer = deadline;
+        if (options.idleDomain() == TimeDomain.EVENT_TIME) {
+            ctx.timerService().registerEventTimeTimer(deadline);
+        } else {
+            ctx.timerService().registerProcessingTimeTimer(deadline);
+        }
+    }
+
+    private long idleDeadline(KeyState ks) {
+        long last = options.idleDomain() == TimeDomain.EVENT_TIME ? ks.lastEventTime : ks.lastProcessingTime;
+        return last == KeyState.NONE ? KeyState.NONE : last + options.idleGapMs() + 1;
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RecurrentOutput> collector) throws Exception {
+        if (options.ordered() && ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+            long ts = timestamp - options.allowedLatenessMs();
+            List<KeyedEvent> pending = buffer.get(ts);
+            if (pending != null) {
+                buffer.remove(ts);
+                for (KeyedEvent e : pending) {
+                    apply(e, ts, ctx, collector);
+                }
+            }
+        }
+        if (options.idleGapMs() > 0 && ctx.timeDomain() == options.idleDomain()) {
+            KeyState ks = keyState.value();
+            if (ks == null || ks.idleTimer != timestamp) {
+                return;
+            }
+            ks.idleTimer = KeyState.NONE;
+            long deadline = idleDeadline(ks);
+            if (deadline != KeyState.NONE && deadline <= timestamp) {
+                if (ks.state != null) {
+                    ks.state = null; // idle: drop the vector; the key restarts from zeros
+                    ks.sinceReset = 0;
+                    resets.get(ResetReason.IDLE).inc();
+                }
+            } else {
+                scheduleIdleTimer(ks, ctx);
+            }
+            keyState.update(ks);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.flinkrecurrent.flink;
+
+/**
+ * An event the operator did not apply, with the reason: it goes to the side output
+ * {@link Recurrent#REJECTED} instead of failing the job or vanishing. A Flink POJO.
+ */
+public class RejectedEvent {
+    /** Why an event was not applied. */
+    public enum Reason {
+        /** The key was null. */
+        NULL_KEY,
+        /** The input vector was missing. */
+        MISSING_INPUT,
+        /** The input vector's width is not the model's input size. */
+        INPUT_WIDTH,
+        /** The input holds NaN or an infinity. */
+        NON_FINITE,
+        /** Ordered by event time, but the event has no timestamp. */
+        NO_TIMESTAMP,
+        /** Ordered by event time, and a later event of the key was applied already. */
+        LATE,
+        /** The event could not be parsed (readers of files and topics). */
+        MALFORMED
+    }
+
+    /** The event's key, or null. */
+    public String key;
+    public Reason reason;
+    /** What exactly is wrong, in words. */
+    public String message;
+    /** The event itself (null for an unparseable record, see {@link #raw}). */
+    public KeyedEvent event;
+    /** The raw record for {@link Reason#MALFORMED}, else null. */
+    public String raw;
+
+    public RejectedEvent() {}
+
+    public RejectedEvent(String key, Reason reason, String message, KeyedEvent event, String raw) {
+        this.key = key;
+        this.reason = reason;
+        this.message = message;
+        this.event = event;
+        this.raw = raw;
+    }
+
+    @Override
+    public String toString() {
+        return "RejectedEvent{" + reason + ", key=" + key + ": " + message + "}";
+    }
+}
