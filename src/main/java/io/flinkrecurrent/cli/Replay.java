@@ -26,7 +26,7 @@ import java.util.Set;
  */
 final class Replay {
     static final String USAGE = """
-            replay --model FILE --events FILE [--out FILE] [model options]
+            replay --model FILE --events FILE [--out FILE] [--engine local|flink [--parallelism N]] [model options]
 
             Reads events as JSON Lines ({"key":..., "seq":..., "input":[...], "reset":true|false}; other
             fields are ignored), steps each key's state in file order (a reset zeroes the key's state
@@ -38,6 +38,10 @@ final class Replay {
 
               --events FILE             JSON Lines input (required)
               --out FILE                where to write (default: stdout)
+              --engine local|flink      local: one thread, a map of states (default); flink: the keyed
+                                        recurrent operator on an embedded Flink, reading the file with a
+                                        bounded file source; the same output, in input order
+              --parallelism N           Flink's parallelism (default 2)
             """ + ModelOptions.USAGE + """
 
             Exit status: 0 all lines replayed; 3 some lines were skipped; 1 the model or a file could
@@ -51,9 +55,17 @@ final class Replay {
 
     static int run(String[] argv, PrintStream stdout, PrintStream stderr) throws IOException {
         Set<String> valued = new HashSet<>(ModelOptions.NAMES);
-        valued.addAll(Set.of("events", "out"));
+        valued.addAll(Set.of("events", "out", "engine", "parallelism"));
         Args a = Args.parse("replay", argv, 1, valued, Set.of());
         Path events = Path.of(a.require("events"));
+        String engine = a.get("engine", "local");
+        if (!engine.equals("local") && !engine.equals("flink")) {
+            throw new UsageException("replay", "option --engine is local or flink, not '" + engine + "'");
+        }
+        int parallelism = a.intValue("parallelism", 2, 1);
+        if (a.has("parallelism") && engine.equals("local")) {
+            throw new UsageException("replay", "option --parallelism goes with --engine flink");
+        }
         LoadedModel model = ModelOptions.load("replay", a);
         if (!Files.isRegularFile(events)) {
             throw new NoSuchFileException(events.toString(), null, "events file not found");
@@ -63,7 +75,9 @@ final class Replay {
                 : new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16);
         long skipped;
         try (BufferedReader in = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
-            skipped = replay(model.network(), in, out, stderr);
+            skipped = engine.equals("flink")
+                    ? FlinkReplay.replay(model.network(), events, parallelism, in, out, stderr)
+                    : replay(model.network(), in, out, stderr);
         } finally {
             if (a.has("out")) {
                 out.close();

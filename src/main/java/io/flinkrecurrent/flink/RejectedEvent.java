@@ -32,6 +32,8 @@ public class RejectedEvent {
     public KeyedEvent event;
     /** The raw record for {@link Reason#MALFORMED}, else null. */
     public String raw;
+    /** The event's id (for a file: its line number), or {@link KeyedEvent#NO_ID}. */
+    public long id = KeyedEvent.NO_ID;
 
     public RejectedEvent() {}
 
@@ -41,6 +43,13 @@ public class RejectedEvent {
         this.message = message;
         this.event = event;
         this.raw = raw;
+        this.id = event != null ? event.id : KeyedEvent.NO_ID;
+    }
+
+    /** This rejection with an id. */
+    public RejectedEvent withId(long id) {
+        this.id = id;
+        return this;
     }
 
     @Override

@@ -1,0 +1,98 @@
+package io.flinkrecurrent.flink;
+
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The per-key state's serializer and its versioned snapshot. */
+class KeyStateSerializerTest {
+    private final KeyStateSerializer ser = KeyStateSerializer.INSTANCE;
+
+    private static KeyState sample(float[] v) {
+        KeyState s = new KeyState();
+        s.state = v;
+        s.seq = 41;
+        s.sinceReset = 7;
+        s.lastEventTime = 1_700_000_000_000L;
+        s.lastProcessingTime = KeyState.NONE;
+        s.fingerprint = 0x1234_5678_9abc_def0L;
+        s.idleTimer = 99;
+        return s;
+    }
+
+    private KeyState roundTrip(KeyState s) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        ser.serialize(s, out);
+        DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+        KeyState back = ser.deserialize(in);
+        assertEquals(0, in.available(), "every byte read");
+        // copy(in, out) moves exactly one record's bytes
+        DataOutputSerializer copied = new DataOutputSerializer(256); // write(DataInputView, n) does not grow the buffer
+        ser.copy(new DataInputDeserializer(out.getCopyOfBuffer()), copied);
+        assertArrayEquals(out.getCopyOfBuffer(), copied.getCopyOfBuffer());
+        return back;
+    }
+
+    @Test
+    void roundTripsEveryFieldBitForBit() throws IOException {
+        float[] v = {0f, -0f, 1.5f, Float.MIN_VALUE, -3.25e-7f, 65504f};
+        KeyState back = roundTrip(sample(v));
+        assertArrayEquals(v, back.state);
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(back.state[1]));
+        assertEquals(41, back.seq);
+        assertEquals(7, back.sinceReset);
+        assertEquals(1_700_000_000_000L, back.lastEventTime);
+        assertEquals(KeyState.NONE, back.lastProcessingTime);
+        assertEquals(0x1234_5678_9abc_def0L, back.fingerprint);
+        assertEquals(99, back.idleTimer);
+    }
+
+    @Test
+    void aDroppedStateStaysDropped() throws IOException {
+        assertNull(roundTrip(sample(null)).state);
+        assertEquals(0, roundTrip(sample(new float[0])).state.length);
+    }
+
+    @Test
+    void copiesAreDeep() {
+        KeyState s = sample(new float[] {1, 2});
+        KeyState c = ser.copy(s);
+        c.state[0] = 9;
+        assertEquals(1f, s.state[0]);
+    }
+
+    @Test
+    void snapshotIsVersionedAndCompatibleWithItself() throws IOException {
+        TypeSerializerSnapshot<KeyState> snap = ser.snapshotConfiguration();
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        TypeSerializerSnapshot.writeVersionedSnapshot(out, snap);
+        TypeSerializerSnapshot<KeyState> read = TypeSerializerSnapshot.readVersionedSnapshot(
+                new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader());
+        assertTrue(read instanceof KeyStateSerializer.Snapshot);
+        TypeSerializerSchemaCompatibility<KeyState> compat = ser.snapshotConfiguration().resolveSchemaCompatibility(read);
+        assertTrue(compat.isCompatibleAsIs());
+        assertEquals(ser, read.restoreSerializer());
+    }
+
+    @Test
+    void aSnapshotFromTheFutureIsRefusedClearly() throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(8);
+        out.writeInt(7);
+        KeyStateSerializer.Snapshot s = new KeyStateSerializer.Snapshot();
+        IOException e = assertThrows(IOException.class,
+                () -> s.readSnapshot(1, new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader()));
+        assertTrue(e.getMessage().contains("key state format 7"), e.getMessage());
+        assertThrows(IOException.class,
+                () -> s.readSnapshot(2, new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader()));
+    }
+}
