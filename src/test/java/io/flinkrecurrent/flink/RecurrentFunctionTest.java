@@ -211,6 +211,24 @@ class RecurrentFunctionTest {
     }
 
     @Test
+    void stateTtlDropsKeysThatWentQuiet() throws Exception {
+        var h = harness(ARTICLE, Recurrent.builder(ARTICLE).stateTtl(Duration.ofSeconds(10)));
+        h.open();
+        h.setStateTtlProcessingTime(0);
+        h.processElement(ev("a", 3), 0L);
+        h.processElement(ev("b", 3), 0L);
+        h.setStateTtlProcessingTime(8_000);
+        h.processElement(ev("a", 3), 0L);          // a written at 8 s: lives on
+        h.setStateTtlProcessingTime(15_000);       // b last written at 0: expired
+        h.processElement(ev("a", 3), 0L);
+        h.processElement(ev("b", 3), 0L);
+        List<RecurrentOutput> outs = h.extractOutputValues();
+        assertEquals(List.of(2f, 2f, -4f, -16f, 2f), firstOutputs(outs));
+        assertEquals(0, outs.get(4).seq, "an expired key starts over, as a new key");
+        h.close();
+    }
+
+    @Test
     void aStateWrittenByAnotherModelIsResetNotMisread() throws Exception {
         var first = harness(ARTICLE, Recurrent.builder(ARTICLE));
         first.open();
