@@ -1,5 +1,7 @@
 package io.flinkrecurrent.cli;
 
+import io.flinkrecurrent.jobs.JobSupport;
+import io.flinkrecurrent.jobs.Jobs;
 import io.flinkrecurrent.model.ModelFileException;
 
 import java.io.IOException;
@@ -14,9 +16,13 @@ public final class Main {
             Usage: <command> [options]     (locally: mvn -q compile exec:exec -Dexec.args='<command> <options>')
 
             Commands:
-              replay    step each key's state through a file of events and write every output
-              inspect   show what a model file holds
-              help      this text, or `help <command>` for one command
+              replay      step each key's state through a file of events and write every output
+              inspect     show what a model file holds
+              help        this text, or `help <command>` for one command
+
+            Example jobs (on an embedded Flink; the same jobs run on a cluster from target/flink-recurrent.jar):
+              repetition  per key, the probability that each digit already occurred in the sequence
+              next-char   per key, the most likely next letter of the word being typed
             """;
 
     private Main() {}
@@ -35,7 +41,18 @@ public final class Main {
                 case "help", "--help", "-h" -> help(args.length > 1 ? args[1] : null, out, err);
                 case "replay" -> Replay.run(args, out, err);
                 case "inspect" -> Inspect.run(args, out);
-                default -> throw new UsageException(null, "unknown command '" + command + "'");
+                default -> {
+                    Jobs.Job job = Jobs.byName(command);
+                    if (job == null) {
+                        throw new UsageException(null, "unknown command '" + command + "'");
+                    }
+                    try {
+                        Jobs.run(job, java.util.Arrays.copyOfRange(args, 1, args.length), true, out, err);
+                    } catch (JobSupport.UsageError e) {
+                        throw new UsageException(command, e.getMessage());
+                    }
+                    yield 0;
+                }
             };
         } catch (UsageException e) {
             err.println("error: " + e.getMessage());
@@ -50,6 +67,9 @@ public final class Main {
             return 1;
         } catch (IOException e) {
             err.println("error: " + e);
+            return 1;
+        } catch (Exception e) {
+            err.println("error: " + command + " failed: " + e);
             return 1;
         }
     }
@@ -73,7 +93,7 @@ public final class Main {
             case "replay" -> Replay.USAGE;
             case "inspect" -> Inspect.USAGE;
             case "help" -> USAGE;
-            default -> null;
+            default -> Jobs.byName(command) == null ? null : Jobs.byName(command).usage();
         };
     }
 }

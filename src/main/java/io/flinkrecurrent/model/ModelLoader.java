@@ -62,6 +62,12 @@ public final class ModelLoader {
         return build(file, st.metadata(), st.tensors(), options);
     }
 
+    /** Loads a safetensors file held in memory (a class-path resource); {@code name} names it in errors. */
+    public static LoadedModel load(Path name, byte[] content, Options options) {
+        SafeTensors st = SafeTensors.read(name, content);
+        return build(name, st.metadata(), st.tensors(), options);
+    }
+
     /** Builds from tensors already in memory; {@code file} only names the source in error messages. */
     public static LoadedModel build(Path file, Map<String, String> meta, Map<String, Tensor> tensors, Options options) {
         return new Reader(file, meta, tensors, options == null ? Options.defaults() : options).read();

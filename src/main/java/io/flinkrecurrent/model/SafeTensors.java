@@ -65,64 +65,74 @@ public final class SafeTensors {
      */
     public static SafeTensors read(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new ModelFileException(file, null, "not a safetensors file: " + size
-                        + " bytes, shorter than the 8-byte header length");
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0, file);
-            long headerLen = lenBuf.flip().getLong();
-            if (headerLen < 2 || headerLen > MAX_HEADER_BYTES) {
-                throw new ModelFileException(file, null, "header length " + Long.toUnsignedString(headerLen)
-                        + " is not plausible (must be 2 to " + MAX_HEADER_BYTES + " bytes): not a safetensors file, or corrupt");
-            }
-            if (headerLen > size - 8) {
-                throw new ModelFileException(file, null, "truncated: the header claims " + headerLen
-                        + " bytes but the file holds only " + (size - 8) + " after the length field");
-            }
-            ByteBuffer hdr = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, hdr, 8, file);
-            JsonNode root;
-            try {
-                root = JSON.readTree(new String(hdr.array(), StandardCharsets.UTF_8));
-            } catch (JsonProcessingException e) {
-                throw new ModelFileException(file, null, "header is not valid JSON: " + e.getOriginalMessage(), e);
-            }
-            if (root == null || !root.isObject()) {
-                throw new ModelFileException(file, null, "header is not a JSON object");
-            }
-            long dataStart = 8 + headerLen;
-            long dataLen = size - dataStart;
-            Map<String, String> meta = new LinkedHashMap<>();
-            List<Entry> entries = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("__metadata__")) {
-                    readMetadata(file, e.getValue(), meta);
-                } else {
-                    entries.add(parseEntry(file, e.getKey(), e.getValue(), dataLen));
-                }
-            }
-            entries.sort((a, b) -> Long.compare(a.begin, b.begin));
-            long pos = 0;
-            for (Entry en : entries) {
-                if (en.begin < pos) {
-                    throw new ModelFileException(file, en.name, "data_offsets overlap the previous tensor's");
-                }
-                pos = en.end;
-            }
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
-            for (Entry en : entries) {
-                ByteBuffer raw = ByteBuffer.allocate((int) (en.end - en.begin)).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, raw, dataStart + en.begin, file);
-                raw.flip();
-                tensors.put(en.name, new Tensor(en.name, en.dtype, en.shape, decode(raw, en.dtype, en.count)));
-            }
-            return new SafeTensors(file, meta, tensors);
+            return read(file, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));
         } catch (IOException e) {
             throw new ModelFileException(file, null, "cannot read: " + e, e);
         }
+    }
+
+    /**
+     * Reads a safetensors file held in memory (a class-path resource, a download).
+     *
+     * @param name names the source in error messages
+     */
+    public static SafeTensors read(Path name, byte[] content) {
+        return read(name, ByteBuffer.wrap(content));
+    }
+
+    private static SafeTensors read(Path file, ByteBuffer whole) {
+        ByteBuffer buf = whole.order(ByteOrder.LITTLE_ENDIAN);
+        long size = buf.remaining();
+        if (size < 8) {
+            throw new ModelFileException(file, null, "not a safetensors file: " + size
+                    + " bytes, shorter than the 8-byte header length");
+        }
+        long headerLen = buf.getLong(0);
+        if (headerLen < 2 || headerLen > MAX_HEADER_BYTES) {
+            throw new ModelFileException(file, null, "header length " + Long.toUnsignedString(headerLen)
+                    + " is not plausible (must be 2 to " + MAX_HEADER_BYTES + " bytes): not a safetensors file, or corrupt");
+        }
+        if (headerLen > size - 8) {
+            throw new ModelFileException(file, null, "truncated: the header claims " + headerLen
+                    + " bytes but the file holds only " + (size - 8) + " after the length field");
+        }
+        byte[] hdr = new byte[(int) headerLen];
+        buf.get(8, hdr);
+        JsonNode root;
+        try {
+            root = JSON.readTree(new String(hdr, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new ModelFileException(file, null, "header is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ModelFileException(file, null, "header is not a JSON object");
+        }
+        int dataStart = 8 + (int) headerLen;
+        long dataLen = size - dataStart;
+        Map<String, String> meta = new LinkedHashMap<>();
+        List<Entry> entries = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("__metadata__")) {
+                readMetadata(file, e.getValue(), meta);
+            } else {
+                entries.add(parseEntry(file, e.getKey(), e.getValue(), dataLen));
+            }
+        }
+        entries.sort((a, b) -> Long.compare(a.begin, b.begin));
+        long pos = 0;
+        for (Entry en : entries) {
+            if (en.begin < pos) {
+                throw new ModelFileException(file, en.name, "data_offsets overlap the previous tensor's");
+            }
+            pos = en.end;
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Entry en : entries) {
+            ByteBuffer raw = buf.slice(dataStart + (int) en.begin, (int) (en.end - en.begin)).order(ByteOrder.LITTLE_ENDIAN);
+            tensors.put(en.name, new Tensor(en.name, en.dtype, en.shape, decode(raw, en.dtype, en.count)));
+        }
+        return new SafeTensors(file, meta, tensors);
     }
 
     private record Entry(String name, String dtype, int[] shape, int count, long begin, long end) {}
@@ -233,16 +243,6 @@ public final class SafeTensors {
             return sign != 0 ? -v : v;
         }
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
-            if (n < 0) {
-                throw new ModelFileException(file, null, "truncated: unexpected end of file at byte " + pos);
-            }
-            pos += n;
-        }
     }
 
     /**
