@@ -11,6 +11,8 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.connector.file.src.FileSource;
@@ -43,7 +45,8 @@ public final class JobSupport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static final String IO_USAGE = """
-              --source sample|file|kafka   where events come from (default: sample, the bundled file)
+              --source sample|file|kafka|generator   where events come from (default: sample, the bundled file)
+              --rate N, --count N          --source generator: events per second (default 1000), how many (default 100000)
               --input PATH                 file or folder to read (--source file); CSV or JSON Lines
               --output PATH                folder to write result files to (--sink file)
               --sink stdout|file|kafka     where results go (default: stdout)
@@ -70,7 +73,7 @@ public final class JobSupport {
     public static ParameterTool options(String[] args, Set<String> jobOptions) {
         ParameterTool p = ParameterTool.fromArgs(args);
         Set<String> known = new HashSet<>(Set.of("source", "input", "output", "sink", "bootstrap-servers", "input-topic",
-                "output-topic", "group-id", "bounded", "model", "parallelism"));
+                "output-topic", "group-id", "bounded", "model", "parallelism", "rate", "count"));
         known.addAll(jobOptions);
         for (String k : p.toMap().keySet()) {
             if (!known.contains(k)) {
@@ -106,12 +109,20 @@ public final class JobSupport {
     }
 
     /** The job's input lines, numbered, from the source the options name. */
-    public static DataStream<NumberedLine> lines(StreamExecutionEnvironment env, ParameterTool p, String job,
-                                                 String sampleResource) throws IOException {
+    public static DataStream<NumberedLine> lines(StreamExecutionEnvironment env, ParameterTool p, Jobs.Job j)
+            throws IOException {
         String source = p.get("source", "sample");
+        String job = j.name();
         switch (source) {
+            case "generator" -> {
+                double rate = p.getDouble("rate", 1000);
+                DataGeneratorSource<NumberedLine> gen = new DataGeneratorSource<>(i -> new NumberedLine(i + 1, j.generate(i)),
+                        p.getLong("count", 100_000), RateLimiterStrategy.perSecond(rate), TypeInformation.of(NumberedLine.class));
+                return env.fromSource(gen, WatermarkStrategy.noWatermarks(), "generator").uid(job + "-generator")
+                        .setParallelism(1);
+            }
             case "sample" -> {
-                String[] text = new String(resource(sampleResource), StandardCharsets.UTF_8).split("\n");
+                String[] text = new String(resource(j.sampleResource()), StandardCharsets.UTF_8).split("\n");
                 List<NumberedLine> lines = new ArrayList<>();
                 for (int i = 0; i < text.length; i++) {
                     lines.add(new NumberedLine(i + 1, text[i]));
@@ -140,7 +151,7 @@ public final class JobSupport {
                         .map(s -> new NumberedLine(0, s)).returns(TypeInformation.of(NumberedLine.class))
                         .name("lines").uid(job + "-lines");
             }
-            default -> throw new UsageError("option --source is sample, file or kafka, not '" + source + "'");
+            default -> throw new UsageError("option --source is sample, file, kafka or generator, not '" + source + "'");
         }
     }
 

@@ -16,7 +16,7 @@ public final class Jobs {
     private Jobs() {}
 
     /** An example job: a function from input lines to result streams, plus its name, usage and bundled files. */
-    public interface Job {
+    public interface Job extends java.io.Serializable {
         String name();
 
         String usage();
@@ -35,6 +35,9 @@ public final class Jobs {
         }
 
         Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParameterTool options);
+
+        /** The i-th line of this job's synthetic input ({@code --source generator}): deterministic in i. */
+        String generate(long i);
     }
 
     /** A job's results as readable text and as JSON lines, and the events it rejected. */
@@ -58,7 +61,7 @@ public final class Jobs {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.getConfig().setGlobalJobParameters(p);
         RecurrentModel model = JobSupport.model(p, job.modelResource());
-        DataStream<NumberedLine> lines = JobSupport.lines(env, p, job.name(), job.sampleResource());
+        DataStream<NumberedLine> lines = JobSupport.lines(env, p, job);
         Outputs o = job.build(lines, model, p);
         DataStream<String> rejected = o.rejected().map(RejectedEvent::toString).returns(String.class).name("rejected-text");
         JobSupport.run(env, p, job.name(), o.text(), o.json(), rejected, local, out, err);

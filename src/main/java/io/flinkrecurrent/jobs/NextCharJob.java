@@ -30,19 +30,27 @@ public final class NextCharJob implements Jobs.Job {
                 """ + JobSupport.IO_USAGE;
     }
 
+    @Override
+    public String generate(long i) {
+        return SymbolJobs.generatedLine(i, LETTERS);
+    }
+
     /** The job as a function of streams. */
     public static SymbolJobs.Streams apply(DataStream<SymbolEvent> events, RecurrentModel model) {
-        return SymbolJobs.apply(events, model, LETTERS, NAME, (out, r) -> {
-            int best = 0;
-            for (int i = 1; i < out.length; i++) {
-                if (out[i] > out[best]) {
-                    best = i;
-                }
-            }
-            r.prediction = String.valueOf(OUTPUTS.charAt(best));
-            r.probability = out[best];
-        });
+        return SymbolJobs.apply(events, model, LETTERS, NAME, DECODER);
     }
+
+    /** The most likely of the 27 outputs (softmax), and its probability. */
+    static final SymbolJobs.Decoder DECODER = (out, r) -> {
+        int best = 0;
+        for (int i = 1; i < out.length; i++) {
+            if (out[i] > out[best]) {
+                best = i;
+            }
+        }
+        r.prediction = String.valueOf(OUTPUTS.charAt(best));
+        r.probability = out[best];
+    };
 
     @Override
     public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParameterTool options) {

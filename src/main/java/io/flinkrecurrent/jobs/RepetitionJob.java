@@ -29,12 +29,20 @@ public final class RepetitionJob implements Jobs.Job {
                 """ + JobSupport.IO_USAGE;
     }
 
+    @Override
+    public String generate(long i) {
+        return SymbolJobs.generatedLine(i, SYMBOLS);
+    }
+
+    /** The model's one output is the probability that the symbol was seen before in the sequence. */
+    static final SymbolJobs.Decoder DECODER = (out, r) -> {
+        r.probability = out[0];
+        r.prediction = out[0] >= 0.5f ? "seen" : "new";
+    };
+
     /** The job as a function of streams. */
     public static SymbolJobs.Streams apply(DataStream<SymbolEvent> events, RecurrentModel model) {
-        return SymbolJobs.apply(events, model, SYMBOLS, NAME, (out, r) -> {
-            r.probability = out[0];
-            r.prediction = out[0] >= 0.5f ? "seen" : "new";
-        });
+        return SymbolJobs.apply(events, model, SYMBOLS, NAME, DECODER);
     }
 
     @Override

@@ -56,6 +56,25 @@ public final class SymbolJobs {
         return new Streams(results, encoded.getSideOutput(Recurrent.REJECTED).union(out.getSideOutput(Recurrent.REJECTED)));
     }
 
+    /**
+     * Line i of a synthetic stream of symbols: 50 keys in turn, each sequence 1 to 12 symbols long,
+     * the first symbol of each sequence with reset=true. Deterministic in i.
+     */
+    static String generatedLine(long i, String alphabet) {
+        final int keys = 50;
+        long k = i % keys;
+        long n = i / keys; // the key's n-th event
+        long h = mix(k * 1_000_003L + n);
+        boolean reset = n == 0 || mix(k * 7919L + n) % 8 == 0;
+        return "key-" + k + "," + alphabet.charAt((int) Long.remainderUnsigned(h, alphabet.length())) + "," + reset;
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return (z ^ (z >>> 31)) & Long.MAX_VALUE;
+    }
+
     /** Parses the lines, applies the job, and renders its results as text and JSON. */
     static Jobs.Outputs outputs(DataStream<NumberedLine> lines, String name,
                                 java.util.function.Function<DataStream<SymbolEvent>, Streams> job) {

@@ -1,0 +1,155 @@
+package io.flinkrecurrent.jobs;
+
+import io.flinkrecurrent.cell.RecurrentModel;
+import io.flinkrecurrent.testing.KafkaBroker;
+import io.flinkrecurrent.testing.StandaloneFlinkCluster;
+import org.apache.flink.util.ParameterTool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The job jar on real components: a standalone Flink cluster in separate JVMs (JobManager and
+ * TaskManager started from Maven's Flink jars as the distribution's scripts start them), jobs submitted
+ * through the REST API, a TaskManager killed with kill -9 mid-stream, a stop-with-savepoint and a
+ * resubmission from it, and a real Kafka broker read and written exactly-once.
+ */
+class ClusterIT {
+    static final Path JAR = Path.of("target", "flink-recurrent.jar").toAbsolutePath();
+    static final RepetitionJob JOB = new RepetitionJob();
+
+    @TempDir
+    static Path dir;
+    static StandaloneFlinkCluster cluster;
+    static String jarId;
+    static RecurrentModel model;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        assertTrue(Files.isRegularFile(JAR), JAR + " is built by `mvn package` before the integration tests");
+        cluster = new StandaloneFlinkCluster(Files.createDirectories(dir.resolve("cluster")), 4);
+        long t0 = System.nanoTime();
+        cluster.start(1);
+        System.out.printf("standalone cluster up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        jarId = cluster.uploadJar(JAR);
+        model = JobSupport.model(ParameterTool.fromArgs(new String[0]), JOB.modelResource());
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    static List<String> expected(long n) {
+        return Expected.symbolJob(model, RepetitionJob.SYMBOLS, RepetitionJob.DECODER, Expected.generated(JOB, n));
+    }
+
+    /** The committed result lines under a FileSink folder (in-progress and pending files are hidden, dot-prefixed). */
+    static List<String> committed(Path out) throws IOException {
+        return lines(out, false);
+    }
+
+    static List<String> lines(Path out, boolean withUncommitted) throws IOException {
+        List<String> lines = new ArrayList<>();
+        if (!Files.isDirectory(out)) {
+            return lines;
+        }
+        try (Stream<Path> files = Files.walk(out)) {
+            for (Path f : files.filter(Files::isRegularFile)
+                    .filter(f -> withUncommitted || !f.getFileName().toString().startsWith(".")).toList()) {
+                lines.addAll(Files.readAllLines(f));
+            }
+        }
+        return lines;
+    }
+
+    static void assertSameLines(List<String> expected, List<String> actual) {
+        List<String> e = new ArrayList<>(expected);
+        List<String> a = new ArrayList<>(actual);
+        e.sort(null);
+        a.sort(null);
+        assertEquals(e.size(), a.size(), "result count: none lost, none duplicated");
+        assertEquals(e, a);
+    }
+
+    static List<String> generatorArgs(long count, int rate, Path out) {
+        return List.of("repetition", "--source", "generator", "--count", String.valueOf(count), "--rate", String.valueOf(rate),
+                "--sink", "file", "--output", out.toString());
+    }
+
+    @Test
+    void aSubmittedJobWritesWhatThePlainEngineComputes() throws Exception {
+        Path out = dir.resolve("out-plain");
+        String job = cluster.run(jarId, generatorArgs(3000, 100_000, out), null);
+        cluster.awaitState(job, "FINISHED", Duration.ofSeconds(120));
+        assertSameLines(expected(3000), committed(out));
+    }
+
+    @Test
+    void killingTheTaskManagerMidStreamLosesNothing() throws Exception {
+        Path out = dir.resolve("out-kill");
+        long n = 16_000;
+        String job = cluster.run(jarId, generatorArgs(n, 2_000, out), null);
+        cluster.awaitState(job, "RUNNING", Duration.ofSeconds(60));
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (cluster.completedCheckpoints(job) < 3 && System.nanoTime() < end) {
+            Thread.sleep(200);
+        }
+        assertTrue(cluster.completedCheckpoints(job) >= 3, "checkpoints before the kill");
+        cluster.killTaskManager(0);
+        cluster.startTaskManager();
+        cluster.awaitState(job, "FINISHED", Duration.ofSeconds(180));
+        assertTrue(committed(out).size() > 0);
+        assertSameLines(expected(n), committed(out));
+    }
+
+    @Test
+    void stopWithSavepointAndResumeLosesNothing() throws Exception {
+        Path out = dir.resolve("out-savepoint");
+        long n = 12_000;
+        String job = cluster.run(jarId, generatorArgs(n, 2_000, out), null);
+        cluster.awaitState(job, "RUNNING", Duration.ofSeconds(60));
+        Thread.sleep(2_500);
+        String savepoint = cluster.stopWithSavepoint(job);
+        cluster.awaitState(job, "FINISHED", Duration.ofSeconds(60));
+        // the savepoint's results are pending until the resumed job commits them
+        int before = lines(out, true).size();
+        assertTrue(before > 0 && before < n, "stopped part-way: " + before + " of " + n);
+        String resumed = cluster.run(jarId, generatorArgs(n, 20_000, out), savepoint);
+        cluster.awaitState(resumed, "FINISHED", Duration.ofSeconds(120));
+        assertSameLines(expected(n), committed(out));
+    }
+
+    @Test
+    void kafkaInKafkaOutExactlyOnce() throws Exception {
+        try (KafkaBroker kafka = new KafkaBroker(Files.createDirectories(dir.resolve("kafka")))) {
+            long t0 = System.nanoTime();
+            kafka.start();
+            System.out.printf("kafka broker up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            kafka.createTopic("symbols", 1);
+            kafka.createTopic("answers", 2);
+            List<String> lines = Expected.generated(JOB, 2_000);
+            kafka.produce("symbols", lines);
+            String job = cluster.run(jarId, List.of("repetition", "--source", "kafka", "--bounded",
+                    "--bootstrap-servers", kafka.bootstrapServers(), "--input-topic", "symbols",
+                    "--sink", "kafka", "--output-topic", "answers"), null);
+            cluster.awaitState(job, "FINISHED", Duration.ofSeconds(120));
+            List<String> got = kafka.consumeCommitted("answers", lines.size(), Duration.ofSeconds(60));
+            assertSameLines(expected(2_000), got);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.flinkrecurrent.testing;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/** A real Kafka broker (KRaft, broker and controller in one JVM) on 127.0.0.1, from Kafka's own jars. */
+public final class KafkaBroker implements AutoCloseable {
+    private final Path dir;
+    private final int port;
+    private Process process;
+
+    public KafkaBroker(Path dir) throws IOException {
+        this.dir = dir;
+        this.port = Processes.freePort();
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public void start() throws Exception {
+        int controller = Processes.freePort();
+        Path props = dir.resolve("server.properties");
+        Files.writeString(props, String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controller,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                "inter.broker.listener.name=PLAINTEXT",
+                "log.dirs=" + dir.resolve("data"),
+                "num.partitions=2",
+                "offsets.topic.replication.factor=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "") + "\n");
+        Path log4j = dir.resolve("log4j2.properties");
+        Files.writeString(log4j, "rootLogger.level = WARN\nrootLogger.appenderRef.c.ref = C\nappender.c.type = Console\n"
+                + "appender.c.name = C\nappender.c.layout.type = PatternLayout\nappender.c.layout.pattern = %d %-5p %c{1} - %m%n\n");
+        String cp = Processes.componentClasspath();
+        String logOpt = "-Dlog4j2.configurationFile=" + log4j.toUri();
+        Process format = Processes.start(List.of(Processes.java(), logOpt, "-cp", cp, "kafka.tools.StorageTool", "format",
+                "-t", Uuid.randomUuid().toString(), "-c", props.toString()), dir.resolve("format.log"));
+        if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+            throw new IllegalStateException("kafka storage format failed: " + Files.readString(dir.resolve("format.log")));
+        }
+        process = Processes.start(List.of(Processes.java(), "-Xmx512m", logOpt, "-cp", cp, "kafka.Kafka", props.toString()),
+                dir.resolve("broker.log"));
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Exception last = null;
+        while (System.nanoTime() < end) {
+            try (Admin admin = admin()) {
+                admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
+                return;
+            } catch (Exception e) {
+                last = e;
+                if (!process.isAlive()) {
+                    break;
+                }
+                Thread.sleep(250);
+            }
+        }
+        throw new IllegalStateException("kafka broker not up: " + last + "\n" + Files.readString(dir.resolve("broker.log")));
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000));
+    }
+
+    public void createTopic(String name, int partitions) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    public void produce(String topic, List<String> values) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            for (String v : values) {
+                producer.send(new ProducerRecord<>(topic, 0, null, v)); // one partition: the file's order
+            }
+            producer.flush();
+        }
+    }
+
+    /** Reads committed records until {@code expected} have come or {@code timeout} passes. */
+    public List<String> consumeCommitted(String topic, int expected, Duration timeout) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + System.nanoTime());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        List<String> out = new ArrayList<>();
+        long end = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
+            c.subscribe(List.of(topic));
+            while (out.size() < expected && System.nanoTime() < end) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
+                    out.add(r.value());
+                }
+            }
+            // a little longer: anything beyond the expected count would be a duplicate
+            for (ConsumerRecord<String, String> r : c.poll(Duration.ofSeconds(1))) {
+                out.add(r.value());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        }
+    }
+}
