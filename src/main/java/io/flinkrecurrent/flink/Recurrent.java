@@ -172,9 +172,19 @@ public final class Recurrent {
                 e.reset = reset != null && Boolean.TRUE.equals(reset.apply(t));
                 return e;
             };
-            return apply(events.map(toEvent).returns(TypeInformation.of(KeyedEvent.class))
-                    .name(name + "-events").uid((uid != null ? uid : name) + "-events"));
+            return apply(sameParallelism(events.map(toEvent).returns(TypeInformation.of(KeyedEvent.class))
+                    .name(name + "-events").uid((uid != null ? uid : name) + "-events"), events));
         }
+    }
+
+    /**
+     * Runs a per-event step before the keyBy at its input's parallelism, so that it is chained to it
+     * (forward) instead of rebalanced: a rebalance would interleave a key's events from two subtasks
+     * and break their order, and the recurrent update does not commute.
+     */
+    public static <T> SingleOutputStreamOperator<T> sameParallelism(SingleOutputStreamOperator<T> op, DataStream<?> input) {
+        int p = input.getParallelism();
+        return p > 0 ? op.setParallelism(p) : op;
     }
 
     /** Keys by the event's key; a null key goes under {@link #NULL_KEY} to be rejected there. */

@@ -39,9 +39,9 @@ public final class ReplayJob {
 
     /** The pipeline: numbered lines in, results (outputs with their state, and rejections) out. */
     public static DataStream<Result> pipeline(DataStream<NumberedLine> lines, RecurrentModel model) {
-        SingleOutputStreamOperator<KeyedEvent> events = lines
+        SingleOutputStreamOperator<KeyedEvent> events = Recurrent.sameParallelism(lines
                 .process(new JsonLineParser(model.inputSize()), TypeInformation.of(KeyedEvent.class))
-                .name("parse-events").uid("parse-events");
+                .name("parse-events").uid("parse-events"), lines);
         SingleOutputStreamOperator<RecurrentOutput> outputs = Recurrent.builder(model)
                 .name("recurrent").emitState(true).apply(events);
         TypeInformation<Result> type = TypeInformation.of(Result.class);

@@ -149,7 +149,7 @@ public final class JobSupport {
                 return env.fromSource(b.build(), WatermarkStrategy.noWatermarks(), "kafka " + p.get("input-topic"))
                         .uid(job + "-kafka")
                         .map(s -> new NumberedLine(0, s)).returns(TypeInformation.of(NumberedLine.class))
-                        .name("lines").uid(job + "-lines");
+                        .name("lines").uid(job + "-lines"); // chained to the source: each partition's order kept
             }
             default -> throw new UsageError("option --source is sample, file, kafka or generator, not '" + source + "'");
         }

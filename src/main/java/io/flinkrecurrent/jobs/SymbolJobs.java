@@ -41,9 +41,9 @@ public final class SymbolJobs {
             throw new IllegalArgumentException(name + ": the model takes " + model.inputSize()
                     + " inputs but the alphabet has " + alphabet.length() + " symbols");
         }
-        SingleOutputStreamOperator<KeyedEvent> encoded = events
+        SingleOutputStreamOperator<KeyedEvent> encoded = Recurrent.sameParallelism(events
                 .process(new OneHot(alphabet), TypeInformation.of(KeyedEvent.class))
-                .name(name + "-one-hot").uid(name + "-one-hot");
+                .name(name + "-one-hot").uid(name + "-one-hot"), events);
         SingleOutputStreamOperator<RecurrentOutput> out = Recurrent.builder(model).name(name).apply(encoded);
         SingleOutputStreamOperator<SymbolResult> results = out.map(o -> {
             SymbolResult r = new SymbolResult();
@@ -78,8 +78,8 @@ public final class SymbolJobs {
     /** Parses the lines, applies the job, and renders its results as text and JSON. */
     static Jobs.Outputs outputs(DataStream<NumberedLine> lines, String name,
                                 java.util.function.Function<DataStream<SymbolEvent>, Streams> job) {
-        SingleOutputStreamOperator<SymbolEvent> events = lines.process(new ParseSymbols(),
-                TypeInformation.of(SymbolEvent.class)).name("parse").uid(name + "-parse");
+        SingleOutputStreamOperator<SymbolEvent> events = Recurrent.sameParallelism(lines.process(new ParseSymbols(),
+                TypeInformation.of(SymbolEvent.class)).name("parse").uid(name + "-parse"), lines);
         Streams s = job.apply(events);
         return new Jobs.Outputs(
                 s.results().map(SymbolResult::toText).returns(String.class).name("text"),

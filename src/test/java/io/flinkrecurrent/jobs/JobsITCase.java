@@ -1,0 +1,98 @@
+package io.flinkrecurrent.jobs;
+
+import io.flinkrecurrent.cell.RecurrentModel;
+import io.flinkrecurrent.flink.RejectedEvent;
+import io.flinkrecurrent.testing.FlinkTesting;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.ParameterTool;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The example jobs as functions of streams on a mini-cluster: they give the article's answers. */
+class JobsITCase {
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = FlinkTesting.miniCluster();
+
+    static List<SymbolResult> run(Jobs.Job job, List<SymbolEvent> events) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkTesting.jobConfig("hashmap", null));
+        env.setParallelism(2);
+        RecurrentModel model = JobSupport.model(ParameterTool.fromArgs(new String[0]), job.modelResource());
+        DataStream<SymbolEvent> in = env.fromData(TypeInformation.of(SymbolEvent.class), events.toArray(new SymbolEvent[0]))
+                .setParallelism(1);
+        SymbolJobs.Streams s = job instanceof RepetitionJob ? RepetitionJob.apply(in, model) : NextCharJob.apply(in, model);
+        List<SymbolResult> out = new ArrayList<>();
+        try (CloseableIterator<SymbolResult> it = s.results().executeAndCollect()) {
+            it.forEachRemaining(out::add);
+        }
+        out.sort(Comparator.comparing((SymbolResult r) -> r.key).thenComparingLong(r -> r.seq));
+        return out;
+    }
+
+    static List<SymbolEvent> word(String key, String letters) {
+        List<SymbolEvent> l = new ArrayList<>();
+        for (int i = 0; i < letters.length(); i++) {
+            l.add(new SymbolEvent(key, String.valueOf(letters.charAt(i)), i == 0));
+        }
+        return l;
+    }
+
+    @Test
+    void repetitionSaysZeroTheFirstTimeAndOneTheSecond() throws Exception {
+        List<SymbolEvent> events = new ArrayList<>(word("article", "313"));
+        events.addAll(word("other", "3"));                 // another key: its own history
+        events.addAll(word("article", "3"));               // a reset: a new sequence, 3 is new again
+        events.add(new SymbolEvent("article", "3", false)); // and now seen
+        List<SymbolResult> r = run(new RepetitionJob(), events);
+        List<String> article = r.stream().filter(x -> x.key.equals("article")).map(x -> x.prediction).toList();
+        assertEquals(List.of("new", "new", "seen", "new", "seen"), article);
+        assertTrue(r.get(0).probability < 0.05f && r.get(2).probability > 0.95f,
+                "F(3) near 0 the first time, near 1 the second: " + r.get(0).probability + ", " + r.get(2).probability);
+        assertEquals("new", r.stream().filter(x -> x.key.equals("other")).findFirst().orElseThrow().prediction);
+    }
+
+    @Test
+    void nextCharSaysEAfterHousAndTAfterLis() throws Exception {
+        List<SymbolEvent> events = new ArrayList<>(word("u1", "hous"));
+        events.addAll(word("u2", "lis"));
+        List<SymbolResult> r = run(new NextCharJob(), events);
+        SymbolResult hous = r.stream().filter(x -> x.key.equals("u1") && x.seq == 3).findFirst().orElseThrow();
+        SymbolResult lis = r.stream().filter(x -> x.key.equals("u2") && x.seq == 2).findFirst().orElseThrow();
+        assertEquals("e", hous.prediction, "after h,o,u,s");
+        assertEquals("t", lis.prediction, "after l,i,s");
+    }
+
+    @Test
+    void theBundledSampleRunsEndToEndAndBadSymbolsAreRejected() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Jobs.run(new RepetitionJob(), new String[0], true, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("repetition: 45 results, 0 rejected events"), text);
+        assertTrue(text.contains("article      #2    3   -> seen"), text);
+
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("symbols", ".csv");
+        java.nio.file.Files.writeString(f, "a,1,true\na,x\nb\na,1\n");
+        out.reset();
+        Jobs.run(new RepetitionJob(), new String[] {"--source", "file", "--input", f.toString()}, true,
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("repetition: 2 results, 2 rejected events"), out.toString());
+        assertTrue(e.contains(RejectedEvent.Reason.MALFORMED + ", key=a: symbol 'x' is not one of '0123456789'"), e);
+        assertTrue(e.contains("line 3: expected key,symbol[,reset], got 'b'"), e);
+    }
+}
