@@ -25,15 +25,13 @@ public final class GruLayer extends Layer {
     @Override int[] scratchSizes() { return new int[] {rows, rows, 0}; }
 
     @Override
-    public void step(float[] state, int hOff, int cOff, float[] x, int xOff, Scratch scratch) {
+    boolean splitGates() {
+        return true;
+    }
+
+    @Override
+    void finish(float[] state, int hOff, int cOff, float[] gi, float[] gh, float[] hidden) {
         final int h = hiddenSize;
-        // gi = W_ih x + b_ih ; gh = W_hh h + b_hh, apart: b_hn must stay inside r * (...)
-        final float[] gi = scratch.gates;
-        final float[] gh = scratch.gates2;
-        System.arraycopy(bih, 0, gi, 0, rows);
-        System.arraycopy(bhh, 0, gh, 0, rows);
-        Kernels.gemvTAcc(gi, wihT, x, xOff, rows);
-        Kernels.gemvTAcc(gh, whhT, state, hOff, rows);
         for (int j = 0; j < h; j++) {
             float r = Kernels.sigmoid(gi[j] + gh[j]);
             float z = Kernels.sigmoid(gi[h + j] + gh[h + j]);

@@ -50,6 +50,20 @@ public final class Kernels {
         }
     }
 
+    /**
+     * Batched accumulating product: {@code out[b] += W @ x[b]} for b < n, one pass over the weights
+     * per input. (A pass that serves two inputs per weight load is 1.45 times faster where C2 can see
+     * that the two outputs are distinct arrays, and 4 times slower where it cannot, as here: it then
+     * leaves the loop scalar. Measured on Java 17; see the README's throughput section.)
+     *
+     * <pre>// W (rows, cols) as columns wt[cols][rows] @ xs[b][xOff..xOff+cols) -> out[b][0..rows) (+=), b < n</pre>
+     */
+    public static void gemmTAcc(float[][] out, float[][] wt, float[][] xs, int xOff, int n, int rows) {
+        for (int b = 0; b < n; b++) {
+            gemvTAcc(out[b], wt, xs[b], xOff, rows);
+        }
+    }
+
     /** The columns of a row-major matrix. {@code // w (rows, cols) -> columns [cols][rows]} */
     public static float[][] columns(float[] w, int rows, int cols) {
         float[][] t = new float[cols][rows];

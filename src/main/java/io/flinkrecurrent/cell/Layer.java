@@ -83,14 +83,55 @@ public abstract sealed class Layer implements java.io.Serializable permits RnnLa
      *
      * <pre>// x[xOff..+inputSize), h = state[hOff..+outSize), c = state[cOff..+cellSize) -> new h, c</pre>
      */
-    public abstract void step(float[] state, int hOff, int cOff, float[] x, int xOff, Scratch scratch);
-
-    /** {@code // gates[0..rows) = b_ih + b_hh + W_ih @ x + W_hh @ h} (all gate blocks in one pass each) */
-    final void fusedGates(float[] gates, float[] x, int xOff, float[] state, int hOff) {
-        Kernels.add(gates, 0, bih, 0, bhh, 0, rows);
-        Kernels.gemvTAcc(gates, wihT, x, xOff, rows);
-        Kernels.gemvTAcc(gates, whhT, state, hOff, rows);
+    public final void step(float[] state, int hOff, int cOff, float[] x, int xOff, Scratch scratch) {
+        float[] gi = scratch.gates;
+        float[] gh = splitGates() ? scratch.gates2 : gi;
+        initGates(gi, gh);
+        Kernels.gemvTAcc(gi, wihT, x, xOff, rows);
+        Kernels.gemvTAcc(gh, whhT, state, hOff, rows);
+        finish(state, hOff, cOff, gi, gh, scratch.hidden);
     }
+
+    /**
+     * One step of this layer for n keys at once: the gate products of all n as one matrix-matrix
+     * product (the weights stay in cache across the batch), then each key's nonlinear part.
+     *
+     * <pre>// xs[b][xOff..+inputSize), states[b] (h at hOff, c at cOff) -> new h, c, for b < n</pre>
+     */
+    public final void stepBatch(float[][] states, int hOff, int cOff, float[][] xs, int xOff, int n, BatchScratch scratch) {
+        float[][] gi = scratch.gates;
+        float[][] gh = splitGates() ? scratch.gates2 : gi;
+        for (int b = 0; b < n; b++) {
+            initGates(gi[b], gh[b]);
+        }
+        Kernels.gemmTAcc(gi, wihT, xs, xOff, n, rows);
+        Kernels.gemmTAcc(gh, whhT, states, hOff, n, rows);
+        for (int b = 0; b < n; b++) {
+            finish(states[b], hOff, cOff, gi[b], gh[b], scratch.hidden);
+        }
+    }
+
+    /** True when the recurrent products must stay apart from the input products (GRU: b_hn inside r * (...)). */
+    boolean splitGates() {
+        return false;
+    }
+
+    /** {@code // gi = b_ih + b_hh (one buffer), or gi = b_ih and gh = b_hh (split)} */
+    private void initGates(float[] gi, float[] gh) {
+        if (gi == gh) {
+            Kernels.add(gi, 0, bih, 0, bhh, 0, rows);
+        } else {
+            System.arraycopy(bih, 0, gi, 0, rows);
+            System.arraycopy(bhh, 0, gh, 0, rows);
+        }
+    }
+
+    /**
+     * The nonlinear part of a step, from the gate pre-activations to the new h (and c).
+     *
+     * <pre>// gi (rows) = W_ih x + b, gh (rows) = W_hh h + b (the same array unless split) -> state's h, c; hidden (H) scratch</pre>
+     */
+    abstract void finish(float[] state, int hOff, int cOff, float[] gi, float[] gh, float[] hidden);
 
     /** weight_ih in PyTorch's layout (G*H, input). */
     public float[] weightIh() { return Kernels.rowMajor(wihT, rows); }

@@ -62,16 +62,13 @@ public final class LstmLayer extends Layer {
     }
 
     @Override
-    public void step(float[] state, int hOff, int cOff, float[] x, int xOff, Scratch scratch) {
+    void finish(float[] state, int hOff, int cOff, float[] gates, float[] unused, float[] t) {
         final int h = hiddenSize;
-        final float[] gates = scratch.gates;
-        fusedGates(gates, x, xOff, state, hOff);
         // i, f, g, o at gates[0..H), [H..2H), [2H..3H), [3H..4H)
         Kernels.sigmoidInPlace(gates, 0, 2 * h);
         Kernels.tanhInPlace(gates, 2 * h, h);
         Kernels.sigmoidInPlace(gates, 3 * h, h);
         // c' = f * c + i * g, kept in the state and in t, where it becomes tanh(c') in one vectorised pass
-        final float[] t = scratch.hidden;
         for (int j = 0; j < h; j++) {
             float c = gates[h + j] * state[cOff + j] + gates[j] * gates[2 * h + j];
             state[cOff + j] = c;

@@ -126,6 +126,37 @@ public final class RecurrentNetwork implements RecurrentModel {
         }
     }
 
+    /** Buffers for {@link #stepBatch} of up to {@code capacity} keys. */
+    public BatchScratch newBatchScratch(int capacity) {
+        return new BatchScratch(capacity, scratchSizes[0], scratchSizes[1], scratchSizes[2]);
+    }
+
+    /**
+     * Steps n distinct keys at once: the same result as {@link #step} for each, with the weights read
+     * once per batch instead of once per event.
+     *
+     * <pre>// xs[b] (inputSize), states[b] (stateSize) -> states[b], outs[b] (outputSize), for b < n</pre>
+     */
+    public void stepBatch(float[][] outs, float[][] states, float[][] xs, int n, BatchScratch scratch) {
+        if (n > scratch.capacity) {
+            throw new IllegalArgumentException("batch of " + n + " keys, scratch made for " + scratch.capacity);
+        }
+        float[][] in = xs;
+        int inOff = 0;
+        for (int l = 0; l < layers.length; l++) {
+            layers[l].stepBatch(states, hOff[l], cOff[l], in, inOff, n, scratch);
+            in = states;
+            inOff = hOff[l];
+        }
+        for (int b = 0; b < n; b++) {
+            if (head != null) {
+                head.apply(outs[b], states[b], inOff);
+            } else {
+                System.arraycopy(states[b], inOff, outs[b], 0, top().outSize());
+            }
+        }
+    }
+
     /** Copies layer l's h out of a state array. */
     public float[] h(float[] state, int l) {
         return Arrays.copyOfRange(state, hOff[l], hOff[l] + layers[l].outSize());

@@ -25,10 +25,7 @@ public final class RnnLayer extends Layer {
     @Override int[] scratchSizes() { return new int[] {hiddenSize, 0, 0}; }
 
     @Override
-    public void step(float[] state, int hOff, int cOff, float[] x, int xOff, Scratch scratch) {
-        // the pre-activation is computed from the old h before h is overwritten
-        float[] pre = scratch.gates;
-        fusedGates(pre, x, xOff, state, hOff);
+    void finish(float[] state, int hOff, int cOff, float[] pre, float[] unused, float[] hidden) {
         nonlinearity.applyInPlace(pre, 0, hiddenSize);
         System.arraycopy(pre, 0, state, hOff, hiddenSize);
     }

@@ -148,6 +148,11 @@ public final class Recurrent {
             return new Options(emitState, resetAfterSteps, idleGapMs, idleDomain, ttl, ordered, allowedLatenessMs);
         }
 
+        /** The keyed function itself, for wiring it by hand: key the stream with {@link #keySelector()}. */
+        public RecurrentFunction function() {
+            return new RecurrentFunction(model, options());
+        }
+
         /** The operator over {@link KeyedEvent}s. */
         public SingleOutputStreamOperator<RecurrentOutput> apply(DataStream<KeyedEvent> events) {
             return events
@@ -185,6 +190,11 @@ public final class Recurrent {
     public static <T> SingleOutputStreamOperator<T> sameParallelism(SingleOutputStreamOperator<T> op, DataStream<?> input) {
         int p = input.getParallelism();
         return p > 0 ? op.setParallelism(p) : op;
+    }
+
+    /** The key selector the operator uses (a null key is routed to be rejected, not thrown on). */
+    public static KeySelector<KeyedEvent, String> keySelector() {
+        return new EventKey();
     }
 
     /** Keys by the event's key; a null key goes under {@link #NULL_KEY} to be rejected there. */

@@ -1,0 +1,384 @@
+package io.flinkrecurrent.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.cell.Scratch;
+import io.flinkrecurrent.flink.KeyState;
+import io.flinkrecurrent.flink.KeyStateSerializer;
+import io.flinkrecurrent.flink.KeyedEvent;
+import io.flinkrecurrent.flink.Recurrent;
+import io.flinkrecurrent.flink.RecurrentOutput;
+import io.flinkrecurrent.model.ModelLoader;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
+
+import java.lang.management.ManagementFactory;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The benchmark suite: the Flink framework floor against the recurrent operator (hashmap and RocksDB),
+ * the kernel alone (per event and batched), ONNX Runtime on the same model, and memory per key.
+ * Prints a table and machine-readable lines.
+ *
+ * <pre>mvn -q -Pbench test-compile exec:exec [-Dexec.args='--quick']</pre>
+ */
+public final class Bench {
+    static final int KEYS = 10_000;
+    static final int INPUT = 16;
+    static RecurrentNetwork model;
+
+    record Row(String what, double value, String unit, String note) {}
+
+    private static final List<Row> ROWS = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("jmh")) {
+            org.openjdk.jmh.Main.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        boolean quick = List.of(args).contains("--quick");
+        long flinkEvents = quick ? 1_500_000 : 5_000_000;
+        double seconds = quick ? 2 : 5;
+        int memKeys = quick ? 200_000 : 1_000_000;
+        model = ModelLoader.load(Path.of(Bench.class.getResource("/golden/perf/lstm_i16_h64_l1.safetensors").toURI())).network();
+        long t0 = System.nanoTime();
+        System.out.println("flink-recurrent benchmark " + (quick ? "(--quick)" : "(full)") + ": LSTM 16 -> 64 (golden/perf)");
+        System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + cpu() + ", Java "
+                + System.getProperty("java.version") + ", max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
+
+        progress("kernel, per event, " + KEYS + " keys");
+        double kEvent = kernelPerEvent(seconds);
+        row("(c) kernel per event, 1 thread", kEvent, "events/s", "10,000 keys' states, reused buffers");
+        progress("kernel, batched 256");
+        double kBatch = kernelBatched(seconds, 256);
+        row("(c) kernel batched (256 keys), 1 thread", kBatch, "events/s", "distinct keys stepped together");
+        progress("ONNX Runtime, per event and batched 256");
+        double[] ort = onnxRuntime(seconds);
+        row("(d) ONNX Runtime 1.20 per event, 1 thread", ort[0], "events/s", "batch 1, buffers reused");
+        row("(d) ONNX Runtime 1.20 batch 256, 1 thread", ort[1], "events/s", "");
+
+        double[] ratio = new double[2];
+        String[] backends = {"hashmap", "rocksdb"};
+        progress("Flink warm-up (both pipelines, not counted)");
+        flink(false, "hashmap", flinkEvents / 5);
+        flink(true, "hashmap", flinkEvents / 5);
+        for (int b = 0; b < 2; b++) {
+            // alternate the two pipelines and keep each one's best of two runs
+            double floor = 0;
+            double op = 0;
+            for (int run = 1; run <= 2; run++) {
+                progress("Flink floor on " + backends[b] + ", " + flinkEvents + " events, run " + run + "/2");
+                floor = Math.max(floor, flink(false, backends[b], flinkEvents));
+                progress("recurrent operator on " + backends[b] + ", " + flinkEvents + " events, run " + run + "/2");
+                op = Math.max(op, flink(true, backends[b], flinkEvents));
+            }
+            row("(a) Flink floor, " + backends[b] + ", parallelism 2", floor, "events/s", "ValueState r/w of the same size, no math");
+            row("(b) recurrent operator, " + backends[b] + ", parallelism 2", op, "events/s", "per-event mode");
+            ratio[b] = op / floor;
+        }
+        progress("memory per key, " + memKeys + " keys on the heap backend");
+        double perKey = memoryPerKey(memKeys);
+        row("memory per key (heap backend)", perKey, "bytes", "raw state " + 4 * model.stateSize() + " bytes + key");
+
+        System.out.println();
+        System.out.printf("%-48s %16s  %-9s %s%n", "measurement", "value", "unit", "note");
+        for (Row r : ROWS) {
+            System.out.printf(Locale.ROOT, "%-48s %,16.0f  %-9s %s%n", r.what, r.value, r.unit, r.note);
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "ratio.hashmap=%.3f%n", ratio[0]);
+        System.out.printf(Locale.ROOT, "ratio.rocksdb=%.3f%n", ratio[1]);
+        System.out.printf(Locale.ROOT, "kernel.event_vs_ort=%.2f%n", kEvent / ort[0]);
+        System.out.printf(Locale.ROOT, "kernel.batch_vs_ort=%.2f%n", kBatch / ort[1]);
+        System.out.printf(Locale.ROOT, "memory.bytes_per_key=%.0f%n", perKey);
+        System.out.printf(Locale.ROOT, "benchmark done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    static void row(String what, double value, String unit, String note) {
+        ROWS.add(new Row(what, value, unit, note));
+        System.out.printf(Locale.ROOT, "  %-46s %,14.0f %s%n", what, value, unit);
+    }
+
+    static void progress(String what) {
+        System.out.println("- " + what + " ...");
+    }
+
+    static String cpu() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("model name")) {
+                    return l.substring(l.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return System.getProperty("os.arch");
+    }
+
+    static float[][] inputs(int n) {
+        Random r = new Random(42);
+        float[][] xs = new float[n][INPUT];
+        for (float[] x : xs) {
+            for (int k = 0; k < INPUT; k++) {
+                x[k] = (float) r.nextGaussian();
+            }
+        }
+        return xs;
+    }
+
+    /** Runs {@code body} in rounds for about {@code seconds} after a warm-up; returns events per second. */
+    static double timed(double seconds, int eventsPerRound, Runnable body) {
+        long warm = System.nanoTime() + (long) (seconds * 0.4e9);
+        while (System.nanoTime() < warm) {
+            body.run();
+        }
+        long rounds = 0;
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            body.run();
+            rounds++;
+        }
+        return rounds * (double) eventsPerRound / ((System.nanoTime() - start) / 1e9);
+    }
+
+    static double kernelPerEvent(double seconds) {
+        float[][] states = new float[KEYS][model.stateSize()];
+        float[][] xs = inputs(256);
+        float[] out = new float[model.outputSize()];
+        Scratch scratch = model.newScratch();
+        int[] key = {0};
+        return timed(seconds, 1000, () -> {
+            for (int i = 0; i < 1000; i++) {
+                int k = key[0]++ % KEYS;
+                model.step(out, states[k], xs[k & 255], scratch);
+            }
+        });
+    }
+
+    static double kernelBatched(double seconds, int batch) {
+        float[][] states = new float[KEYS][model.stateSize()];
+        float[][] xs = inputs(batch);
+        float[][] outs = new float[batch][model.outputSize()];
+        float[][] st = new float[batch][];
+        io.flinkrecurrent.cell.BatchScratch scratch = model.newBatchScratch(batch);
+        int[] base = {0};
+        return timed(seconds, batch, () -> {
+            int b0 = base[0];
+            for (int b = 0; b < batch; b++) {
+                st[b] = states[(b0 + b) % KEYS];
+            }
+            base[0] = (b0 + batch) % KEYS;
+            model.stepBatch(outs, st, xs, batch, scratch);
+        });
+    }
+
+    static double[] onnxRuntime(double seconds) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        opts.setIntraOpNumThreads(1);
+        opts.setInterOpNumThreads(1);
+        byte[] onnx = Bench.class.getResourceAsStream("/onnx/lstm_i16_h64_l1.onnx").readAllBytes();
+        try (OrtSession session = env.createSession(onnx, opts)) {
+            double single = ortRate(env, session, 1, seconds);
+            double batched = ortRate(env, session, 256, seconds);
+            return new double[] {single, batched};
+        }
+    }
+
+    static double ortRate(OrtEnvironment env, OrtSession session, int batch, double seconds) throws Exception {
+        int h = 64;
+        float[][] states = new float[KEYS][2 * h];
+        float[][] xs = inputs(256);
+        FloatBuffer x = FloatBuffer.allocate(batch * INPUT);
+        FloatBuffer h0 = FloatBuffer.allocate(batch * h);
+        FloatBuffer c0 = FloatBuffer.allocate(batch * h);
+        long[] xShape = {batch, 1, INPUT};
+        long[] sShape = {1, batch, h};
+        int[] key = {0};
+        float[] hOut = new float[batch * h];
+        float[] cOut = new float[batch * h];
+        return timed(seconds, batch, () -> {
+            try {
+                x.clear();
+                h0.clear();
+                c0.clear();
+                int k0 = key[0];
+                for (int b = 0; b < batch; b++) {
+                    float[] s = states[(k0 + b) % KEYS];
+                    x.put(xs[(k0 + b) & 255]);
+                    h0.put(s, 0, h);
+                    c0.put(s, h, h);
+                }
+                x.flip();
+                h0.flip();
+                c0.flip();
+                try (OnnxTensor tx = OnnxTensor.createTensor(env, x, xShape);
+                     OnnxTensor th = OnnxTensor.createTensor(env, h0, sShape);
+                     OnnxTensor tc = OnnxTensor.createTensor(env, c0, sShape);
+                     OrtSession.Result r = session.run(Map.of("x", tx, "h0", th, "c0", tc))) {
+                    ((OnnxTensor) r.get("hN").orElseThrow()).getFloatBuffer().get(hOut);
+                    ((OnnxTensor) r.get("cN").orElseThrow()).getFloatBuffer().get(cOut);
+                }
+                for (int b = 0; b < batch; b++) {
+                    float[] s = states[(k0 + b) % KEYS];
+                    System.arraycopy(hOut, b * h, s, 0, h);
+                    System.arraycopy(cOut, b * h, s, h, h);
+                }
+                key[0] = (k0 + batch) % KEYS;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- Flink pipelines
+
+    static final AtomicLong FIRST = new AtomicLong();
+    static final AtomicLong LAST = new AtomicLong();
+    static final AtomicLong COUNT = new AtomicLong();
+
+    static KeyedEvent event(long i) {
+        float[] x = new float[INPUT];
+        int s = (int) (i * 0x9E3779B1L);
+        for (int k = 0; k < INPUT; k++) {
+            s = s * 1103515245 + 12345;
+            x[k] = (s >> 16) / 32768f;
+        }
+        return new KeyedEvent("k" + (i % KEYS), x);
+    }
+
+    static double flink(boolean withMath, String backend, long events) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, backend);
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+        DataStream<KeyedEvent> in = env.fromSource(new DataGeneratorSource<>(Bench::event, events,
+                TypeInformation.of(KeyedEvent.class)), WatermarkStrategy.noWatermarks(), "generator");
+        DataStream<RecurrentOutput> out = withMath
+                ? Recurrent.builder(model).name("lstm").apply(in)
+                : in.keyBy(Recurrent.keySelector(), Types.STRING).process(new Floor(model.stateSize(), model.outputSize()),
+                        TypeInformation.of(RecurrentOutput.class)).name("floor").uid("floor");
+        FIRST.set(0);
+        LAST.set(0);
+        COUNT.set(0);
+        out.sinkTo(new Counting()).name("discard");
+        env.execute(withMath ? "operator" : "floor");
+        if (COUNT.get() != events) {
+            throw new IllegalStateException("expected " + events + " outputs, got " + COUNT.get());
+        }
+        return events / ((LAST.get() - FIRST.get()) / 1e9);
+    }
+
+    /** The framework floor: read and write the same per-key state as the operator, emit the same record, no math. */
+    static final class Floor extends KeyedProcessFunction<String, KeyedEvent, RecurrentOutput> {
+        private final int stateSize;
+        private final int outputSize;
+        private transient ValueState<KeyState> state;
+
+        Floor(int stateSize, int outputSize) {
+            this.stateSize = stateSize;
+            this.outputSize = outputSize;
+        }
+
+        @Override
+        public void open(OpenContext ctx) {
+            state = getRuntimeContext().getState(new ValueStateDescriptor<>("floor", KeyStateSerializer.INSTANCE));
+        }
+
+        @Override
+        public void processElement(KeyedEvent e, Context ctx, Collector<RecurrentOutput> out) throws Exception {
+            KeyState s = state.value();
+            if (s == null) {
+                s = new KeyState();
+                s.state = new float[stateSize];
+            }
+            s.state[0] += e.input[0];
+            long seq = s.seq++;
+            state.update(s);
+            out.collect(new RecurrentOutput(ctx.getCurrentKey(), seq, KeyedEvent.NO_TIMESTAMP, e.id,
+                    java.util.Arrays.copyOf(s.state, outputSize), null));
+        }
+    }
+
+    /** Discards records, noting when the first and the last came (the mini-cluster runs in this JVM). */
+    static final class Counting implements Sink<RecurrentOutput> {
+        @Override
+        public SinkWriter<RecurrentOutput> createWriter(WriterInitContext context) {
+            return new SinkWriter<>() {
+                @Override
+                public void write(RecurrentOutput element, Context context) {
+                    long n = COUNT.incrementAndGet();
+                    if (n == 1) {
+                        FIRST.set(System.nanoTime());
+                    }
+                    LAST.set(System.nanoTime());
+                }
+
+                @Override public void flush(boolean endOfInput) {}
+
+                @Override public void close() {}
+            };
+        }
+    }
+
+    /** Heap used per key by the operator's state on the heap backend, measured with the operator test harness. */
+    static double memoryPerKey(int keys) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(Recurrent.builder(model).function()),
+                Recurrent.keySelector(), Types.STRING);
+        h.setup();
+        h.open();
+        float[] x = new float[INPUT];
+        x[0] = 1;
+        long before = usedHeap();
+        for (int i = 0; i < keys; i++) {
+            h.processElement(new KeyedEvent("key-" + i, x), 0L);
+            if ((i & 0xffff) == 0) {
+                h.getOutput().clear();
+            }
+        }
+        h.getOutput().clear();
+        long after = usedHeap();
+        h.close();
+        return (after - before) / (double) keys;
+    }
+
+    static long usedHeap() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}

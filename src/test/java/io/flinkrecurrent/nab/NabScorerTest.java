@@ -1,0 +1,39 @@
+package io.flinkrecurrent.nab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The scorer reproduces the published NAB board from the raw scores in ../shared/nab/results. */
+class NabScorerTest {
+    static final Path NAB = Path.of("..", "shared", "nab");
+    static Map<String, NabScorer.LabelledFile> corpus;
+    static JsonNode published;
+
+    @BeforeAll
+    static void load() throws Exception {
+        corpus = NabScorer.corpus(NAB);
+        published = new ObjectMapper().readTree(NAB.resolve("results/final_results.json").toFile());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"numenta", "windowedGaussian"})
+    void reproducesThePublishedRow(String detector) throws Exception {
+        assertEquals(58, corpus.size());
+        Map<String, double[]> scores = NabScorer.readScores(NAB.resolve("results").resolve(detector), detector, corpus.keySet());
+        for (NabScorer.Profile p : NabScorer.PROFILES) {
+            double ours = NabScorer.score(corpus, scores, p).score();
+            double theirs = published.get(detector).get(p.name()).asDouble();
+            // SCORING.md: an independent implementation gives numenta low-FP 63.21 against the published 63.12
+            double tolerance = detector.equals("numenta") && p.name().equals("reward_low_FP_rate") ? 0.15 : 0.1;
+            assertEquals(theirs, ours, tolerance, detector + " " + p.name());
+        }
+    }
+}
