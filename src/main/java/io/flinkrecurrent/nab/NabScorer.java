@@ -63,6 +63,21 @@ public final class NabScorer {
         return files;
     }
 
+    /** A text file's lines; {@code name.csv} may also be stored gzipped as {@code name.csv.gz}. */
+    public static List<String> readLines(Path file) throws IOException {
+        if (Files.exists(file)) {
+            return Files.readAllLines(file);
+        }
+        Path gz = file.resolveSibling(file.getFileName() + ".gz");
+        if (!Files.exists(gz)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "neither it nor " + gz.getFileName() + " exists");
+        }
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                new java.util.zip.GZIPInputStream(Files.newInputStream(gz)), java.nio.charset.StandardCharsets.UTF_8))) {
+            return in.lines().toList();
+        }
+    }
+
     static String stripMicros(String t) {
         int dot = t.indexOf('.');
         return dot < 0 ? t : t.substring(0, dot);
@@ -70,7 +85,7 @@ public final class NabScorer {
 
     /** The first column of a CSV with a header: the timestamps. */
     public static List<String> timestamps(Path csv) throws IOException {
-        List<String> lines = Files.readAllLines(csv);
+        List<String> lines = readLines(csv);
         List<String> ts = new ArrayList<>(lines.size());
         for (int i = 1; i < lines.size(); i++) {
             String l = lines.get(i);
@@ -196,7 +211,7 @@ public final class NabScorer {
         for (String f : files) {
             String[] parts = f.split("/", 2);
             Path csv = dir.resolve(parts[0]).resolve(detector + "_" + parts[1]);
-            List<String> lines = Files.readAllLines(csv);
+            List<String> lines = readLines(csv);
             String[] header = lines.get(0).split(",");
             int col = Arrays.asList(header).indexOf("anomaly_score");
             if (col < 0) {
