@@ -13,10 +13,35 @@ public final class Scratch {
     /** A hidden-sized buffer (LSTM with projection: o * tanh(c) before W_hr). */
     final float[] hidden;
 
+    /** General buffers for models built on top of others (see {@link #withWork}); none unless asked for. */
+    private final float[][] work;
+
     Scratch(int gates, int gates2, int hidden) {
-        this.gates = new float[Math.max(1, gates)];
-        this.gates2 = new float[Math.max(1, gates2)];
-        this.hidden = new float[Math.max(1, hidden)];
+        this(new float[Math.max(1, gates)], new float[Math.max(1, gates2)], new float[Math.max(1, hidden)], new float[0][]);
+    }
+
+    private Scratch(float[] gates, float[] gates2, float[] hidden, float[][] work) {
+        this.gates = gates;
+        this.gates2 = gates2;
+        this.hidden = hidden;
+        this.work = work;
+    }
+
+    /**
+     * The same buffers plus work buffers of the given sizes, for a model that wraps another: it passes
+     * this scratch to the inner model and keeps its own values in {@link #work(int)}.
+     */
+    public Scratch withWork(int... sizes) {
+        float[][] w = new float[sizes.length][];
+        for (int i = 0; i < sizes.length; i++) {
+            w[i] = new float[sizes[i]];
+        }
+        return new Scratch(gates, gates2, hidden, w);
+    }
+
+    /** The i-th work buffer made by {@link #withWork}. */
+    public float[] work(int i) {
+        return work[i];
     }
 
     /** A scratch large enough for both. */

@@ -2,6 +2,7 @@ package io.flinkrecurrent.cli;
 
 import io.flinkrecurrent.jobs.JobSupport;
 import io.flinkrecurrent.jobs.Jobs;
+import io.flinkrecurrent.jobs.NabRun;
 import io.flinkrecurrent.model.ModelFileException;
 
 import java.io.IOException;
@@ -23,6 +24,10 @@ public final class Main {
             Example jobs (on an embedded Flink; the same jobs run on a cluster from target/flink-recurrent.jar):
               repetition  per key, the probability that each digit already occurred in the sequence
               next-char   per key, the most likely next letter of the word being typed
+              anomaly     per key, an anomaly score in [0, 1] for each timestamp,value
+
+            The Numenta Anomaly Benchmark:
+              nab         run the anomaly detector over NAB and score it
             """;
 
     private Main() {}
@@ -41,6 +46,14 @@ public final class Main {
                 case "help", "--help", "-h" -> help(args.length > 1 ? args[1] : null, out, err);
                 case "replay" -> Replay.run(args, out, err);
                 case "inspect" -> Inspect.run(args, out);
+                case "nab" -> {
+                    try {
+                        NabRun.run(java.util.Arrays.copyOfRange(args, 1, args.length), out);
+                    } catch (JobSupport.UsageError e) {
+                        throw new UsageException("nab", e.getMessage());
+                    }
+                    yield 0;
+                }
                 default -> {
                     Jobs.Job job = Jobs.byName(command);
                     if (job == null) {
@@ -93,6 +106,7 @@ public final class Main {
             case "replay" -> Replay.USAGE;
             case "inspect" -> Inspect.USAGE;
             case "help" -> USAGE;
+            case "nab" -> NabRun.USAGE;
             default -> Jobs.byName(command) == null ? null : Jobs.byName(command).usage();
         };
     }

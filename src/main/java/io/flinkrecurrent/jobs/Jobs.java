@@ -43,7 +43,7 @@ public final class Jobs {
     /** A job's results as readable text and as JSON lines, and the events it rejected. */
     public record Outputs(DataStream<String> text, DataStream<String> json, DataStream<RejectedEvent> rejected) {}
 
-    public static final List<Job> ALL = List.of(new RepetitionJob(), new NextCharJob());
+    public static final List<Job> ALL = List.of(new RepetitionJob(), new NextCharJob(), new AnomalyJob());
 
     /** The job of that name, or null. */
     public static Job byName(String name) {

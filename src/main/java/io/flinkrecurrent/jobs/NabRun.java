@@ -1,0 +1,162 @@
+package io.flinkrecurrent.jobs;
+
+import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.flink.KeyedEvent;
+import io.flinkrecurrent.flink.Recurrent;
+import io.flinkrecurrent.nab.NabScorer;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.ParameterTool;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code nab}: runs the anomaly detector over the NAB corpus on an embedded Flink, one key per file,
+ * writes NAB's results layout and scores it with {@link NabScorer}.
+ */
+public final class NabRun {
+    public static final String DETECTOR = "flinkRecurrent";
+    public static final String USAGE = """
+            nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--parallelism N]
+
+            Runs the anomaly job's detector over every NAB data file (one key per file, rows in order, on an
+            embedded Flink), writes DIR2/<category>/flinkRecurrent_<file>.csv (timestamp,anomaly_score, one row
+            per data row) and scores them as NAB does (SCORING.md): the three profiles beside the published board.
+
+              --nab-dir DIR       NAB's folder: data/, labels/, results/final_results.json (e.g. ../shared/nab)
+              --out DIR2          where to write the scores
+              --files LIST        only these files (relative paths, comma-separated): a partial run, scored alone
+              --parallelism N     Flink's parallelism (default 2)
+              --model FILE        another forecaster instead of the bundled one
+            """;
+
+    private NabRun() {}
+
+    public static void run(String[] args, PrintStream out) throws Exception {
+        ParameterTool p = ParameterTool.fromArgs(args);
+        for (String k : p.toMap().keySet()) {
+            if (!Set.of("nab-dir", "out", "files", "parallelism", "model").contains(k)) {
+                throw new JobSupport.UsageError("unknown option --" + k);
+            }
+        }
+        Path nab = Path.of(JobSupport.require(p, "nab-dir", ""));
+        Path outDir = Path.of(JobSupport.require(p, "out", ""));
+        long t0 = System.nanoTime();
+        Map<String, NabScorer.LabelledFile> corpus = NabScorer.corpus(nab);
+        if (p.has("files")) {
+            Map<String, NabScorer.LabelledFile> subset = new LinkedHashMap<>();
+            for (String f : p.get("files").split(",")) {
+                NabScorer.LabelledFile lf = corpus.get(f.trim());
+                if (lf == null) {
+                    throw new JobSupport.UsageError("no NAB file '" + f.trim() + "' (names look like realKnownCause/nyc_taxi.csv)");
+                }
+                subset.put(lf.name(), lf);
+            }
+            corpus = subset;
+        }
+        List<KeyedEvent> events = new ArrayList<>();
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (String f : corpus.keySet()) {
+            List<String> lines = NabScorer.readLines(nab.resolve("data").resolve(f));
+            float[] v = new float[lines.size() - 1];
+            for (int i = 1; i < lines.size(); i++) {
+                String l = lines.get(i);
+                v[i - 1] = Float.parseFloat(l.substring(l.indexOf(',') + 1).trim());
+                events.add(new KeyedEvent(f, new float[] {v[i - 1]}).withId(i - 1));
+            }
+            values.put(f, v);
+        }
+        out.printf(Locale.ROOT, "nab: %d files, %,d rows read in %.1f s%n", corpus.size(), events.size(), (System.nanoTime() - t0) / 1e9);
+
+        RecurrentNetwork forecaster = JobSupport.model(p, AnomalyJob.MODEL);
+        AnomalyDetector detector = AnomalyDetector.withDefaults(forecaster);
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(p.getInt("parallelism", 2));
+        DataStream<KeyedEvent> in = env.fromData(TypeInformation.of(KeyedEvent.class), events.toArray(new KeyedEvent[0]))
+                .name("nab-rows").setParallelism(1);
+        Map<String, double[]> scores = new LinkedHashMap<>();
+        corpus.forEach((f, lf) -> scores.put(f, new double[lf.timestamps().size()]));
+        long t1 = System.nanoTime();
+        long n = 0;
+        out.printf("nab: running the detector on Flink (parallelism %d) ...%n", env.getParallelism());
+        try (CloseableIterator<io.flinkrecurrent.flink.RecurrentOutput> it =
+                     Recurrent.builder(detector).name("anomaly").apply(in).executeAndCollect("nab")) {
+            while (it.hasNext()) {
+                var o = it.next();
+                scores.get(o.key)[(int) o.id] = o.output[0];
+                if (++n % 100_000 == 0) {
+                    out.printf(Locale.ROOT, "nab:   %,d of %,d rows scored%n", n, events.size());
+                }
+            }
+        }
+        if (n != events.size()) {
+            throw new IllegalStateException("the detector returned " + n + " scores for " + events.size() + " rows");
+        }
+        out.printf(Locale.ROOT, "nab: %,d rows scored in %.1f s%n", n, (System.nanoTime() - t1) / 1e9);
+
+        for (var e : corpus.entrySet()) {
+            write(outDir, e.getValue(), scores.get(e.getKey()));
+        }
+        out.println("nab: scores written to " + outDir + "/<category>/" + DETECTOR + "_<file>.csv");
+        printScores(nab, corpus, scores, out);
+        out.printf(Locale.ROOT, "nab: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    static void write(Path outDir, NabScorer.LabelledFile f, double[] s) throws IOException {
+        String[] parts = f.name().split("/", 2);
+        Path csv = outDir.resolve(parts[0]).resolve(DETECTOR + "_" + parts[1]);
+        Files.createDirectories(csv.getParent());
+        try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+            w.write("timestamp,anomaly_score\n");
+            for (int i = 0; i < s.length; i++) {
+                w.write(f.timestamps().get(i));
+                w.write(',');
+                w.write(Double.toString(s[i]));
+                w.write('\n');
+            }
+        }
+    }
+
+    static void printScores(Path nab, Map<String, NabScorer.LabelledFile> corpus, Map<String, double[]> scores,
+                            PrintStream out) throws IOException {
+        boolean full = corpus.size() == 58;
+        out.println();
+        out.printf("%-22s %10s %20s %20s%n", "detector", "standard", "reward_low_FP_rate", "reward_low_FN_rate");
+        StringBuilder ours = new StringBuilder(String.format("%-22s", DETECTOR + (full ? "" : " (partial)")));
+        for (NabScorer.Profile pr : NabScorer.PROFILES) {
+            NabScorer.Result r = NabScorer.score(corpus, scores, pr);
+            ours.append(String.format(Locale.ROOT, pr.name().equals("standard") ? " %10.2f" : " %20.2f", r.score()));
+        }
+        out.println(ours);
+        Path board = nab.resolve("results/final_results.json");
+        if (full && Files.exists(board)) {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(board.toFile());
+            List<Map.Entry<String, Double>> rows = new ArrayList<>();
+            json.fields().forEachRemaining(e -> rows.add(Map.entry(e.getKey(), e.getValue().get("standard").asDouble())));
+            rows.sort((a, b) -> Double.compare(b.getValue(), a.getValue()));
+            for (var r : rows) {
+                var d = json.get(r.getKey());
+                out.printf(Locale.ROOT, "%-22s %10.2f %20.2f %20.2f   (published)%n", r.getKey(), d.get("standard").asDouble(),
+                        d.get("reward_low_FP_rate").asDouble(), d.get("reward_low_FN_rate").asDouble());
+            }
+        }
+    }
+}
