@@ -98,7 +98,7 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
         if (!valid(e, ctx)) {
             return;
         }
-        long ts = ctx.timestamp() != null ? ctx.timestamp() : e.timestamp;
+        long ts = eventTime(ctx.timestamp(), e);
         if (!options.ordered()) {
             apply(e, ts, ctx, collector);
             return;
@@ -124,6 +124,11 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
         pending.add(held);
         buffer.put(ts, pending);
         ctx.timerService().registerEventTimeTimer(ts + options.allowedLatenessMs());
+    }
+
+    /** The record's timestamp, else the event's own (a source without timestamps stamps Long.MIN_VALUE). */
+    private static long eventTime(Long record, KeyedEvent e) {
+        return record != null && record != Long.MIN_VALUE ? record : e.timestamp;
     }
 
     private boolean valid(KeyedEvent e, Context ctx) {

@@ -45,7 +45,7 @@ public final class AnomalyJob implements Jobs.Job {
                 {"key":...,"timestamp":"2014-07-01 00:00:00","value":10844} as JSON Lines; timestamps as
                 yyyy-MM-dd HH:mm:ss (UTC) or epoch milliseconds. Each key learns its scale in its first 150 rows.
 
-                  --alert T                 stdout shows only the events scoring T or more (default 0.9);
+                  --alert T                 stdout shows only the events scoring T or more (default 0.99);
                                             files and Kafka get every score
                 """ + JobSupport.IO_USAGE;
     }
@@ -73,7 +73,7 @@ public final class AnomalyJob implements Jobs.Job {
         SingleOutputStreamOperator<KeyedEvent> points = Recurrent.sameParallelism(lines.process(new ParsePoints(),
                 TypeInformation.of(KeyedEvent.class)).name("parse").uid(NAME + "-parse"), lines);
         SingleOutputStreamOperator<RecurrentOutput> scores = apply(points, (RecurrentNetwork) model);
-        float alert = options.getFloat("alert", 0.9f);
+        float alert = options.getFloat("alert", 0.99f);
         DataStream<String> text = scores.filter(o -> o.output[0] >= alert).name("alerts")
                 .map(o -> String.format(Locale.ROOT, "%-14s #%-6d %s  score %.4f  ALERT", o.key, o.seq, format(o.timestamp), o.output[0]))
                 .returns(String.class).name("text");

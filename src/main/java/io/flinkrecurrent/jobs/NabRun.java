@@ -33,7 +33,7 @@ import java.util.Set;
 public final class NabRun {
     public static final String DETECTOR = "flinkRecurrent";
     public static final String USAGE = """
-            nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--parallelism N]
+            nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--plot a.csv,b.csv|all] [--parallelism N]
 
             Runs the anomaly job's detector over every NAB data file (one key per file, rows in order, on an
             embedded Flink), writes DIR2/<category>/flinkRecurrent_<file>.csv (timestamp,anomaly_score, one row
@@ -42,6 +42,8 @@ public final class NabRun {
               --nab-dir DIR       NAB's folder: data/, labels/, results/final_results.json (e.g. ../shared/nab)
               --out DIR2          where to write the scores
               --files LIST        only these files (relative paths, comma-separated): a partial run, scored alone
+              --plot LIST|all     draw DIR2/plots/<category>/<file>.png for these files: values, labelled windows,
+                                  scores, and the detections at the standard profile's threshold
               --parallelism N     Flink's parallelism (default 2)
               --model FILE        another forecaster instead of the bundled one
             """;
@@ -51,7 +53,7 @@ public final class NabRun {
     public static void run(String[] args, PrintStream out) throws Exception {
         ParameterTool p = ParameterTool.fromArgs(args);
         for (String k : p.toMap().keySet()) {
-            if (!Set.of("nab-dir", "out", "files", "parallelism", "model").contains(k)) {
+            if (!Set.of("nab-dir", "out", "files", "parallelism", "model", "plot").contains(k)) {
                 throw new JobSupport.UsageError("unknown option --" + k);
             }
         }
@@ -73,12 +75,9 @@ public final class NabRun {
         List<KeyedEvent> events = new ArrayList<>();
         Map<String, float[]> values = new LinkedHashMap<>();
         for (String f : corpus.keySet()) {
-            List<String> lines = NabScorer.readLines(nab.resolve("data").resolve(f));
-            float[] v = new float[lines.size() - 1];
-            for (int i = 1; i < lines.size(); i++) {
-                String l = lines.get(i);
-                v[i - 1] = Float.parseFloat(l.substring(l.indexOf(',') + 1).trim());
-                events.add(new KeyedEvent(f, new float[] {v[i - 1]}).withId(i - 1));
+            float[] v = io.flinkrecurrent.nab.NabPlot.values(nab.resolve("data").resolve(f));
+            for (int i = 0; i < v.length; i++) {
+                events.add(new KeyedEvent(f, new float[] {v[i]}).withId(i));
             }
             values.put(f, v);
         }
@@ -116,7 +115,20 @@ public final class NabRun {
             write(outDir, e.getValue(), scores.get(e.getKey()));
         }
         out.println("nab: scores written to " + outDir + "/<category>/" + DETECTOR + "_<file>.csv");
-        printScores(nab, corpus, scores, out);
+        double threshold = printScores(nab, corpus, scores, out);
+        if (p.has("plot")) {
+            List<String> plots = p.get("plot").equals("all") ? new ArrayList<>(corpus.keySet()) : List.of(p.get("plot").split(","));
+            for (String f : plots) {
+                NabScorer.LabelledFile lf = corpus.get(f.trim());
+                if (lf == null) {
+                    throw new JobSupport.UsageError("--plot: no file '" + f.trim() + "' in this run");
+                }
+                Path png = outDir.resolve("plots").resolve(lf.name().replace(".csv", ".png"));
+                io.flinkrecurrent.nab.NabPlot.draw(png, lf.name() + " - " + DETECTOR, lf, values.get(lf.name()),
+                        scores.get(lf.name()), threshold);
+                out.println("nab: drew " + png);
+            }
+        }
         out.printf(Locale.ROOT, "nab: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
 
@@ -135,17 +147,22 @@ public final class NabRun {
         }
     }
 
-    static void printScores(Path nab, Map<String, NabScorer.LabelledFile> corpus, Map<String, double[]> scores,
-                            PrintStream out) throws IOException {
+    /** Prints the three profiles' scores (and the board for a full run); returns the standard profile's threshold. */
+    static double printScores(Path nab, Map<String, NabScorer.LabelledFile> corpus, Map<String, double[]> scores,
+                              PrintStream out) throws IOException {
         boolean full = corpus.size() == 58;
         out.println();
         out.printf("%-22s %10s %20s %20s%n", "detector", "standard", "reward_low_FP_rate", "reward_low_FN_rate");
         StringBuilder ours = new StringBuilder(String.format("%-22s", DETECTOR + (full ? "" : " (partial)")));
+        double threshold = 1;
         for (NabScorer.Profile pr : NabScorer.PROFILES) {
             NabScorer.Result r = NabScorer.score(corpus, scores, pr);
             ours.append(String.format(Locale.ROOT, pr.name().equals("standard") ? " %10.2f" : " %20.2f", r.score()));
+            if (pr.name().equals("standard")) {
+                threshold = r.threshold();
+            }
         }
-        out.println(ours);
+        out.println(ours + String.format(Locale.ROOT, "   (standard threshold %.6f)", threshold));
         Path board = nab.resolve("results/final_results.json");
         if (full && Files.exists(board)) {
             var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(board.toFile());
@@ -158,5 +175,6 @@ public final class NabRun {
                         d.get("reward_low_FP_rate").asDouble(), d.get("reward_low_FN_rate").asDouble());
             }
         }
+        return threshold;
     }
 }

@@ -76,6 +76,19 @@ class JobsITCase {
     }
 
     @Test
+    void anomalyRunsEndToEndAndFlagsTheJump() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Jobs.run(new AnomalyJob(), new String[0], true, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("rejected events"), text);
+        // the sample's jump comes on 2014-04-11 09:00; its first alert falls on that day
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("art_daily_jumpsup") && l.contains("2014-04-11") && l.contains("ALERT")), text);
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void theBundledSampleRunsEndToEndAndBadSymbolsAreRejected() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
