@@ -11,11 +11,14 @@ Writes src/test/resources/golden/extra/ (deterministic from the seeds below).
 """
 import json
 import os
-import struct
+import sys
 
 import numpy as np
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rnnio import write_safetensors  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "test", "resources", "golden", "extra")
 KEYS = ["k1", "k2", "k3"]
@@ -32,33 +35,6 @@ MODELS = [
     ("gru_f64_i4_h6_l2", "gru", "tanh", 4, 6, 2, 0, True, 0, "none", "rnn.", None, True, "F64"),
     ("rnn_tanh_bf16_i3_h5_l1_head2", "rnn", "tanh", 3, 5, 1, 0, True, 2, "softmax", "rnn.", "head.", True, "BF16"),
 ]
-
-
-def to_bytes(a, dtype):
-    if dtype == "F32":
-        return np.ascontiguousarray(a, dtype="<f4").tobytes()
-    if dtype == "F64":
-        return np.ascontiguousarray(a, dtype="<f8").tobytes()
-    if dtype == "F16":
-        return np.ascontiguousarray(a, dtype="<f2").tobytes()
-    if dtype == "BF16":
-        return (np.ascontiguousarray(a, dtype="<f4").view("<u4") >> 16).astype("<u2").tobytes()
-    raise ValueError(dtype)
-
-
-def write_safetensors(path, tensors, metadata, dtype):
-    header, blobs, off = {}, [], 0
-    if metadata:
-        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    for name, arr in tensors:
-        b = to_bytes(arr, dtype)
-        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
 def stored(arr, dtype):

@@ -5,12 +5,27 @@ import struct
 import numpy as np
 
 
-def write_safetensors(path, tensors, metadata):
-    """tensors: list of (name, numpy array) written as F32 in this order; metadata: dict of str -> str."""
-    header, blobs, off = {"__metadata__": {k: str(v) for k, v in metadata.items()}}, [], 0
+def to_bytes(a, dtype):
+    """Little-endian bytes of an array stored as F32, F64, F16 or BF16 (BF16: the float32's top 16 bits)."""
+    if dtype == "F32":
+        return np.ascontiguousarray(a, dtype="<f4").tobytes()
+    if dtype == "F64":
+        return np.ascontiguousarray(a, dtype="<f8").tobytes()
+    if dtype == "F16":
+        return np.ascontiguousarray(a, dtype="<f2").tobytes()
+    if dtype == "BF16":
+        return (np.ascontiguousarray(a, dtype="<f4").view("<u4") >> 16).astype("<u2").tobytes()
+    raise ValueError(dtype)
+
+
+def write_safetensors(path, tensors, metadata, dtype="F32"):
+    """tensors: list of (name, numpy array) written in this order; metadata: dict of str -> str, or None."""
+    header, blobs, off = {}, [], 0
+    if metadata:
+        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
     for name, arr in tensors:
-        b = np.ascontiguousarray(arr, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [off, off + len(b)]}
+        b = to_bytes(arr, dtype)
+        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
     h = json.dumps(header, separators=(",", ":")).encode()

@@ -37,10 +37,6 @@ final class FlinkReplay {
             throw new IOException("the Flink replay failed: " + e.getMessage(), e);
         }
         // Results are sorted by line; the file is read again alongside for each line's own seq.
-        int layers = net.numLayers();
-        boolean lstm = net.layer(0).cellSize() > 0;
-        float[][] h = new float[layers][];
-        float[][] c = lstm ? new float[layers][] : null;
         long skipped = 0;
         long lineNo = 0;
         int next = 0;
@@ -55,12 +51,6 @@ final class FlinkReplay {
                     continue;
                 }
                 RecurrentOutput o = r.output;
-                for (int l = 0; l < layers; l++) {
-                    h[l] = net.h(o.state, l);
-                    if (lstm) {
-                        c[l] = net.c(o.state, l);
-                    }
-                }
                 long seq = o.seq;
                 try {
                     long own = JsonEvents.parse(line, -1).seq();
@@ -68,7 +58,7 @@ final class FlinkReplay {
                 } catch (JsonEvents.MalformedEventException e) {
                     throw new IllegalStateException("line " + lineNo + " replayed but does not parse", e);
                 }
-                JsonEvents.writeResult(out, o.key, seq, o.output, h, c);
+                Replay.writeResult(out, net, o.key, seq, o.output, o.state);
             }
         }
         return skipped;

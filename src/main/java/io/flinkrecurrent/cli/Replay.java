@@ -92,16 +92,28 @@ final class Replay {
         return 0;
     }
 
+    /** Writes one result line: the output, and every layer's h (and c for an LSTM) out of the key's state. */
+    static void writeResult(Writer out, RecurrentNetwork net, String key, long seq, float[] output, float[] state)
+            throws IOException {
+        int layers = net.numLayers();
+        boolean lstm = net.layer(0).cellSize() > 0;
+        float[][] h = new float[layers][];
+        float[][] c = lstm ? new float[layers][] : null;
+        for (int l = 0; l < layers; l++) {
+            h[l] = net.h(state, l);
+            if (lstm) {
+                c[l] = net.c(state, l);
+            }
+        }
+        JsonEvents.writeResult(out, key, seq, output, h, c);
+    }
+
     /** Replays every line; returns how many were skipped (each reported on {@code stderr}). */
     static long replay(RecurrentNetwork net, BufferedReader in, Writer out, PrintStream stderr) throws IOException {
         Map<String, float[]> states = new HashMap<>();
         Map<String, long[]> counts = new HashMap<>();
         float[] output = new float[net.outputSize()];
         io.flinkrecurrent.cell.Scratch scratch = net.newScratch();
-        int layers = net.numLayers();
-        boolean lstm = net.layer(0).cellSize() > 0;
-        float[][] h = new float[layers][];
-        float[][] c = lstm ? new float[layers][] : null;
         long lineNo = 0;
         long skipped = 0;
         String line;
@@ -124,15 +136,9 @@ final class Replay {
                 java.util.Arrays.fill(state, 0f);
             }
             net.step(output, state, e.input(), scratch);
-            for (int l = 0; l < layers; l++) {
-                h[l] = net.h(state, l);
-                if (lstm) {
-                    c[l] = net.c(state, l);
-                }
-            }
             long seq = e.seq() >= 0 ? e.seq() : count[0];
             count[0]++;
-            JsonEvents.writeResult(out, e.key(), seq, output, h, c);
+            writeResult(out, net, e.key(), seq, output, state);
         }
         return skipped;
     }
