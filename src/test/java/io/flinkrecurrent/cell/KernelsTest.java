@@ -10,6 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The kernels against double-precision references. */
 class KernelsTest {
 
+    /** The default test run takes the plain loops; the vector-kernels run (see the pom) the Vector API. */
+    @Test
+    void theExpectedPathIsTaken() {
+        assertEquals(Boolean.getBoolean("flinkrecurrent.expect-vector"), Kernels.VECTOR,
+                "Vector API path (run with --add-modules jdk.incubator.vector)");
+    }
+
     @Test
     void tanhIsWithinOneMillionthEverywhere() {
         double worst = 0;
@@ -22,6 +29,24 @@ class KernelsTest {
         }
         assertTrue(worst < 1e-6, "max |tanh error| = " + worst);
         assertTrue(Float.isNaN(Kernels.tanh(Float.NaN)));
+    }
+
+    /** The array passes (the Vector API's in the vector-kernels run) compute exactly the scalar functions. */
+    @Test
+    void arrayPassesEqualTheScalarFunctions() {
+        float[] v = new float[1003];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (i - 501) / 37f;
+        }
+        float[] t = v.clone();
+        float[] s = v.clone();
+        Kernels.tanhInPlace(t, 3, 997);
+        Kernels.sigmoidInPlace(s, 3, 997);
+        for (int i = 0; i < v.length; i++) {
+            boolean in = i >= 3 && i < 1000;
+            assertEquals(in ? Kernels.tanh(v[i]) : v[i], t[i], "tanh at " + i);
+            assertEquals(in ? Kernels.sigmoid(v[i]) : v[i], s[i], "sigmoid at " + i);
+        }
     }
 
     @Test

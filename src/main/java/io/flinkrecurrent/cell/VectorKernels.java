@@ -1,0 +1,176 @@
+package io.flinkrecurrent.cell;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Batched matrix products with the JDK's Vector API: one pass over the weights serves four keys
+ * (each weight vector loaded once, four fused multiply-adds), the accumulators stay in registers
+ * across the whole input. Used by {@link Kernels#gemmTAcc} when the JVM runs with
+ * {@code --add-modules jdk.incubator.vector}; this class is loaded only then.
+ */
+final class VectorKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private VectorKernels() {}
+
+    /** {@code // W (rows, cols) as columns wt[cols][rows] @ x[xOff..+cols) -> out[0..rows) (+=)} */
+    static void gemvTAcc(float[] out, float[][] wt, float[] x, int xOff, int rows) {
+        final int cols = wt.length;
+        final int bound = S.loopBound(rows);
+        for (int r = 0; r < bound; r += L) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            int k = 0;
+            for (; k + 3 < cols; k += 4) {
+                a0 = FloatVector.fromArray(S, wt[k], r).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
+                a1 = FloatVector.fromArray(S, wt[k + 1], r).fma(FloatVector.broadcast(S, x[xOff + k + 1]), a1);
+                a2 = FloatVector.fromArray(S, wt[k + 2], r).fma(FloatVector.broadcast(S, x[xOff + k + 2]), a2);
+                a3 = FloatVector.fromArray(S, wt[k + 3], r).fma(FloatVector.broadcast(S, x[xOff + k + 3]), a3);
+            }
+            for (; k < cols; k++) {
+                a0 = FloatVector.fromArray(S, wt[k], r).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
+            }
+            a0.add(a1).add(a2.add(a3)).add(FloatVector.fromArray(S, out, r)).intoArray(out, r);
+        }
+        tail(out, wt, x, xOff, bound, rows);
+    }
+
+    /** Two keys per pass over the weights. {@code // W @ xa -> oa (+=), W @ xb -> ob (+=)} */
+    static void gemvTAcc2(float[] oa, float[] ob, float[][] wt, float[] xa, float[] xb, int xOff, int rows) {
+        final int cols = wt.length;
+        final int bound = S.loopBound(rows);
+        for (int r = 0; r < bound; r += L) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S);
+            FloatVector b1 = FloatVector.zero(S);
+            FloatVector b2 = FloatVector.zero(S);
+            FloatVector b3 = FloatVector.zero(S);
+            int k = 0;
+            for (; k + 3 < cols; k += 4) {
+                FloatVector w0 = FloatVector.fromArray(S, wt[k], r);
+                FloatVector w1 = FloatVector.fromArray(S, wt[k + 1], r);
+                FloatVector w2 = FloatVector.fromArray(S, wt[k + 2], r);
+                FloatVector w3 = FloatVector.fromArray(S, wt[k + 3], r);
+                a0 = w0.fma(FloatVector.broadcast(S, xa[xOff + k]), a0);
+                a1 = w1.fma(FloatVector.broadcast(S, xa[xOff + k + 1]), a1);
+                a2 = w2.fma(FloatVector.broadcast(S, xa[xOff + k + 2]), a2);
+                a3 = w3.fma(FloatVector.broadcast(S, xa[xOff + k + 3]), a3);
+                b0 = w0.fma(FloatVector.broadcast(S, xb[xOff + k]), b0);
+                b1 = w1.fma(FloatVector.broadcast(S, xb[xOff + k + 1]), b1);
+                b2 = w2.fma(FloatVector.broadcast(S, xb[xOff + k + 2]), b2);
+                b3 = w3.fma(FloatVector.broadcast(S, xb[xOff + k + 3]), b3);
+            }
+            for (; k < cols; k++) {
+                FloatVector w = FloatVector.fromArray(S, wt[k], r);
+                a0 = w.fma(FloatVector.broadcast(S, xa[xOff + k]), a0);
+                b0 = w.fma(FloatVector.broadcast(S, xb[xOff + k]), b0);
+            }
+            a0.add(a1).add(a2.add(a3)).add(FloatVector.fromArray(S, oa, r)).intoArray(oa, r);
+            b0.add(b1).add(b2.add(b3)).add(FloatVector.fromArray(S, ob, r)).intoArray(ob, r);
+        }
+        tail(oa, wt, xa, xOff, bound, rows);
+        tail(ob, wt, xb, xOff, bound, rows);
+    }
+
+    /** Four keys per pass over the weights. {@code // W @ xs[b..b+4) -> out[b..b+4) (+=)} */
+    static void gemvTAcc4(float[][] out, int b, float[][] wt, float[][] xs, int xOff, int rows) {
+        final int cols = wt.length;
+        final float[] x0 = xs[b];
+        final float[] x1 = xs[b + 1];
+        final float[] x2 = xs[b + 2];
+        final float[] x3 = xs[b + 3];
+        final int bound = S.loopBound(rows);
+        for (int r = 0; r < bound; r += L) {
+            FloatVector a0 = FloatVector.fromArray(S, out[b], r);
+            FloatVector a1 = FloatVector.fromArray(S, out[b + 1], r);
+            FloatVector a2 = FloatVector.fromArray(S, out[b + 2], r);
+            FloatVector a3 = FloatVector.fromArray(S, out[b + 3], r);
+            for (int k = 0; k < cols; k++) {
+                FloatVector w = FloatVector.fromArray(S, wt[k], r);
+                a0 = w.fma(FloatVector.broadcast(S, x0[xOff + k]), a0);
+                a1 = w.fma(FloatVector.broadcast(S, x1[xOff + k]), a1);
+                a2 = w.fma(FloatVector.broadcast(S, x2[xOff + k]), a2);
+                a3 = w.fma(FloatVector.broadcast(S, x3[xOff + k]), a3);
+            }
+            a0.intoArray(out[b], r);
+            a1.intoArray(out[b + 1], r);
+            a2.intoArray(out[b + 2], r);
+            a3.intoArray(out[b + 3], r);
+        }
+        for (int i = 0; i < 4; i++) {
+            tail(out[b + i], wt, xs[b + i], xOff, bound, rows);
+        }
+    }
+
+    /** Batched: four keys per pass, then pairs, then a last key alone. */
+    static void gemmTAcc(float[][] out, float[][] wt, float[][] xs, int xOff, int n, int rows) {
+        int b = 0;
+        for (; b + 3 < n; b += 4) {
+            gemvTAcc4(out, b, wt, xs, xOff, rows);
+        }
+        for (; b + 1 < n; b += 2) {
+            gemvTAcc2(out[b], out[b + 1], wt, xs[b], xs[b + 1], xOff, rows);
+        }
+        if (b < n) {
+            gemvTAcc(out[b], wt, xs[b], xOff, rows);
+        }
+    }
+
+    /** {@code // v[off..off+n) = tanh(v[off..off+n))}, the rational function of {@link Kernels#tanh}, lane by lane */
+    static void tanhInPlace(float[] v, int off, int n) {
+        final int bound = off + S.loopBound(n);
+        int i = off;
+        for (; i < bound; i += L) {
+            tanh(FloatVector.fromArray(S, v, i)).intoArray(v, i);
+        }
+        for (; i < off + n; i++) {
+            v[i] = Kernels.tanh(v[i]);
+        }
+    }
+
+    /** {@code // v[off..off+n) = sigmoid(v[off..off+n)) = 0.5 + 0.5 tanh(v / 2)} */
+    static void sigmoidInPlace(float[] v, int off, int n) {
+        final int bound = off + S.loopBound(n);
+        int i = off;
+        for (; i < bound; i += L) {
+            tanh(FloatVector.fromArray(S, v, i).mul(0.5f)).mul(0.5f).add(0.5f).intoArray(v, i);
+        }
+        for (; i < off + n; i++) {
+            v[i] = Kernels.sigmoid(v[i]);
+        }
+    }
+
+    /** The same operations, in the same order, as {@link Kernels#tanh}. */
+    private static FloatVector tanh(FloatVector v) {
+        FloatVector x = v.min(7.90531110763549805f).max(-7.90531110763549805f);
+        FloatVector x2 = x.mul(x);
+        FloatVector p = x2.mul(-2.76076847742355e-16f).add(2.00018790482477e-13f);
+        p = p.mul(x2).add(-8.60467152213735e-11f);
+        p = p.mul(x2).add(5.12229709037114e-08f);
+        p = p.mul(x2).add(1.48572235717979e-05f);
+        p = p.mul(x2).add(6.37261928875436e-04f);
+        p = p.mul(x2).add(4.89352455891786e-03f);
+        FloatVector q = x2.mul(1.19825839466702e-06f).add(1.18534705686654e-04f);
+        q = q.mul(x2).add(2.26843463243900e-03f);
+        q = q.mul(x2).add(4.89352518554385e-03f);
+        return x.mul(p).div(q);
+    }
+
+    /** The rows past the last full vector, in scalars. */
+    private static void tail(float[] out, float[][] wt, float[] x, int xOff, int from, int rows) {
+        for (int r = from; r < rows; r++) {
+            float s = 0f;
+            for (int k = 0; k < wt.length; k++) {
+                s = Math.fma(wt[k][r], x[xOff + k], s);
+            }
+            out[r] += s;
+        }
+    }
+}
