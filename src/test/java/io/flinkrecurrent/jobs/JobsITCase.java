@@ -27,6 +27,9 @@ class JobsITCase {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = FlinkTesting.miniCluster();
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
     static List<SymbolResult> run(Jobs.Job job, List<SymbolEvent> events) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkTesting.jobConfig("hashmap", null));
         env.setParallelism(2);
@@ -98,7 +101,7 @@ class JobsITCase {
         assertTrue(text.contains("repetition: 45 results, 0 rejected events"), text);
         assertTrue(text.contains("article      #2    3   -> seen"), text);
 
-        java.nio.file.Path f = java.nio.file.Files.createTempFile("symbols", ".csv");
+        java.nio.file.Path f = dir.resolve("symbols.csv");
         java.nio.file.Files.writeString(f, "a,1,true\na,x\nb\na,1\n");
         out.reset();
         Jobs.run(new RepetitionJob(), new String[] {"--source", "file", "--input", f.toString()}, true,
