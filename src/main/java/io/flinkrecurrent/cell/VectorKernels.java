@@ -15,70 +15,6 @@ final class VectorKernels {
 
     private VectorKernels() {}
 
-    /** {@code // W (rows, cols) as columns wt[cols][rows] @ x[xOff..+cols) -> out[0..rows) (+=)} */
-    static void gemvTAcc(float[] out, float[][] wt, float[] x, int xOff, int rows) {
-        final int cols = wt.length;
-        final int bound = S.loopBound(rows);
-        for (int r = 0; r < bound; r += L) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = FloatVector.zero(S);
-            FloatVector a2 = FloatVector.zero(S);
-            FloatVector a3 = FloatVector.zero(S);
-            int k = 0;
-            for (; k + 3 < cols; k += 4) {
-                a0 = FloatVector.fromArray(S, wt[k], r).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
-                a1 = FloatVector.fromArray(S, wt[k + 1], r).fma(FloatVector.broadcast(S, x[xOff + k + 1]), a1);
-                a2 = FloatVector.fromArray(S, wt[k + 2], r).fma(FloatVector.broadcast(S, x[xOff + k + 2]), a2);
-                a3 = FloatVector.fromArray(S, wt[k + 3], r).fma(FloatVector.broadcast(S, x[xOff + k + 3]), a3);
-            }
-            for (; k < cols; k++) {
-                a0 = FloatVector.fromArray(S, wt[k], r).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
-            }
-            a0.add(a1).add(a2.add(a3)).add(FloatVector.fromArray(S, out, r)).intoArray(out, r);
-        }
-        tail(out, wt, x, xOff, bound, rows);
-    }
-
-    /** Two keys per pass over the weights. {@code // W @ xa -> oa (+=), W @ xb -> ob (+=)} */
-    static void gemvTAcc2(float[] oa, float[] ob, float[][] wt, float[] xa, float[] xb, int xOff, int rows) {
-        final int cols = wt.length;
-        final int bound = S.loopBound(rows);
-        for (int r = 0; r < bound; r += L) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = FloatVector.zero(S);
-            FloatVector a2 = FloatVector.zero(S);
-            FloatVector a3 = FloatVector.zero(S);
-            FloatVector b0 = FloatVector.zero(S);
-            FloatVector b1 = FloatVector.zero(S);
-            FloatVector b2 = FloatVector.zero(S);
-            FloatVector b3 = FloatVector.zero(S);
-            int k = 0;
-            for (; k + 3 < cols; k += 4) {
-                FloatVector w0 = FloatVector.fromArray(S, wt[k], r);
-                FloatVector w1 = FloatVector.fromArray(S, wt[k + 1], r);
-                FloatVector w2 = FloatVector.fromArray(S, wt[k + 2], r);
-                FloatVector w3 = FloatVector.fromArray(S, wt[k + 3], r);
-                a0 = w0.fma(FloatVector.broadcast(S, xa[xOff + k]), a0);
-                a1 = w1.fma(FloatVector.broadcast(S, xa[xOff + k + 1]), a1);
-                a2 = w2.fma(FloatVector.broadcast(S, xa[xOff + k + 2]), a2);
-                a3 = w3.fma(FloatVector.broadcast(S, xa[xOff + k + 3]), a3);
-                b0 = w0.fma(FloatVector.broadcast(S, xb[xOff + k]), b0);
-                b1 = w1.fma(FloatVector.broadcast(S, xb[xOff + k + 1]), b1);
-                b2 = w2.fma(FloatVector.broadcast(S, xb[xOff + k + 2]), b2);
-                b3 = w3.fma(FloatVector.broadcast(S, xb[xOff + k + 3]), b3);
-            }
-            for (; k < cols; k++) {
-                FloatVector w = FloatVector.fromArray(S, wt[k], r);
-                a0 = w.fma(FloatVector.broadcast(S, xa[xOff + k]), a0);
-                b0 = w.fma(FloatVector.broadcast(S, xb[xOff + k]), b0);
-            }
-            a0.add(a1).add(a2.add(a3)).add(FloatVector.fromArray(S, oa, r)).intoArray(oa, r);
-            b0.add(b1).add(b2.add(b3)).add(FloatVector.fromArray(S, ob, r)).intoArray(ob, r);
-        }
-        tail(oa, wt, xa, xOff, bound, rows);
-        tail(ob, wt, xb, xOff, bound, rows);
-    }
-
     /** Four keys per pass over the weights. {@code // W @ xs[b..b+4) -> out[b..b+4) (+=)} */
     static void gemvTAcc4(float[][] out, int b, float[][] wt, float[][] xs, int xOff, int rows) {
         final int cols = wt.length;
@@ -109,17 +45,14 @@ final class VectorKernels {
         }
     }
 
-    /** Batched: four keys per pass, then pairs, then a last key alone. */
+    /** Batched: four keys per pass; the last n mod 4 keys one by one with the plain loop. */
     static void gemmTAcc(float[][] out, float[][] wt, float[][] xs, int xOff, int n, int rows) {
         int b = 0;
         for (; b + 3 < n; b += 4) {
             gemvTAcc4(out, b, wt, xs, xOff, rows);
         }
-        for (; b + 1 < n; b += 2) {
-            gemvTAcc2(out[b], out[b + 1], wt, xs[b], xs[b + 1], xOff, rows);
-        }
-        if (b < n) {
-            gemvTAcc(out[b], wt, xs[b], xOff, rows);
+        for (; b < n; b++) {
+            Kernels.gemvTAcc(out[b], wt, xs[b], xOff, rows); // one key: the plain loop is the faster
         }
     }
 
