@@ -75,6 +75,8 @@ public final class Recurrent {
         private Duration ttl;
         private boolean ordered;
         private long allowedLatenessMs;
+        private int microBatch;
+        private long microBatchDelayMs;
 
         private Builder(RecurrentModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -144,6 +146,22 @@ public final class Recurrent {
             return this;
         }
 
+        /**
+         * Cross-key micro-batching: collect up to {@code maxEvents} events per subtask, or for at most
+         * {@code maxDelay}, and step their distinct keys together as one batched product (see
+         * {@link BatchingRecurrentOperator}). Needs a {@link io.flinkrecurrent.cell.RecurrentNetwork};
+         * not with {@link #resetWhenIdle} or {@link #orderByEventTime}.
+         */
+        public Builder microBatch(int maxEvents, Duration maxDelay) {
+            if (maxEvents < 1 || maxDelay.isNegative() || maxDelay.isZero()) {
+                throw new IllegalArgumentException("micro-batch needs at least 1 event and a positive delay, got "
+                        + maxEvents + ", " + maxDelay);
+            }
+            this.microBatch = maxEvents;
+            this.microBatchDelayMs = maxDelay.toMillis();
+            return this;
+        }
+
         Options options() {
             return new Options(emitState, resetAfterSteps, idleGapMs, idleDomain, ttl, ordered, allowedLatenessMs);
         }
@@ -155,6 +173,21 @@ public final class Recurrent {
 
         /** The operator over {@link KeyedEvent}s. */
         public SingleOutputStreamOperator<RecurrentOutput> apply(DataStream<KeyedEvent> events) {
+            if (microBatch > 0) {
+                if (!(model instanceof io.flinkrecurrent.cell.RecurrentNetwork net)) {
+                    throw new IllegalArgumentException("micro-batching steps a RecurrentNetwork; this model is "
+                            + model.describe());
+                }
+                if (idleGapMs > 0 || ordered) {
+                    throw new IllegalArgumentException("micro-batching does not combine with resetWhenIdle or "
+                            + "orderByEventTime: use the per-event operator for those");
+                }
+                return events
+                        .keyBy(new EventKey(), Types.STRING)
+                        .transform(name, TypeInformation.of(RecurrentOutput.class),
+                                new BatchingRecurrentOperator(net, options(), microBatch, microBatchDelayMs))
+                        .uid(uid != null ? uid : name);
+            }
             return events
                     .keyBy(new EventKey(), Types.STRING)
                     .process(new RecurrentFunction(model, options()), TypeInformation.of(RecurrentOutput.class))

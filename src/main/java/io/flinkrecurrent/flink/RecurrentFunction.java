@@ -10,18 +10,12 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Gauge;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The keyed recurrent operator: keeps each key's state in Flink managed state and applies the
@@ -43,13 +37,8 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
     private transient float[] out;
     private transient int stateSize;
     private transient long fingerprint;
-    private transient Counter events;
-    private transient Counter outputs;
-    private transient Counter keysCreated;
-    private transient Map<ResetReason, Counter> resets;
-    private transient Map<RejectedEvent.Reason, Counter> rejected;
+    private transient OperatorMetrics metrics;
     private transient long timedSteps;
-    private transient volatile long stepNanos;
 
     RecurrentFunction(RecurrentModel model, Recurrent.Options options) {
         this.model = model;
@@ -75,26 +64,12 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
         stateSize = model.stateSize();
         fingerprint = model.fingerprint();
 
-        MetricGroup g = getRuntimeContext().getMetricGroup().addGroup("recurrent");
-        events = g.counter("events");
-        outputs = g.counter("outputs");
-        keysCreated = g.counter("keysCreated");
-        resets = new EnumMap<>(ResetReason.class);
-        MetricGroup rg = g.addGroup("resets");
-        for (ResetReason r : ResetReason.values()) {
-            resets.put(r, rg.counter(r.name().toLowerCase(java.util.Locale.ROOT)));
-        }
-        rejected = new EnumMap<>(RejectedEvent.Reason.class);
-        MetricGroup jg = g.addGroup("rejected");
-        for (RejectedEvent.Reason r : RejectedEvent.Reason.values()) {
-            rejected.put(r, jg.counter(r.name().toLowerCase(java.util.Locale.ROOT)));
-        }
-        g.gauge("stepTimeNanos", (Gauge<Long>) () -> stepNanos);
+        metrics = new OperatorMetrics(getRuntimeContext().getMetricGroup());
     }
 
     @Override
     public void processElement(KeyedEvent e, Context ctx, Collector<RecurrentOutput> collector) throws Exception {
-        events.inc();
+        metrics.events.inc();
         if (!valid(e, ctx)) {
             return;
         }
@@ -132,53 +107,27 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
     }
 
     private boolean valid(KeyedEvent e, Context ctx) {
-        if (e.key == null || Recurrent.NULL_KEY.equals(ctx.getCurrentKey())) {
-            reject(ctx, e, RejectedEvent.Reason.NULL_KEY, "the event has no key");
-            return false;
+        RejectedEvent r = e.key == null || Recurrent.NULL_KEY.equals(ctx.getCurrentKey())
+                ? new RejectedEvent(e.key, RejectedEvent.Reason.NULL_KEY, "the event has no key", e, null)
+                : KeyStates.invalid(e, model);
+        if (r != null) {
+            metrics.rejected(r.reason);
+            ctx.output(Recurrent.REJECTED, r);
         }
-        if (e.input == null) {
-            reject(ctx, e, RejectedEvent.Reason.MISSING_INPUT, "the event has no input vector");
-            return false;
-        }
-        if (e.input.length != model.inputSize()) {
-            reject(ctx, e, RejectedEvent.Reason.INPUT_WIDTH, "input has " + e.input.length
-                    + " values; the model takes " + model.inputSize());
-            return false;
-        }
-        for (int i = 0; i < e.input.length; i++) {
-            if (!Float.isFinite(e.input[i])) {
-                reject(ctx, e, RejectedEvent.Reason.NON_FINITE, "input[" + i + "] is " + e.input[i]);
-                return false;
-            }
-        }
-        return true;
+        return r == null;
     }
 
     private void reject(Context ctx, KeyedEvent e, RejectedEvent.Reason reason, String message) {
-        rejected.get(reason).inc();
+        metrics.rejected(reason);
         ctx.output(Recurrent.REJECTED, new RejectedEvent(e.key, reason, message, e, null));
     }
 
     /** Steps the key's state with one event and emits the output. */
     private void apply(KeyedEvent e, long ts, Context ctx, Collector<RecurrentOutput> collector) throws Exception {
-        KeyState ks = keyState.value();
         long now = ctx.timerService().currentProcessingTime();
-        if (ks == null) {
-            ks = new KeyState();
-            ks.fingerprint = fingerprint;
-            keysCreated.inc();
-        } else if (ks.fingerprint != fingerprint || ks.state != null && ks.state.length != stateSize) {
-            ks.state = null;
-            ks.sinceReset = 0;
-            ks.fingerprint = fingerprint;
-            resets.get(ResetReason.MODEL_CHANGED).inc();
-        }
-        if (e.reset) {
-            reset(ks, ResetReason.EVENT);
-        } else if (options.resetAfterSteps() > 0 && ks.sinceReset >= options.resetAfterSteps()) {
-            reset(ks, ResetReason.STEPS);
-        } else if (ks.state != null && idleGapPassed(ks, ts, now)) {
-            reset(ks, ResetReason.IDLE);
+        KeyState ks = KeyStates.prepare(keyState.value(), e, fingerprint, stateSize, options.resetAfterSteps(), metrics);
+        if (!e.reset && ks.sinceReset > 0 && ks.state != null && idleGapPassed(ks, ts, now)) {
+            KeyStates.reset(ks, ResetReason.IDLE, metrics);
         }
         if (ks.state == null) {
             ks.state = new float[stateSize];
@@ -186,29 +135,16 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
         if ((++timedSteps & TIMING_MASK) == 0) {
             long t0 = System.nanoTime();
             model.step(out, ks.state, e.input, scratch);
-            stepNanos = System.nanoTime() - t0;
+            metrics.stepNanos = System.nanoTime() - t0;
         } else {
             model.step(out, ks.state, e.input, scratch);
         }
-        long seq = ks.seq++;
-        ks.sinceReset++;
-        if (ts != KeyedEvent.NO_TIMESTAMP && (ks.lastEventTime == KeyState.NONE || ts > ks.lastEventTime)) {
-            ks.lastEventTime = ts;
-        }
-        ks.lastProcessingTime = now;
+        long seq = KeyStates.advance(ks, ts, now);
         scheduleIdleTimer(ks, ctx);
         keyState.update(ks);
-        outputs.inc();
+        metrics.outputs.inc();
         collector.collect(new RecurrentOutput(ctx.getCurrentKey(), seq, ts, e.id, out.clone(),
                 options.emitState() ? ks.state.clone() : null));
-    }
-
-    private void reset(KeyState ks, ResetReason reason) {
-        if (ks.state != null) {
-            Arrays.fill(ks.state, 0f);
-        }
-        ks.sinceReset = 0;
-        resets.get(reason).inc();
     }
 
     private boolean idleGapPassed(KeyState ks, long ts, long now) {
@@ -267,7 +203,7 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
                 if (ks.state != null) {
                     ks.state = null; // idle: drop the vector; the key restarts from zeros
                     ks.sinceReset = 0;
-                    resets.get(ResetReason.IDLE).inc();
+                    metrics.reset(ResetReason.IDLE);
                 }
             } else {
                 scheduleIdleTimer(ks, ctx);

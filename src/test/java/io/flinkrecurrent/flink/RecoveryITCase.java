@@ -101,6 +101,23 @@ class RecoveryITCase {
         FlinkTesting.assertCompleteAndIdentical(FlinkTesting.expected(MODEL, EVENTS), outs);
     }
 
+    @ParameterizedTest(name = "{0}, micro-batched")
+    @ValueSource(strings = {"hashmap", "rocksdb"})
+    void failureMidStreamLosesNothingMicroBatched(String backend) throws Exception {
+        FAILURES.set(0);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                FlinkTesting.jobConfig(backend, dir.resolve("checkpoints")));
+        env.setParallelism(2);
+        DataStream<KeyedEvent> in = source(env, 2_000).map(new FailOnce(EVENTS / 2)).name("fail-once").setParallelism(1);
+        List<RecurrentOutput> outs = new ArrayList<>();
+        try (CloseableIterator<RecurrentOutput> it = Recurrent.builder(MODEL).name("lstm")
+                .microBatch(64, java.time.Duration.ofMillis(20)).apply(in).executeAndCollect()) {
+            it.forEachRemaining(outs::add);
+        }
+        assertEquals(1, FAILURES.get(), "the job failed once and recovered");
+        FlinkTesting.assertCompleteAndIdentical(FlinkTesting.expected(MODEL, EVENTS), outs);
+    }
+
     /** ForSt writes only native savepoints; the others are tested with the portable canonical format. */
     @ParameterizedTest(name = "{0}: parallelism 2 -> {1}, {2} savepoint")
     @CsvSource({"hashmap, 1, CANONICAL", "hashmap, 3, CANONICAL", "rocksdb, 3, CANONICAL", "rocksdb, 1, NATIVE",

@@ -1,0 +1,74 @@
+package io.flinkrecurrent.flink;
+
+import io.flinkrecurrent.cell.RecurrentModel;
+
+import java.util.Arrays;
+
+/** What both forms of the operator do to a key's state around a step: create, check, reset, advance. */
+final class KeyStates {
+    private KeyStates() {}
+
+    /**
+     * Why an event cannot be applied, or null: a missing input, a wrong width, a value that is not
+     * finite. (A null key is routed under {@link Recurrent#NULL_KEY} and checked by the caller.)
+     */
+    static RejectedEvent invalid(KeyedEvent e, RecurrentModel model) {
+        if (e.input == null) {
+            return new RejectedEvent(e.key, RejectedEvent.Reason.MISSING_INPUT, "the event has no input vector", e, null);
+        }
+        if (e.input.length != model.inputSize()) {
+            return new RejectedEvent(e.key, RejectedEvent.Reason.INPUT_WIDTH, "input has " + e.input.length
+                    + " values; the model takes " + model.inputSize(), e, null);
+        }
+        for (int i = 0; i < e.input.length; i++) {
+            if (!Float.isFinite(e.input[i])) {
+                return new RejectedEvent(e.key, RejectedEvent.Reason.NON_FINITE, "input[" + i + "] is " + e.input[i], e, null);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The key's state ready for this event's step: created for a new key, reset when another model
+     * wrote it, when the event asks, or when its sequence reached {@code resetAfterSteps}; the vector
+     * allocated if the key had none. The idle reset is the per-event operator's own.
+     */
+    static KeyState prepare(KeyState ks, KeyedEvent e, long fingerprint, int stateSize, long resetAfterSteps,
+                            OperatorMetrics metrics) {
+        if (ks == null) {
+            ks = new KeyState();
+            ks.fingerprint = fingerprint;
+            metrics.keysCreated.inc();
+        } else if (ks.fingerprint != fingerprint || ks.state != null && ks.state.length != stateSize) {
+            ks.state = null;
+            ks.sinceReset = 0;
+            ks.fingerprint = fingerprint;
+            metrics.reset(ResetReason.MODEL_CHANGED);
+        }
+        if (e.reset) {
+            reset(ks, ResetReason.EVENT, metrics);
+        } else if (resetAfterSteps > 0 && ks.sinceReset >= resetAfterSteps) {
+            reset(ks, ResetReason.STEPS, metrics);
+        }
+        return ks;
+    }
+
+    static void reset(KeyState ks, ResetReason reason, OperatorMetrics metrics) {
+        if (ks.state != null) {
+            Arrays.fill(ks.state, 0f);
+        }
+        ks.sinceReset = 0;
+        metrics.reset(reason);
+    }
+
+    /** After the step: the key's counters and latest event time; returns the event's seq. */
+    static long advance(KeyState ks, long ts, long processingTime) {
+        long seq = ks.seq++;
+        ks.sinceReset++;
+        if (ts != KeyedEvent.NO_TIMESTAMP && (ks.lastEventTime == KeyState.NONE || ts > ks.lastEventTime)) {
+            ks.lastEventTime = ts;
+        }
+        ks.lastProcessingTime = processingTime;
+        return seq;
+    }
+}

@@ -1,0 +1,47 @@
+package io.flinkrecurrent.flink;
+
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
+
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The recurrent operator's metrics, in its group {@code recurrent}: events, outputs, keysCreated,
+ * resets.&lt;reason&gt;, rejected.&lt;reason&gt;, and the gauge stepTimeNanos.
+ */
+final class OperatorMetrics {
+    final Counter events;
+    final Counter outputs;
+    final Counter keysCreated;
+    private final Map<ResetReason, Counter> resets = new EnumMap<>(ResetReason.class);
+    private final Map<RejectedEvent.Reason, Counter> rejected = new EnumMap<>(RejectedEvent.Reason.class);
+    /** Nanoseconds of the last timed step (per-event mode) or per event of the last batch. */
+    volatile long stepNanos;
+
+    OperatorMetrics(MetricGroup operator) {
+        MetricGroup g = operator.addGroup("recurrent");
+        events = g.counter("events");
+        outputs = g.counter("outputs");
+        keysCreated = g.counter("keysCreated");
+        MetricGroup rg = g.addGroup("resets");
+        for (ResetReason r : ResetReason.values()) {
+            resets.put(r, rg.counter(r.name().toLowerCase(Locale.ROOT)));
+        }
+        MetricGroup jg = g.addGroup("rejected");
+        for (RejectedEvent.Reason r : RejectedEvent.Reason.values()) {
+            rejected.put(r, jg.counter(r.name().toLowerCase(Locale.ROOT)));
+        }
+        g.gauge("stepTimeNanos", (Gauge<Long>) () -> stepNanos);
+    }
+
+    void reset(ResetReason r) {
+        resets.get(r).inc();
+    }
+
+    void rejected(RejectedEvent.Reason r) {
+        rejected.get(r).inc();
+    }
+}
