@@ -86,36 +86,46 @@ public final class Bench {
         row("(d) ONNX Runtime 1.20 batch 256, 1 thread", ort[1], "events/s", "");
 
         double[] ratio = new double[2];
+        double[] ratioPerEvent = new double[2];
         String[] backends = {"hashmap", "rocksdb"};
-        progress("Flink warm-up (both pipelines, not counted)");
-        flink(false, "hashmap", flinkEvents / 5);
-        flink(true, "hashmap", flinkEvents / 5);
+        progress("Flink warm-up (the pipelines, not counted)");
+        for (Mode m : Mode.values()) {
+            flink(m, "hashmap", flinkEvents / 5);
+        }
         for (int b = 0; b < 2; b++) {
-            // alternate the two pipelines and keep each one's best of two runs
-            double floor = 0;
-            double op = 0;
+            // alternate the pipelines and keep each one's best of two runs (with its latency)
+            double[][] best = new double[Mode.values().length][];
             for (int run = 1; run <= 2; run++) {
-                progress("Flink floor on " + backends[b] + ", " + flinkEvents + " events, run " + run + "/2");
-                floor = Math.max(floor, flink(false, backends[b], flinkEvents));
-                progress("recurrent operator on " + backends[b] + ", " + flinkEvents + " events, run " + run + "/2");
-                op = Math.max(op, flink(true, backends[b], flinkEvents));
+                for (Mode m : Mode.values()) {
+                    progress(m.label + " on " + backends[b] + ", " + flinkEvents + " events, run " + run + "/2");
+                    double[] r = flink(m, backends[b], flinkEvents);
+                    if (best[m.ordinal()] == null || r[0] > best[m.ordinal()][0]) {
+                        best[m.ordinal()] = r;
+                    }
+                }
             }
-            row("(a) Flink floor, " + backends[b] + ", parallelism 2", floor, "events/s", "ValueState r/w of the same size, no math");
-            row("(b) recurrent operator, " + backends[b] + ", parallelism 2", op, "events/s", "per-event mode");
-            ratio[b] = op / floor;
+            for (Mode m : Mode.values()) {
+                double[] r = best[m.ordinal()];
+                row(m.label + ", " + backends[b] + ", parallelism 2", r[0], "events/s",
+                        String.format(Locale.ROOT, "latency mean %.2f ms, p99 %.2f ms; %s", r[1], r[2], m.note));
+            }
+            ratioPerEvent[b] = best[Mode.PER_EVENT.ordinal()][0] / best[Mode.FLOOR.ordinal()][0];
+            ratio[b] = Math.max(best[Mode.PER_EVENT.ordinal()][0], best[Mode.BATCHED.ordinal()][0]) / best[Mode.FLOOR.ordinal()][0];
         }
         progress("memory per key, " + memKeys + " keys on the heap backend");
         double perKey = memoryPerKey(memKeys);
         row("memory per key (heap backend)", perKey, "bytes", "raw state " + 4 * model.stateSize() + " bytes + key");
 
         System.out.println();
-        System.out.printf("%-48s %16s  %-9s %s%n", "measurement", "value", "unit", "note");
+        System.out.printf("%-62s %14s  %-9s %s%n", "measurement", "value", "unit", "note");
         for (Row r : ROWS) {
-            System.out.printf(Locale.ROOT, "%-48s %,16.0f  %-9s %s%n", r.what, r.value, r.unit, r.note);
+            System.out.printf(Locale.ROOT, "%-62s %,14.0f  %-9s %s%n", r.what, r.value, r.unit, r.note);
         }
         System.out.println();
         System.out.printf(Locale.ROOT, "ratio.hashmap=%.3f%n", ratio[0]);
         System.out.printf(Locale.ROOT, "ratio.rocksdb=%.3f%n", ratio[1]);
+        System.out.printf(Locale.ROOT, "ratio.per_event.hashmap=%.3f%n", ratioPerEvent[0]);
+        System.out.printf(Locale.ROOT, "ratio.per_event.rocksdb=%.3f%n", ratioPerEvent[1]);
         System.out.printf(Locale.ROOT, "kernel.event_vs_ort=%.2f%n", kEvent / ort[0]);
         System.out.printf(Locale.ROOT, "kernel.batch_vs_ort=%.2f%n", kBatch / ort[1]);
         System.out.printf(Locale.ROOT, "memory.bytes_per_key=%.0f%n", perKey);
@@ -124,7 +134,7 @@ public final class Bench {
 
     static void row(String what, double value, String unit, String note) {
         ROWS.add(new Row(what, value, unit, note));
-        System.out.printf(Locale.ROOT, "  %-46s %,14.0f %s%n", what, value, unit);
+        System.out.printf(Locale.ROOT, "  %-60s %,14.0f %s%n", what, value, unit);
     }
 
     static void progress(String what) {
@@ -263,6 +273,24 @@ public final class Bench {
 
     // ---------------------------------------------------------------- Flink pipelines
 
+    /** The three pipelines of the Flink measurements. */
+    enum Mode {
+        FLOOR("(a) Flink floor", "ValueState r/w of the same size, no math"),
+        PER_EVENT("(b) recurrent operator, per event", "one step per event"),
+        BATCHED("(b) recurrent operator, micro-batched", "bundles of up to 256 events or 5 ms");
+
+        final String label;
+        final String note;
+
+        Mode(String label, String note) {
+            this.label = label;
+            this.note = note;
+        }
+    }
+
+    /** Latency samples: event creation (nanoTime, in the event's timestamp) to the sink, in microseconds. */
+    static final java.util.concurrent.atomic.AtomicLongArray LATENCY = new java.util.concurrent.atomic.AtomicLongArray(1 << 20);
+
     static final AtomicLong FIRST = new AtomicLong();
     static final AtomicLong LAST = new AtomicLong();
     static final AtomicLong COUNT = new AtomicLong();
@@ -274,10 +302,13 @@ public final class Bench {
             s = s * 1103515245 + 12345;
             x[k] = (s >> 16) / 32768f;
         }
-        return new KeyedEvent("k" + (i % KEYS), x);
+        KeyedEvent e = new KeyedEvent("k" + (i % KEYS), x);
+        e.id = System.nanoTime(); // for the latency at the sink (same JVM)
+        return e;
     }
 
-    static double flink(boolean withMath, String backend, long events) throws Exception {
+    /** @return {events/s, mean latency ms, p99 latency ms} */
+    static double[] flink(Mode mode, String backend, long events) throws Exception {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, backend);
         conf.set(PipelineOptions.GENERIC_TYPES, false);
@@ -286,19 +317,34 @@ public final class Bench {
         env.setParallelism(2);
         DataStream<KeyedEvent> in = env.fromSource(new DataGeneratorSource<>(Bench::event, events,
                 TypeInformation.of(KeyedEvent.class)), WatermarkStrategy.noWatermarks(), "generator");
-        DataStream<RecurrentOutput> out = withMath
-                ? Recurrent.builder(model).name("lstm").apply(in)
-                : in.keyBy(Recurrent.keySelector(), Types.STRING).process(new Floor(model.stateSize(), model.outputSize()),
-                        TypeInformation.of(RecurrentOutput.class)).name("floor").uid("floor");
+        DataStream<RecurrentOutput> out = switch (mode) {
+            case FLOOR -> in.keyBy(Recurrent.keySelector(), Types.STRING).process(new Floor(model.stateSize(), model.outputSize()),
+                    TypeInformation.of(RecurrentOutput.class)).name("floor").uid("floor");
+            case PER_EVENT -> Recurrent.builder(model).name("lstm").apply(in);
+            case BATCHED -> Recurrent.builder(model).name("lstm").microBatch(256, java.time.Duration.ofMillis(5)).apply(in);
+        };
         FIRST.set(0);
         LAST.set(0);
         COUNT.set(0);
+        for (int i = 0; i < LATENCY.length(); i++) {
+            LATENCY.set(i, 0);
+        }
         out.sinkTo(new Counting()).name("discard");
-        env.execute(withMath ? "operator" : "floor");
+        env.execute(mode.name());
         if (COUNT.get() != events) {
             throw new IllegalStateException("expected " + events + " outputs, got " + COUNT.get());
         }
-        return events / ((LAST.get() - FIRST.get()) / 1e9);
+        long n = 0;
+        double sum = 0;
+        for (int i = 0; i < LATENCY.length(); i++) {
+            n += LATENCY.get(i);
+            sum += (double) i * LATENCY.get(i);
+        }
+        long p99 = 0;
+        for (long seen = 0; p99 < LATENCY.length() && (seen += LATENCY.get((int) p99)) < 0.99 * n; p99++) {
+            // walk up to the 99th percentile's bucket
+        }
+        return new double[] {events / ((LAST.get() - FIRST.get()) / 1e9), sum / n / 1000, p99 / 1000.0};
     }
 
     /** The framework floor: read and write the same per-key state as the operator, emit the same record, no math. */
@@ -339,6 +385,8 @@ public final class Bench {
             return new SinkWriter<>() {
                 @Override
                 public void write(RecurrentOutput element, Context context) {
+                    long micros = (System.nanoTime() - element.id) / 1000;
+                    LATENCY.incrementAndGet((int) Math.min(Math.max(micros, 0), LATENCY.length() - 1));
                     long n = COUNT.incrementAndGet();
                     if (n == 1) {
                         FIRST.set(System.nanoTime());
