@@ -64,7 +64,7 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
     @Override
     public void open() throws Exception {
         super.open();
-        ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>("recurrent-state", KeyStateSerializer.INSTANCE);
+        ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>("recurrent-state", new KeyStateSerializer());
         if (options.ttl() != null) {
             sd.enableTimeToLive(StateTtlConfig.newBuilder(options.ttl())
                     .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)

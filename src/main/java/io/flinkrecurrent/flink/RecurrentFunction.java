@@ -47,7 +47,7 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
 
     @Override
     public void open(OpenContext ctx) {
-        ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>("recurrent-state", KeyStateSerializer.INSTANCE);
+        ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>("recurrent-state", new KeyStateSerializer());
         if (options.ttl() != null) {
             sd.enableTimeToLive(StateTtlConfig.newBuilder(options.ttl())
                     .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)

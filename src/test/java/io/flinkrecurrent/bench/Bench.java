@@ -360,7 +360,7 @@ public final class Bench {
 
         @Override
         public void open(OpenContext ctx) {
-            state = getRuntimeContext().getState(new ValueStateDescriptor<>("floor", KeyStateSerializer.INSTANCE));
+            state = getRuntimeContext().getState(new ValueStateDescriptor<>("floor", new KeyStateSerializer()));
         }
 
         @Override

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The per-key state's serializer and its versioned snapshot. */
 class KeyStateSerializerTest {
-    private final KeyStateSerializer ser = KeyStateSerializer.INSTANCE;
+    private final KeyStateSerializer ser = new KeyStateSerializer();
 
     private static KeyState sample(float[] v) {
         KeyState s = new KeyState();
@@ -55,6 +55,15 @@ class KeyStateSerializerTest {
         assertEquals(KeyState.NONE, back.lastProcessingTime);
         assertEquals(0x1234_5678_9abc_def0L, back.fingerprint);
         assertEquals(99, back.idleTimer);
+    }
+
+    @Test
+    void duplicatesOwnTheirBufferAndSurviveJavaSerialization() throws Exception {
+        assertTrue(ser.duplicate() != ser, "stateful: each thread gets its own buffer");
+        KeyStateSerializer shipped = org.apache.flink.util.InstantiationUtil.clone(ser); // as in a job graph
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        shipped.serialize(sample(new float[] {1.5f, -2f}), out);
+        assertArrayEquals(new float[] {1.5f, -2f}, ser.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())).state);
     }
 
     @Test
