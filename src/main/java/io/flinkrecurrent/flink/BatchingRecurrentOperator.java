@@ -2,9 +2,7 @@ package io.flinkrecurrent.flink;
 
 import io.flinkrecurrent.cell.BatchScratch;
 import io.flinkrecurrent.cell.RecurrentNetwork;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -64,14 +62,7 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
     @Override
     public void open() throws Exception {
         super.open();
-        ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>("recurrent-state", new KeyStateSerializer());
-        if (options.ttl() != null) {
-            sd.enableTimeToLive(StateTtlConfig.newBuilder(options.ttl())
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .build());
-        }
-        keyState = getRuntimeContext().getState(sd);
+        keyState = getRuntimeContext().getState(KeyStates.descriptor(options.ttl()));
         metrics = new OperatorMetrics(getMetricGroup());
         scratch = model.newBatchScratch(maxBatch);
         events = new KeyedEvent[maxBatch];

@@ -1,12 +1,27 @@
 package io.flinkrecurrent.flink;
 
 import io.flinkrecurrent.cell.RecurrentModel;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 
+import java.time.Duration;
 import java.util.Arrays;
 
 /** What both forms of the operator do to a key's state around a step: create, check, reset, advance. */
 final class KeyStates {
     private KeyStates() {}
+
+    /** The per-key state's descriptor (the same name in both operator forms), with TTL when asked. */
+    static ValueStateDescriptor<KeyState> descriptor(Duration ttl) {
+        ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>("recurrent-state", new KeyStateSerializer());
+        if (ttl != null) {
+            sd.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .build());
+        }
+        return sd;
+    }
 
     /**
      * Why an event cannot be applied, or null: a missing input, a wrong width, a value that is not

@@ -5,9 +5,7 @@ import io.flinkrecurrent.cell.Scratch;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.TimeDomain;
@@ -47,14 +45,7 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
 
     @Override
     public void open(OpenContext ctx) {
-        ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>("recurrent-state", new KeyStateSerializer());
-        if (options.ttl() != null) {
-            sd.enableTimeToLive(StateTtlConfig.newBuilder(options.ttl())
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .build());
-        }
-        keyState = getRuntimeContext().getState(sd);
+        keyState = getRuntimeContext().getState(KeyStates.descriptor(options.ttl()));
         if (options.ordered()) {
             buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("recurrent-buffer",
                     Types.LONG, Types.LIST(TypeInformation.of(KeyedEvent.class))));

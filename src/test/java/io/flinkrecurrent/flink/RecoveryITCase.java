@@ -22,7 +22,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,33 +84,20 @@ class RecoveryITCase {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"hashmap", "rocksdb", "forst"})
-    void failureMidStreamLosesNothing(String backend) throws Exception {
+    @ParameterizedTest(name = "{0}, micro-batched: {1}")
+    @CsvSource({"hashmap, false", "rocksdb, false", "forst, false", "hashmap, true", "rocksdb, true"})
+    void failureMidStreamLosesNothing(String backend, boolean microBatched) throws Exception {
         FAILURES.set(0);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 FlinkTesting.jobConfig(backend, dir.resolve("checkpoints")));
         env.setParallelism(2);
         DataStream<KeyedEvent> in = source(env, 2_000).map(new FailOnce(EVENTS / 2)).name("fail-once").setParallelism(1);
-        List<RecurrentOutput> outs = new ArrayList<>();
-        try (CloseableIterator<RecurrentOutput> it = Recurrent.builder(MODEL).name("lstm").apply(in).executeAndCollect()) {
-            it.forEachRemaining(outs::add);
+        Recurrent.Builder b = Recurrent.builder(MODEL).name("lstm");
+        if (microBatched) {
+            b.microBatch(64, java.time.Duration.ofMillis(20));
         }
-        assertEquals(1, FAILURES.get(), "the job failed once and recovered");
-        FlinkTesting.assertCompleteAndIdentical(FlinkTesting.expected(MODEL, EVENTS), outs);
-    }
-
-    @ParameterizedTest(name = "{0}, micro-batched")
-    @ValueSource(strings = {"hashmap", "rocksdb"})
-    void failureMidStreamLosesNothingMicroBatched(String backend) throws Exception {
-        FAILURES.set(0);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                FlinkTesting.jobConfig(backend, dir.resolve("checkpoints")));
-        env.setParallelism(2);
-        DataStream<KeyedEvent> in = source(env, 2_000).map(new FailOnce(EVENTS / 2)).name("fail-once").setParallelism(1);
         List<RecurrentOutput> outs = new ArrayList<>();
-        try (CloseableIterator<RecurrentOutput> it = Recurrent.builder(MODEL).name("lstm")
-                .microBatch(64, java.time.Duration.ofMillis(20)).apply(in).executeAndCollect()) {
+        try (CloseableIterator<RecurrentOutput> it = b.apply(in).executeAndCollect()) {
             it.forEachRemaining(outs::add);
         }
         assertEquals(1, FAILURES.get(), "the job failed once and recovered");
