@@ -27,6 +27,7 @@ import java.util.Set;
  */
 public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentOutput>
         implements OneInputStreamOperator<KeyedEvent, RecurrentOutput>, BoundedOneInput {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchingRecurrentOperator.class);
     private static final long serialVersionUID = 1L;
 
     private final RecurrentNetwork model;
@@ -76,6 +77,9 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
         roundKeys = new HashSet<>(maxBatch * 2);
         deferred = new KeyedEvent[maxBatch];
         deferredTimes = new long[maxBatch];
+        LOG.info("recurrent operator, micro-batched ({} events or {} ms): {} (fingerprint {}), kernels: {}",
+                maxBatch, maxDelayMs, model.describe(), Long.toHexString(model.fingerprint()),
+                io.flinkrecurrent.cell.Kernels.VECTOR ? "Vector API" : "plain loops");
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.List;
  * nothing, and rescaling moves each key's state with its key group.
  */
 public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, RecurrentOutput> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RecurrentFunction.class);
     private static final long serialVersionUID = 1L;
     /** Every 64th step is timed for the step-time gauge (System.nanoTime costs about 20 ns a call). */
     private static final int TIMING_MASK = 63;
@@ -56,6 +57,9 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
         fingerprint = model.fingerprint();
 
         metrics = new OperatorMetrics(getRuntimeContext().getMetricGroup());
+        LOG.info("recurrent operator, {}: {} (fingerprint {}), {} floats of state per key, kernels: {}",
+                "per event", model.describe(), Long.toHexString(fingerprint), stateSize,
+                io.flinkrecurrent.cell.Kernels.VECTOR ? "Vector API" : "plain loops");
     }
 
     @Override
