@@ -41,7 +41,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The benchmark suite: the Flink framework floor against the recurrent operator (hashmap and RocksDB),
@@ -288,12 +287,21 @@ public final class Bench {
         }
     }
 
-    /** Latency samples: event creation (nanoTime, in the event's timestamp) to the sink, in microseconds. */
-    static final java.util.concurrent.atomic.AtomicLongArray LATENCY = new java.util.concurrent.atomic.AtomicLongArray(1 << 20);
+    /** Latency buckets of 10 us (event creation, nanoTime in the event's id, to the sink), merged from every writer. */
+    static final long[] LATENCY = new long[1 << 17];
+    static long first = Long.MAX_VALUE;
+    static long last = Long.MIN_VALUE;
+    static long count;
 
-    static final AtomicLong FIRST = new AtomicLong();
-    static final AtomicLong LAST = new AtomicLong();
-    static final AtomicLong COUNT = new AtomicLong();
+    /** Adds one sink writer's tallies (kept locally while it runs: no shared counter on the hot path). */
+    static synchronized void merge(long n, long f, long l, long[] latency) {
+        count += n;
+        first = Math.min(first, f);
+        last = Math.max(last, l);
+        for (int i = 0; i < latency.length; i++) {
+            LATENCY[i] += latency[i];
+        }
+    }
 
     static KeyedEvent event(long i) {
         float[] x = new float[INPUT];
@@ -323,28 +331,28 @@ public final class Bench {
             case PER_EVENT -> Recurrent.builder(model).name("lstm").apply(in);
             case BATCHED -> Recurrent.builder(model).name("lstm").microBatch(256, java.time.Duration.ofMillis(5)).apply(in);
         };
-        FIRST.set(0);
-        LAST.set(0);
-        COUNT.set(0);
-        for (int i = 0; i < LATENCY.length(); i++) {
-            LATENCY.set(i, 0);
+        synchronized (Bench.class) {
+            first = Long.MAX_VALUE;
+            last = Long.MIN_VALUE;
+            count = 0;
+            java.util.Arrays.fill(LATENCY, 0);
         }
         out.sinkTo(new Counting()).name("discard");
         env.execute(mode.name());
-        if (COUNT.get() != events) {
-            throw new IllegalStateException("expected " + events + " outputs, got " + COUNT.get());
+        synchronized (Bench.class) {
+            if (count != events) {
+                throw new IllegalStateException("expected " + events + " outputs, got " + count);
+            }
+            double sum = 0;
+            for (int i = 0; i < LATENCY.length; i++) {
+                sum += (i * 10.0 + 5) * LATENCY[i];
+            }
+            int p99 = 0;
+            for (long seen = 0; p99 < LATENCY.length && (seen += LATENCY[p99]) < 0.99 * count; p99++) {
+                // walk up to the 99th percentile's bucket
+            }
+            return new double[] {events / ((last - first) / 1e9), sum / count / 1000, (p99 + 1) * 10 / 1000.0};
         }
-        long n = 0;
-        double sum = 0;
-        for (int i = 0; i < LATENCY.length(); i++) {
-            n += LATENCY.get(i);
-            sum += (double) i * LATENCY.get(i);
-        }
-        long p99 = 0;
-        for (long seen = 0; p99 < LATENCY.length() && (seen += LATENCY.get((int) p99)) < 0.99 * n; p99++) {
-            // walk up to the 99th percentile's bucket
-        }
-        return new double[] {events / ((LAST.get() - FIRST.get()) / 1e9), sum / n / 1000, p99 / 1000.0};
     }
 
     /** The framework floor: read and write the same per-key state as the operator, emit the same record, no math. */
@@ -378,25 +386,37 @@ public final class Bench {
         }
     }
 
-    /** Discards records, noting when the first and the last came (the mini-cluster runs in this JVM). */
+    /**
+     * Discards records, each writer noting locally how many came, when the first and the last came,
+     * and their latencies; merged when it closes (the mini-cluster runs in this JVM).
+     */
     static final class Counting implements Sink<RecurrentOutput> {
         @Override
         public SinkWriter<RecurrentOutput> createWriter(WriterInitContext context) {
             return new SinkWriter<>() {
+                private final long[] latency = new long[LATENCY.length];
+                private long n;
+                private long firstSeen;
+                private long lastSeen;
+
                 @Override
                 public void write(RecurrentOutput element, Context context) {
-                    long micros = (System.nanoTime() - element.id) / 1000;
-                    LATENCY.incrementAndGet((int) Math.min(Math.max(micros, 0), LATENCY.length() - 1));
-                    long n = COUNT.incrementAndGet();
-                    if (n == 1) {
-                        FIRST.set(System.nanoTime());
+                    long now = System.nanoTime();
+                    latency[(int) Math.min(Math.max((now - element.id) / 10_000, 0), latency.length - 1)]++;
+                    if (n++ == 0) {
+                        firstSeen = now;
                     }
-                    LAST.set(System.nanoTime());
+                    lastSeen = now;
                 }
 
                 @Override public void flush(boolean endOfInput) {}
 
-                @Override public void close() {}
+                @Override
+                public void close() {
+                    if (n > 0) {
+                        merge(n, firstSeen, lastSeen, latency);
+                    }
+                }
             };
         }
     }
