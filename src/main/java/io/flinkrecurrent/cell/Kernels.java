@@ -176,6 +176,35 @@ public final class Kernels {
         }
     }
 
+    /**
+     * The LSTM cell update: {@code c = f * c + i * g}, the new c also copied to t (where it becomes
+     * tanh(c) next).
+     *
+     * <pre>// gates i, f, g at iOff, fOff, gOff (n each); c[cOff..+n) -> c, t[0..n)</pre>
+     */
+    public static void lstmCell(float[] c, int cOff, float[] t, float[] gates, int iOff, int fOff, int gOff, int n) {
+        if (VECTOR) {
+            VectorKernels.lstmCell(c, cOff, t, gates, iOff, fOff, gOff, n);
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            float v = gates[fOff + j] * c[cOff + j] + gates[iOff + j] * gates[gOff + j];
+            c[cOff + j] = v;
+            t[j] = v;
+        }
+    }
+
+    /** {@code // dst[dOff..dOff+n) = a[aOff..) * b[bOff..)} */
+    public static void mul(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int n) {
+        if (VECTOR) {
+            VectorKernels.mul(dst, dOff, a, aOff, b, bOff, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            dst[dOff + i] = a[aOff + i] * b[bOff + i];
+        }
+    }
+
     /** {@code // dst[dOff..dOff+n) = a[aOff..) + b[bOff..)} */
     public static void add(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int n) {
         for (int i = 0; i < n; i++) {

@@ -68,21 +68,13 @@ public final class LstmLayer extends Layer {
         Kernels.sigmoidInPlace(gates, 0, 2 * h);
         Kernels.tanhInPlace(gates, 2 * h, h);
         Kernels.sigmoidInPlace(gates, 3 * h, h);
-        // c' = f * c + i * g, kept in the state and in t, where it becomes tanh(c') in one vectorised pass
-        for (int j = 0; j < h; j++) {
-            float c = gates[h + j] * state[cOff + j] + gates[j] * gates[2 * h + j];
-            state[cOff + j] = c;
-            t[j] = c;
-        }
+        // c' = f * c + i * g, kept in the state and in t, where it becomes tanh(c') in one pass
+        Kernels.lstmCell(state, cOff, t, gates, 0, h, 2 * h, h);
         Kernels.tanhInPlace(t, 0, h);
         if (projSize == 0) {
-            for (int j = 0; j < h; j++) {
-                state[hOff + j] = gates[3 * h + j] * t[j];
-            }
+            Kernels.mul(state, hOff, gates, 3 * h, t, 0, h); // h' = o * tanh(c')
         } else {
-            for (int j = 0; j < h; j++) {
-                t[j] *= gates[3 * h + j];
-            }
+            Kernels.mul(t, 0, t, 0, gates, 3 * h, h);
             // h' = W_hr @ (o * tanh(c')), built in gates (free now) and copied into the state
             java.util.Arrays.fill(gates, 0, projSize, 0f);
             Kernels.gemvTAcc(gates, whrT, t, 0, projSize);

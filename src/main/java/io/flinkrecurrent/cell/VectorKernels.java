@@ -80,6 +80,35 @@ final class VectorKernels {
         }
     }
 
+    /** As {@link Kernels#lstmCell}: the same products and sum, lane by lane (no FMA: equal to the scalar loop). */
+    static void lstmCell(float[] c, int cOff, float[] t, float[] gates, int iOff, int fOff, int gOff, int n) {
+        final int bound = S.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector v = FloatVector.fromArray(S, gates, fOff + j).mul(FloatVector.fromArray(S, c, cOff + j))
+                    .add(FloatVector.fromArray(S, gates, iOff + j).mul(FloatVector.fromArray(S, gates, gOff + j)));
+            v.intoArray(c, cOff + j);
+            v.intoArray(t, j);
+        }
+        for (; j < n; j++) {
+            float v = gates[fOff + j] * c[cOff + j] + gates[iOff + j] * gates[gOff + j];
+            c[cOff + j] = v;
+            t[j] = v;
+        }
+    }
+
+    /** As {@link Kernels#mul}. */
+    static void mul(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int n) {
+        final int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, a, aOff + i).mul(FloatVector.fromArray(S, b, bOff + i)).intoArray(dst, dOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dOff + i] = a[aOff + i] * b[bOff + i];
+        }
+    }
+
     /** The same operations, in the same order, as {@link Kernels#tanh}. */
     private static FloatVector tanh(FloatVector v) {
         FloatVector x = v.min(7.90531110763549805f).max(-7.90531110763549805f);
