@@ -50,6 +50,30 @@ class KernelsTest {
     }
 
     @Test
+    void cellUpdateAndProductEqualTheirScalarFormulas() {
+        int n = 37;
+        float[] gates = new float[4 * n];
+        float[] c = new float[n + 5];
+        for (int i = 0; i < gates.length; i++) {
+            gates[i] = (float) Math.sin(i * 0.37);
+        }
+        for (int i = 0; i < c.length; i++) {
+            c[i] = (float) Math.cos(i * 0.11);
+        }
+        float[] c0 = c.clone();
+        float[] t = new float[n];
+        Kernels.lstmCell(c, 5, t, gates, 0, n, 2 * n, n);
+        float[] prod = new float[n + 3];
+        Kernels.mul(prod, 3, gates, 3 * n, t, 0, n);
+        for (int j = 0; j < n; j++) {
+            float want = gates[n + j] * c0[5 + j] + gates[j] * gates[2 * n + j];
+            assertEquals(want, c[5 + j], "c at " + j);
+            assertEquals(want, t[j], "t at " + j);
+            assertEquals(gates[3 * n + j] * want, prod[3 + j], "product at " + j);
+        }
+    }
+
+    @Test
     void sigmoidIsWithinOneMillionthEverywhere() {
         double worst = 0;
         for (double x = -40; x <= 40; x += 1e-4) {
