@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.Writer;
 
 /**
@@ -172,18 +171,6 @@ public final class JsonEvents {
             g.writeEndObject();
         }
         out.write('\n');
-    }
-
-    /** The result line as a string (without the newline). */
-    public static String resultLine(String key, long seq, float[] output, float[][] h, float[][] c) {
-        StringWriter w = new StringWriter();
-        try {
-            writeResult(w, key, seq, output, h, c);
-        } catch (IOException e) {
-            throw new IllegalStateException(e); // a StringWriter does not fail
-        }
-        String s = w.toString();
-        return s.substring(0, s.length() - 1);
     }
 
     private static void writeMatrix(JsonGenerator g, float[][] m) throws IOException {

@@ -1,6 +1,5 @@
 package io.flinkrecurrent.flink;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkrecurrent.cell.Kernels;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.testing.Golden;
@@ -33,13 +32,7 @@ class BatchingRecurrentOperatorTest {
     }
 
     static List<KeyedEvent> goldenEvents() {
-        List<KeyedEvent> events = new ArrayList<>();
-        for (JsonNode g : Golden.lines(Golden.stream(Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors")))) {
-            KeyedEvent e = new KeyedEvent(g.get("key").asText(), Golden.floats(g.get("input")));
-            e.reset = g.get("reset").asBoolean();
-            events.add(e);
-        }
-        return events;
+        return Golden.events(Golden.lines(Golden.stream(Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors"))));
     }
 
     /** The per-event operator's outputs for the same events and options. */

@@ -57,9 +57,7 @@ class RecurrentFunctionTest {
         var h = harness(LSTM, Recurrent.builder(LSTM).emitState(true));
         h.open();
         List<JsonNode> golden = Golden.lines(Golden.stream(Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors")));
-        for (JsonNode line : golden) {
-            KeyedEvent e = new KeyedEvent(line.get("key").asText(), Golden.floats(line.get("input")));
-            e.reset = line.get("reset").asBoolean();
+        for (KeyedEvent e : Golden.events(golden)) {
             h.processElement(e, 0L);
         }
         List<RecurrentOutput> outs = h.extractOutputValues();
@@ -81,12 +79,7 @@ class RecurrentFunctionTest {
     @Test
     void snapshotAndRestoreContinueExactlyAsWithoutTheRestore() throws Exception {
         List<JsonNode> golden = Golden.lines(Golden.stream(Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors")));
-        List<KeyedEvent> events = new ArrayList<>();
-        for (JsonNode line : golden) {
-            KeyedEvent e = new KeyedEvent(line.get("key").asText(), Golden.floats(line.get("input")));
-            e.reset = line.get("reset").asBoolean();
-            events.add(e);
-        }
+        List<KeyedEvent> events = Golden.events(golden);
         var whole = harness(LSTM, Recurrent.builder(LSTM).emitState(true));
         whole.open();
         for (KeyedEvent e : events) {

@@ -40,14 +40,7 @@ class RecurrentITCase {
         for (Path model : Golden.models()) {
             RecurrentNetwork net = ModelLoader.load(model).network();
             List<JsonNode> golden = Golden.lines(Golden.stream(model));
-            List<KeyedEvent> events = new ArrayList<>();
-            for (int i = 0; i < golden.size(); i++) {
-                JsonNode g = golden.get(i);
-                KeyedEvent e = new KeyedEvent(g.get("key").asText(), Golden.floats(g.get("input")));
-                e.reset = g.get("reset").asBoolean();
-                e.id = i;
-                events.add(e);
-            }
+            List<KeyedEvent> events = Golden.events(golden);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                     FlinkTesting.jobConfig(backend, dir.resolve(backend + "-" + model.getFileName())));
             env.setParallelism(2);

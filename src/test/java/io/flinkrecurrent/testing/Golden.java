@@ -66,6 +66,19 @@ public final class Golden {
         }
     }
 
+    /** A golden stream's lines as operator events (key, input, reset; id = the line's index). */
+    public static List<io.flinkrecurrent.flink.KeyedEvent> events(List<JsonNode> lines) {
+        List<io.flinkrecurrent.flink.KeyedEvent> events = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode g = lines.get(i);
+            io.flinkrecurrent.flink.KeyedEvent e = new io.flinkrecurrent.flink.KeyedEvent(g.get("key").asText(), floats(g.get("input")));
+            e.reset = g.path("reset").asBoolean(false);
+            e.id = i;
+            events.add(e);
+        }
+        return events;
+    }
+
     public static float[] floats(JsonNode array) {
         float[] f = new float[array.size()];
         for (int i = 0; i < f.length; i++) {
