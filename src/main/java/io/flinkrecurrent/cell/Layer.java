@@ -19,6 +19,8 @@ public abstract sealed class Layer implements java.io.Serializable permits RnnLa
     protected final float[][] whhT;
     protected final float[] bih;
     protected final float[] bhh;
+    /** b_ih + b_hh, summed once: where the products share one buffer, each step starts from it. */
+    private final float[] bsum;
     protected final boolean bias;
 
     Layer(CellType type, int inputSize, int hiddenSize, int hOut,
@@ -44,6 +46,8 @@ public abstract sealed class Layer implements java.io.Serializable permits RnnLa
         this.whhT = Kernels.columns(weightHh, rows, hOut);
         this.bih = bias ? biasIh.clone() : new float[rows];
         this.bhh = bias ? biasHh.clone() : new float[rows];
+        this.bsum = new float[rows];
+        Kernels.add(bsum, 0, bih, 0, bhh, 0, rows);
     }
 
     static void checkLength(String name, float[] a, int rows, int cols) {
@@ -119,7 +123,7 @@ public abstract sealed class Layer implements java.io.Serializable permits RnnLa
     /** {@code // gi = b_ih + b_hh (one buffer), or gi = b_ih and gh = b_hh (split)} */
     private void initGates(float[] gi, float[] gh) {
         if (gi == gh) {
-            Kernels.add(gi, 0, bih, 0, bhh, 0, rows);
+            System.arraycopy(bsum, 0, gi, 0, rows);
         } else {
             System.arraycopy(bih, 0, gi, 0, rows);
             System.arraycopy(bhh, 0, gh, 0, rows);

@@ -15,19 +15,66 @@ final class VectorKernels {
 
     private VectorKernels() {}
 
-    /** Four keys per pass over the weights. {@code // W @ xs[b..b+4) -> out[b..b+4) (+=)} */
+    /**
+     * Four keys per pass over the weights, two row blocks at a time: eight accumulators in
+     * registers (enough independent fused multiply-adds to hide their latency), each weight
+     * vector loaded once for four keys, each broadcast input used for two row blocks.
+     * {@code // W @ xs[b..b+4) -> out[b..b+4) (+=)}
+     */
     static void gemvTAcc4(float[][] out, int b, float[][] wt, float[][] xs, int xOff, int rows) {
         final int cols = wt.length;
         final float[] x0 = xs[b];
         final float[] x1 = xs[b + 1];
         final float[] x2 = xs[b + 2];
         final float[] x3 = xs[b + 3];
+        final float[] o0 = out[b];
+        final float[] o1 = out[b + 1];
+        final float[] o2 = out[b + 2];
+        final float[] o3 = out[b + 3];
+        final int bound2 = rows - rows % (2 * L);
+        int r = 0;
+        for (; r < bound2; r += 2 * L) {
+            final int s = r + L;
+            FloatVector a0 = FloatVector.fromArray(S, o0, r);
+            FloatVector a1 = FloatVector.fromArray(S, o1, r);
+            FloatVector a2 = FloatVector.fromArray(S, o2, r);
+            FloatVector a3 = FloatVector.fromArray(S, o3, r);
+            FloatVector c0 = FloatVector.fromArray(S, o0, s);
+            FloatVector c1 = FloatVector.fromArray(S, o1, s);
+            FloatVector c2 = FloatVector.fromArray(S, o2, s);
+            FloatVector c3 = FloatVector.fromArray(S, o3, s);
+            for (int k = 0; k < cols; k++) {
+                final float[] wk = wt[k];
+                FloatVector w = FloatVector.fromArray(S, wk, r);
+                FloatVector v = FloatVector.fromArray(S, wk, s);
+                FloatVector y0 = FloatVector.broadcast(S, x0[xOff + k]);
+                FloatVector y1 = FloatVector.broadcast(S, x1[xOff + k]);
+                FloatVector y2 = FloatVector.broadcast(S, x2[xOff + k]);
+                FloatVector y3 = FloatVector.broadcast(S, x3[xOff + k]);
+                a0 = w.fma(y0, a0);
+                a1 = w.fma(y1, a1);
+                a2 = w.fma(y2, a2);
+                a3 = w.fma(y3, a3);
+                c0 = v.fma(y0, c0);
+                c1 = v.fma(y1, c1);
+                c2 = v.fma(y2, c2);
+                c3 = v.fma(y3, c3);
+            }
+            a0.intoArray(o0, r);
+            a1.intoArray(o1, r);
+            a2.intoArray(o2, r);
+            a3.intoArray(o3, r);
+            c0.intoArray(o0, s);
+            c1.intoArray(o1, s);
+            c2.intoArray(o2, s);
+            c3.intoArray(o3, s);
+        }
         final int bound = S.loopBound(rows);
-        for (int r = 0; r < bound; r += L) {
-            FloatVector a0 = FloatVector.fromArray(S, out[b], r);
-            FloatVector a1 = FloatVector.fromArray(S, out[b + 1], r);
-            FloatVector a2 = FloatVector.fromArray(S, out[b + 2], r);
-            FloatVector a3 = FloatVector.fromArray(S, out[b + 3], r);
+        for (; r < bound; r += L) { // one row block left
+            FloatVector a0 = FloatVector.fromArray(S, o0, r);
+            FloatVector a1 = FloatVector.fromArray(S, o1, r);
+            FloatVector a2 = FloatVector.fromArray(S, o2, r);
+            FloatVector a3 = FloatVector.fromArray(S, o3, r);
             for (int k = 0; k < cols; k++) {
                 FloatVector w = FloatVector.fromArray(S, wt[k], r);
                 a0 = w.fma(FloatVector.broadcast(S, x0[xOff + k]), a0);
@@ -35,10 +82,10 @@ final class VectorKernels {
                 a2 = w.fma(FloatVector.broadcast(S, x2[xOff + k]), a2);
                 a3 = w.fma(FloatVector.broadcast(S, x3[xOff + k]), a3);
             }
-            a0.intoArray(out[b], r);
-            a1.intoArray(out[b + 1], r);
-            a2.intoArray(out[b + 2], r);
-            a3.intoArray(out[b + 3], r);
+            a0.intoArray(o0, r);
+            a1.intoArray(o1, r);
+            a2.intoArray(o2, r);
+            a3.intoArray(o3, r);
         }
         for (int i = 0; i < 4; i++) {
             tail(out[b + i], wt, xs[b + i], xOff, bound, rows);

@@ -115,6 +115,40 @@ class KernelsTest {
         }
     }
 
+    /** Row counts around the vector length and its double, key counts around the four-key pass. */
+    @Test
+    void gemmMatchesADoubleProductForAwkwardShapesAndBatches() {
+        Random r = new Random(11);
+        for (int rows : new int[] {1, 9, 16, 24, 32, 40, 48, 72, 256}) {
+            for (int n : new int[] {1, 3, 4, 5, 8, 11}) {
+                int cols = 1 + r.nextInt(20);
+                float[] w = new float[rows * cols];
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = (float) r.nextGaussian();
+                }
+                float[][] xs = new float[n][cols + 3];
+                float[][] out = new float[n][rows];
+                for (int b = 0; b < n; b++) {
+                    for (int i = 0; i < xs[b].length; i++) {
+                        xs[b][i] = (float) r.nextGaussian();
+                    }
+                    java.util.Arrays.fill(out[b], b - 0.5f);
+                }
+                Kernels.gemmTAcc(out, Kernels.columns(w, rows, cols), xs, 3, n, rows);
+                for (int b = 0; b < n; b++) {
+                    for (int i = 0; i < rows; i++) {
+                        double want = b - 0.5;
+                        for (int k = 0; k < cols; k++) {
+                            want += (double) w[i * cols + k] * xs[b][3 + k];
+                        }
+                        assertEquals(want, out[b][i], 1e-5 * Math.max(1, Math.abs(want)),
+                                "key " + b + " of " + n + ", row " + i + " of " + rows + "x" + cols);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void softmaxIsStableAndNormalised() {
         float[] v = {1000f, 1001f, 1002f, 0f};
