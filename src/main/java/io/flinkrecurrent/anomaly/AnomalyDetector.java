@@ -10,83 +10,114 @@ import io.flinkrecurrent.cell.Scratch;
  * {@code [score in [0, 1], forecast error]}.
  *
  * <p>Per key: the value is normalised by the min and max of the key's first {@link #LEARN_ROWS}
- * values; a GRU forecaster (trained by {@code jobs/anomaly/train.py}) predicts each next normalised
- * value. Two surprises are measured against the key's last {@code window} rows (this row excluded):
- * the forecast error in standard deviations of the recent errors, and the value's distance from the
- * recent mean in standard deviations of the recent values. The larger, z, scores
- * {@code 0.5 + 0.5 tanh(z / 6)} when it exceeds every z of the previous {@code hold} rows, and the
- * neutral 0.5 otherwise: an anomaly is reported as it begins, not for as long as it lasts (NAB counts
- * the first detection in a window and charges every later one outside it). No look-ahead: a score
- * depends only on the key's earlier values and this one. The parameters were chosen on the NAB
- * corpus as a whole (see README), the same for every key.
+ * values, and a GRU forecaster (trained by {@code jobs/anomaly/train.py}) reads it, predicting the
+ * next one. Three surprises are measured against the key's last {@code window} rows (this row
+ * excluded), each in standard deviations of its own recent history:
+ * <ul>
+ *   <li>the forecast error, averaged over the last {@value #SMOOTH} rows;</li>
+ *   <li>the value's distance from the recent mean;</li>
+ *   <li>the novelty of the GRU's hidden state: its distance to the nearest of the hidden states of the
+ *       last {@code memory} rows (the {@value #GAP} most recent left out). The hidden state sums up the
+ *       recent history, so a state far from every recent one is a pattern not seen lately.</li>
+ * </ul>
+ * The largest, z, scores {@code 0.5 + 0.5 tanh(z / 6)} when it exceeds every z of the previous
+ * {@code hold} rows, and the neutral 0.5 otherwise: an anomaly is reported as it begins, not for as
+ * long as it lasts (NAB counts the first detection in a window and charges every later one outside
+ * it). A value beyond the key's whole history (below its minimum or above its maximum by more than
+ * {@value #TOLERANCE} of their range) scores 1. No look-ahead: a score depends only on the key's
+ * earlier values and this one. The parameters were chosen on the NAB corpus as a whole (see README),
+ * the same for every key.
  *
- * <p>State layout (floats): {@code [count, min, max, forecast, position, errors (window),
- * values (window), z (hold), forecaster state]}.
+ * <p>State layout (floats): {@code [count, min, max, forecast, position, all-time min, all-time max,
+ * errors (window), values (window), novelties (window), z (hold), hidden states (memory x hidden),
+ * forecaster state]}.
  */
 public final class AnomalyDetector implements RecurrentModel {
     /** Rows that fix a key's normalisation; the same number the forecaster was trained with. */
     public static final int LEARN_ROWS = 150;
+    /** Rows over which the forecast error is averaged. */
+    static final int SMOOTH = 5;
+    /** The most recent hidden states, left out of the nearest-neighbour search (they are always near). */
+    static final int GAP = 5;
+    /** How far beyond the all-time range, as a fraction of it, a value must lie to score 1. */
+    static final float TOLERANCE = 0.02f;
     private static final int COUNT = 0;
     private static final int MIN = 1;
     private static final int MAX = 2;
     private static final int FORECAST = 3;
     private static final int POS = 4;
-    private static final int RINGS = 5;
+    private static final int LOW = 5;
+    private static final int HIGH = 6;
+    private static final int RINGS = 7;
 
     private final RecurrentNetwork forecaster;
     private final int window;
     private final int hold;
+    private final int memory;
+    private final int hidden;
     private final int errOff;
     private final int valOff;
+    private final int novOff;
     private final int zOff;
+    private final int memOff;
     private final int netOff;
     private final long fingerprint;
 
     /**
-     * @param forecaster input 1 (a normalised value), output 1 (the next one)
-     * @param window     rows of history for the two distributions
+     * @param forecaster input 1 (a normalised value), output 1 (the next one); its state is its hidden
+     *                   state (a one-layer GRU or RNN)
+     * @param window     rows of history for the three distributions
      * @param hold       a z must beat the previous {@code hold} rows' to count
+     * @param memory     rows of hidden states searched for the nearest one
      */
-    public AnomalyDetector(RecurrentNetwork forecaster, int window, int hold) {
+    public AnomalyDetector(RecurrentNetwork forecaster, int window, int hold, int memory) {
         if (forecaster.inputSize() != 1 || forecaster.outputSize() != 1) {
             throw new IllegalArgumentException("the forecaster must map 1 value to 1 value, not "
                     + forecaster.inputSize() + " to " + forecaster.outputSize());
         }
-        if (window < 2 || hold < 1 || hold > window) {
-            throw new IllegalArgumentException("need window >= 2 and 1 <= hold <= window, got " + window + ", " + hold);
+        if (window < 2 || hold < 1 || hold > window || memory <= GAP || window % hold != 0 || window % memory != 0
+                && memory % window != 0) {
+            throw new IllegalArgumentException("need window >= 2, 1 <= hold <= window dividing it, memory > " + GAP
+                    + " and a multiple or divisor of window; got " + window + ", " + hold + ", " + memory);
         }
         this.forecaster = forecaster;
         this.window = window;
         this.hold = hold;
+        this.memory = memory;
+        this.hidden = forecaster.stateSize();
         this.errOff = RINGS;
         this.valOff = errOff + window;
-        this.zOff = valOff + window;
-        this.netOff = zOff + hold;
-        this.fingerprint = forecaster.fingerprint() * 31 + java.util.Objects.hash(window, hold, LEARN_ROWS);
+        this.novOff = valOff + window;
+        this.zOff = novOff + window;
+        this.memOff = zOff + hold;
+        this.netOff = memOff + memory * hidden;
+        this.fingerprint = forecaster.fingerprint() * 31
+                + java.util.Objects.hash(window, hold, memory, LEARN_ROWS, SMOOTH, GAP, TOLERANCE);
     }
 
     /** The parameters used by the anomaly job and the NAB runs. */
     public static AnomalyDetector withDefaults(RecurrentNetwork forecaster) {
-        return new AnomalyDetector(forecaster, 1000, 100);
+        return new AnomalyDetector(forecaster, 1000, 100, 1000);
     }
 
     @Override public int inputSize() { return 1; }
 
     @Override public int outputSize() { return 2; }
 
-    @Override public int stateSize() { return netOff + forecaster.stateSize(); }
+    @Override public int stateSize() { return netOff + hidden; }
 
     @Override
     public Scratch newScratch() {
         // work 0: the forecaster's state, stepped there; work 1: its input; work 2: its output
-        return forecaster.newScratch().withWork(forecaster.stateSize(), 1, 1);
+        return forecaster.newScratch().withWork(hidden, 1, 1);
     }
 
     @Override public long fingerprint() { return fingerprint; }
 
     @Override
     public String describe() {
-        return "anomaly detector (window " + window + ", hold " + hold + ") over " + forecaster.describe();
+        return "anomaly detector (window " + window + ", hold " + hold + ", memory " + memory + ") over "
+                + forecaster.describe();
     }
 
     @Override
@@ -103,53 +134,93 @@ public final class AnomalyDetector implements RecurrentModel {
         }
         final float xn = Math.max(-4f, Math.min(5f, (v - state[MIN]) / range));
         final float err = count == 0 ? 0f : Math.abs(xn - state[FORECAST]);
-
-        // z against the previous rows (at most `window`), then this row joins them
-        final int seen = Math.min(count, window);
-        final double zErr = seen == 0 ? 0 : (err - mean(state, errOff, seen)) / Math.max(sd(state, errOff, seen), 1e-3);
-        final double zVal = seen == 0 ? 0 : Math.abs(xn - mean(state, valOff, seen)) / Math.max(sd(state, valOff, seen), 1e-3);
-        final double z = Math.max(zErr, zVal);
-        double before = Double.NEGATIVE_INFINITY;
-        for (int i = 0, n = Math.min(count, hold); i < n; i++) {
-            before = Math.max(before, state[zOff + i]);
-        }
         final int pos = (int) state[POS];
-        state[errOff + pos % window] = err;
-        state[valOff + pos % window] = xn;
-        state[zOff + pos % hold] = (float) z;
-        state[POS] = (pos + 1) % (window * hold); // a multiple of both ring lengths
 
-        out[0] = count <= LEARN_ROWS ? 0f : z > before ? (float) (0.5 + 0.5 * Math.tanh(z / 6)) : 0.5f;
-        out[1] = err;
-
-        // forecast the next value with the key's forecaster state, kept in this state's tail
+        // step the forecaster: its new hidden state sums up the key's history up to this row
         final float[] net = scratch.work(0);
         final float[] in = scratch.work(1);
         final float[] forecast = scratch.work(2);
-        final int n = forecaster.stateSize();
-        System.arraycopy(state, netOff, net, 0, n);
+        System.arraycopy(state, netOff, net, 0, hidden);
         in[0] = xn;
         forecaster.step(forecast, net, in, scratch);
-        System.arraycopy(net, 0, state, netOff, n);
-        state[FORECAST] = forecast[0];
-        state[COUNT] = Math.min(count + 1, LEARN_ROWS + window + hold); // bounded: only "learning or not" matters
-    }
 
-    private static double mean(float[] s, int off, int n) {
-        double sum = 0;
-        for (int i = off; i < off + n; i++) {
-            sum += s[i];
+        // the surprises, against the previous rows (at most `window`); this row joins them after
+        final int seen = Math.min(count, window);
+        double errNow = err;
+        for (int age = 1, n = Math.min(SMOOTH - 1, seen); age <= n; age++) {
+            errNow += state[errOff + ring(pos - age, window)];
         }
-        return sum / n;
+        errNow /= Math.min(SMOOTH, seen + 1);
+        final double novelty = nearest(state, net, pos, count);
+        double z = 0;
+        if (seen > 0) {
+            z = Math.max(zScore(errNow, state, errOff, pos, seen, false, 1e-3), zScore(xn, state, valOff, pos, seen, true, 1e-3));
+        }
+        final int novSeen = Math.min(count - LEARN_ROWS, window);
+        if (novSeen > 10) {
+            z = Math.max(z, zScore(novelty, state, novOff, pos, novSeen, false, 1e-4));
+        }
+        double before = Double.NEGATIVE_INFINITY;
+        for (int age = 1, n = Math.min(count, hold); age <= n; age++) {
+            before = Math.max(before, state[zOff + ring(pos - age, hold)]);
+        }
+        float score = count <= LEARN_ROWS ? 0f : z > before ? (float) (0.5 + 0.5 * Math.tanh(z / 6)) : 0.5f;
+        final float all = state[HIGH] - state[LOW];
+        if (count > LEARN_ROWS && all > 0f && (v > state[HIGH] + TOLERANCE * all || v < state[LOW] - TOLERANCE * all)) {
+            score = 1f; // beyond anything this key has shown
+        }
+        out[0] = score;
+        out[1] = err;
+
+        state[LOW] = count == 0 ? v : Math.min(state[LOW], v);
+        state[HIGH] = count == 0 ? v : Math.max(state[HIGH], v);
+        state[errOff + ring(pos, window)] = err;
+        state[valOff + ring(pos, window)] = xn;
+        state[novOff + ring(pos, window)] = (float) novelty;
+        state[zOff + ring(pos, hold)] = (float) z;
+        System.arraycopy(net, 0, state, memOff + ring(pos, memory) * hidden, hidden);
+        System.arraycopy(net, 0, state, netOff, hidden);
+        state[FORECAST] = forecast[0];
+        state[POS] = (pos + 1) % Math.max(window, memory); // a multiple of every ring's length
+        state[COUNT] = Math.min(count + 1, LEARN_ROWS + window + memory); // bounded: only "how far in" matters
     }
 
-    private static double sd(float[] s, int off, int n) {
-        double m = mean(s, off, n);
+    /** Slot of a position in a ring of length n (positions may be negative). */
+    private static int ring(int pos, int n) {
+        return Math.floorMod(pos, n);
+    }
+
+    /** Euclidean distance from h to the nearest remembered hidden state of ages GAP..memory (0 if none). */
+    private double nearest(float[] state, float[] h, int pos, int count) {
+        double best = Double.MAX_VALUE;
+        for (int age = GAP, n = Math.min(count, memory); age <= n; age++) {
+            final int off = memOff + ring(pos - age, memory) * hidden;
+            double d = 0;
+            for (int k = 0; k < hidden; k++) {
+                final double t = h[k] - state[off + k];
+                d += t * t;
+            }
+            best = Math.min(best, d);
+        }
+        return best == Double.MAX_VALUE ? 0 : Math.sqrt(best);
+    }
+
+    /**
+     * (x - mean) / sd of the ring's last n entries before pos, the sd at least {@code floor}; the
+     * distance |x - mean| when {@code abs}.
+     */
+    private double zScore(double x, float[] s, int off, int pos, int n, boolean abs, double floor) {
+        double sum = 0;
+        for (int age = 1; age <= n; age++) {
+            sum += s[off + ring(pos - age, window)];
+        }
+        final double mean = sum / n;
         double sq = 0;
-        for (int i = off; i < off + n; i++) {
-            double d = s[i] - m;
+        for (int age = 1; age <= n; age++) {
+            final double d = s[off + ring(pos - age, window)] - mean;
             sq += d * d;
         }
-        return Math.sqrt(sq / n);
+        final double d = x - mean;
+        return (abs ? Math.abs(d) : d) / Math.max(Math.sqrt(sq / n), floor);
     }
 }
