@@ -12,9 +12,10 @@ import io.flinkrecurrent.cell.Scratch;
  * <p>Per key: the value is normalised by the min and max of the key's first {@link #LEARN_ROWS}
  * values, and a GRU forecaster (trained by {@code jobs/anomaly/train.py}) reads it, predicting the
  * next one. Three surprises are measured against the key's last {@code window} rows (this row
- * excluded), each in standard deviations of its own recent history:
+ * excluded), each in standard deviations of its own recent history ({@link Params} switches each on
+ * or off; the defaults use all three):
  * <ul>
- *   <li>the forecast error, averaged over the last {@value #SMOOTH} rows;</li>
+ *   <li>the forecast error, averaged over the last {@code smooth} rows;</li>
  *   <li>the value's distance from the recent mean;</li>
  *   <li>the novelty of the GRU's hidden state: its distance to the nearest of the hidden states of the
  *       last {@code memory} rows (the {@value #GAP} most recent left out). The hidden state sums up the
@@ -24,7 +25,7 @@ import io.flinkrecurrent.cell.Scratch;
  * {@code hold} rows, and the neutral 0.5 otherwise: an anomaly is reported as it begins, not for as
  * long as it lasts (NAB counts the first detection in a window and charges every later one outside
  * it). A value beyond the key's whole history (below its minimum or above its maximum by more than
- * {@value #TOLERANCE} of their range) scores 1. No look-ahead: a score depends only on the key's
+ * {@code tolerance} of their range) scores 1. No look-ahead: a score depends only on the key's
  * earlier values and this one. The parameters were chosen on the NAB corpus as a whole (see README),
  * the same for every key.
  *
@@ -35,12 +36,8 @@ import io.flinkrecurrent.cell.Scratch;
 public final class AnomalyDetector implements RecurrentModel {
     /** Rows that fix a key's normalisation; the same number the forecaster was trained with. */
     public static final int LEARN_ROWS = 150;
-    /** Rows over which the forecast error is averaged. */
-    static final int SMOOTH = 5;
     /** The most recent hidden states, left out of the nearest-neighbour search (they are always near). */
     static final int GAP = 5;
-    /** How far beyond the all-time range, as a fraction of it, a value must lie to score 1. */
-    static final float TOLERANCE = 0.02f;
     private static final int COUNT = 0;
     private static final int MIN = 1;
     private static final int MAX = 2;
@@ -50,7 +47,47 @@ public final class AnomalyDetector implements RecurrentModel {
     private static final int HIGH = 6;
     private static final int RINGS = 7;
 
+    /**
+     * The detector's parameters, the same for every key.
+     *
+     * @param window    rows of history for the surprises' distributions
+     * @param hold      a z must beat the previous {@code hold} rows' to count (1: every z counts)
+     * @param memory    rows of hidden states searched for the nearest one
+     * @param smooth    rows over which the forecast error is averaged
+     * @param tolerance how far beyond the all-time range, as a fraction of it, a value must lie to
+     *                  score 1; negative: no such rule
+     * @param error     use the forecast error's z
+     * @param value     use the value's z
+     * @param novelty   use the hidden state's novelty
+     */
+    public record Params(int window, int hold, int memory, int smooth, float tolerance,
+                         boolean error, boolean value, boolean novelty) implements java.io.Serializable {
+        /** The anomaly job's and the NAB runs' parameters. */
+        public static final Params DEFAULTS = new Params(1000, 100, 1000, 5, 0.01f, true, true, true);
+
+        public Params {
+            if (window < 2 || hold < 1 || hold > window || window % hold != 0 || smooth < 1 || smooth > window) {
+                throw new IllegalArgumentException("need window >= 2, 1 <= hold <= window dividing it and "
+                        + "1 <= smooth <= window; got window " + window + ", hold " + hold + ", smooth " + smooth);
+            }
+            if (novelty && (memory <= GAP || window % memory != 0 && memory % window != 0)) {
+                throw new IllegalArgumentException("need memory > " + GAP + " and a multiple or divisor of window "
+                        + window + ", got " + memory);
+            }
+        }
+
+        public Params withTolerance(float t) { return new Params(window, hold, memory, smooth, t, error, value, novelty); }
+
+        public Params withHold(int h) { return new Params(window, h, memory, smooth, tolerance, error, value, novelty); }
+
+        public Params withSmooth(int n) { return new Params(window, hold, memory, n, tolerance, error, value, novelty); }
+
+        /** Which surprises are used. */
+        public Params using(boolean e, boolean v, boolean n) { return new Params(window, hold, memory, smooth, tolerance, e, v, n); }
+    }
+
     private final RecurrentNetwork forecaster;
+    private final Params params;
     private final int window;
     private final int hold;
     private final int memory;
@@ -66,24 +103,17 @@ public final class AnomalyDetector implements RecurrentModel {
     /**
      * @param forecaster input 1 (a normalised value), output 1 (the next one); its state is its hidden
      *                   state (a one-layer GRU or RNN)
-     * @param window     rows of history for the three distributions
-     * @param hold       a z must beat the previous {@code hold} rows' to count
-     * @param memory     rows of hidden states searched for the nearest one
      */
-    public AnomalyDetector(RecurrentNetwork forecaster, int window, int hold, int memory) {
+    public AnomalyDetector(RecurrentNetwork forecaster, Params params) {
         if (forecaster.inputSize() != 1 || forecaster.outputSize() != 1) {
             throw new IllegalArgumentException("the forecaster must map 1 value to 1 value, not "
                     + forecaster.inputSize() + " to " + forecaster.outputSize());
         }
-        if (window < 2 || hold < 1 || hold > window || memory <= GAP || window % hold != 0 || window % memory != 0
-                && memory % window != 0) {
-            throw new IllegalArgumentException("need window >= 2, 1 <= hold <= window dividing it, memory > " + GAP
-                    + " and a multiple or divisor of window; got " + window + ", " + hold + ", " + memory);
-        }
         this.forecaster = forecaster;
-        this.window = window;
-        this.hold = hold;
-        this.memory = memory;
+        this.params = params;
+        this.window = params.window();
+        this.hold = params.hold();
+        this.memory = params.novelty() ? params.memory() : 0;
         this.hidden = forecaster.stateSize();
         this.errOff = RINGS;
         this.valOff = errOff + window;
@@ -91,14 +121,15 @@ public final class AnomalyDetector implements RecurrentModel {
         this.zOff = novOff + window;
         this.memOff = zOff + hold;
         this.netOff = memOff + memory * hidden;
-        this.fingerprint = forecaster.fingerprint() * 31
-                + java.util.Objects.hash(window, hold, memory, LEARN_ROWS, SMOOTH, GAP, TOLERANCE);
+        this.fingerprint = forecaster.fingerprint() * 31 + java.util.Objects.hash(params, LEARN_ROWS, GAP);
     }
 
     /** The parameters used by the anomaly job and the NAB runs. */
     public static AnomalyDetector withDefaults(RecurrentNetwork forecaster) {
-        return new AnomalyDetector(forecaster, 1000, 100, 1000);
+        return new AnomalyDetector(forecaster, Params.DEFAULTS);
     }
+
+    public Params params() { return params; }
 
     @Override public int inputSize() { return 1; }
 
@@ -116,8 +147,7 @@ public final class AnomalyDetector implements RecurrentModel {
 
     @Override
     public String describe() {
-        return "anomaly detector (window " + window + ", hold " + hold + ", memory " + memory + ") over "
-                + forecaster.describe();
+        return "anomaly detector " + params + " over " + forecaster.describe();
     }
 
     @Override
@@ -147,17 +177,20 @@ public final class AnomalyDetector implements RecurrentModel {
         // the surprises, against the previous rows (at most `window`); this row joins them after
         final int seen = Math.min(count, window);
         double errNow = err;
-        for (int age = 1, n = Math.min(SMOOTH - 1, seen); age <= n; age++) {
+        for (int age = 1, n = Math.min(params.smooth() - 1, seen); age <= n; age++) {
             errNow += state[errOff + ring(pos - age, window)];
         }
-        errNow /= Math.min(SMOOTH, seen + 1);
-        final double novelty = nearest(state, net, pos, count);
+        errNow /= Math.min(params.smooth(), seen + 1);
+        final double novelty = memory == 0 ? 0 : nearest(state, net, pos, count);
         double z = 0;
-        if (seen > 0) {
-            z = Math.max(zScore(errNow, state, errOff, pos, seen, false, 1e-3), zScore(xn, state, valOff, pos, seen, true, 1e-3));
+        if (seen > 0 && params.error()) {
+            z = zScore(errNow, state, errOff, pos, seen, false, 1e-3);
+        }
+        if (seen > 0 && params.value()) {
+            z = Math.max(z, zScore(xn, state, valOff, pos, seen, true, 1e-3));
         }
         final int novSeen = Math.min(count - LEARN_ROWS, window);
-        if (novSeen > 10) {
+        if (memory > 0 && novSeen > 10) {
             z = Math.max(z, zScore(novelty, state, novOff, pos, novSeen, false, 1e-4));
         }
         double before = Double.NEGATIVE_INFINITY;
@@ -166,7 +199,8 @@ public final class AnomalyDetector implements RecurrentModel {
         }
         float score = count <= LEARN_ROWS ? 0f : z > before ? (float) (0.5 + 0.5 * Math.tanh(z / 6)) : 0.5f;
         final float all = state[HIGH] - state[LOW];
-        if (count > LEARN_ROWS && all > 0f && (v > state[HIGH] + TOLERANCE * all || v < state[LOW] - TOLERANCE * all)) {
+        final float tol = params.tolerance();
+        if (tol >= 0f && count > LEARN_ROWS && all > 0f && (v > state[HIGH] + tol * all || v < state[LOW] - tol * all)) {
             score = 1f; // beyond anything this key has shown
         }
         out[0] = score;
@@ -178,7 +212,9 @@ public final class AnomalyDetector implements RecurrentModel {
         state[valOff + ring(pos, window)] = xn;
         state[novOff + ring(pos, window)] = (float) novelty;
         state[zOff + ring(pos, hold)] = (float) z;
-        System.arraycopy(net, 0, state, memOff + ring(pos, memory) * hidden, hidden);
+        if (memory > 0) {
+            System.arraycopy(net, 0, state, memOff + ring(pos, memory) * hidden, hidden);
+        }
         System.arraycopy(net, 0, state, netOff, hidden);
         state[FORECAST] = forecast[0];
         state[POS] = (pos + 1) % Math.max(window, memory); // a multiple of every ring's length

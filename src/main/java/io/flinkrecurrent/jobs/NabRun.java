@@ -46,6 +46,8 @@ public final class NabRun {
                                   scores, and the detections at the standard profile's threshold
               --parallelism N     Flink's parallelism (default 2)
               --model FILE        another forecaster instead of the bundled one
+              --ablation          also score variants of the detector (each part switched off in turn), stepped
+                                  in this JVM without Flink (after checking that the full one gives Flink's scores)
             """;
 
     private NabRun() {}
@@ -53,7 +55,7 @@ public final class NabRun {
     public static void run(String[] args, PrintStream out) throws Exception {
         ParameterTool p = ParameterTool.fromArgs(args);
         for (String k : p.toMap().keySet()) {
-            if (!Set.of("nab-dir", "out", "files", "parallelism", "model", "plot").contains(k)) {
+            if (!Set.of("nab-dir", "out", "files", "parallelism", "model", "plot", "ablation").contains(k)) {
                 throw new JobSupport.UsageError("unknown option --" + k);
             }
         }
@@ -129,7 +131,73 @@ public final class NabRun {
                 out.println("nab: drew " + png);
             }
         }
+        if (p.has("ablation")) {
+            ablation(forecaster, corpus, values, scores, out);
+        }
         out.printf(Locale.ROOT, "nab: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The detector's variants that {@code --ablation} scores: each part of it switched off in turn. */
+    static Map<String, AnomalyDetector.Params> variants() {
+        AnomalyDetector.Params d = AnomalyDetector.Params.DEFAULTS;
+        Map<String, AnomalyDetector.Params> v = new LinkedHashMap<>();
+        v.put("the detector (defaults)", d);
+        v.put("without the all-time range rule", d.withTolerance(-1f));
+        v.put("without the hidden state's novelty", d.using(true, true, false));
+        v.put("without the forecast error", d.using(false, true, true));
+        v.put("without the value's z", d.using(true, false, true));
+        v.put("without the hold (every z counts)", d.withHold(1));
+        v.put("forecast error not averaged", d.withSmooth(1));
+        v.put("the GRU alone: forecast error and novelty", d.using(true, false, true).withTolerance(-1f));
+        v.put("the forecast error alone", d.using(true, false, false).withTolerance(-1f));
+        v.put("the hidden state's novelty alone", d.using(false, false, true).withTolerance(-1f));
+        v.put("the range rule alone", d.using(false, false, false));
+        v.put("the previous release (error and value z, hold)", d.using(true, true, false).withTolerance(-1f).withSmooth(1));
+        return v;
+    }
+
+    /** Scores each variant in this JVM (the same {@code step} the operator calls, one key per file). */
+    static void ablation(RecurrentNetwork forecaster, Map<String, NabScorer.LabelledFile> corpus, Map<String, float[]> values,
+                         Map<String, double[]> flinkScores, PrintStream out) {
+        out.println();
+        out.printf("nab: ablation, %d variants stepped in this JVM ...%n", variants().size());
+        out.printf("%-50s %10s %20s %20s%n", "variant", "standard", "reward_low_FP_rate", "reward_low_FN_rate");
+        boolean first = true;
+        for (var e : variants().entrySet()) {
+            AnomalyDetector d = new AnomalyDetector(forecaster, e.getValue());
+            Map<String, double[]> scores = new java.util.concurrent.ConcurrentHashMap<>();
+            values.entrySet().parallelStream().forEach(f -> scores.put(f.getKey(), scoreInProcess(d, f.getValue())));
+            if (first) {
+                for (var f : flinkScores.entrySet()) {
+                    if (!java.util.Arrays.equals(f.getValue(), scores.get(f.getKey()))) {
+                        throw new IllegalStateException(f.getKey() + ": the in-process detector differs from the Flink run");
+                    }
+                }
+                first = false;
+            }
+            StringBuilder row = new StringBuilder(String.format("%-50s", e.getKey()));
+            for (NabScorer.Profile pr : NabScorer.PROFILES) {
+                row.append(String.format(Locale.ROOT, pr.name().equals("standard") ? " %10.2f" : " %20.2f",
+                        NabScorer.score(corpus, scores, pr).score()));
+            }
+            out.println(row);
+        }
+        out.println("nab: the first row's scores equal the Flink run's, row for row");
+    }
+
+    /** One key's scores, the detector stepped over its values in order. */
+    static double[] scoreInProcess(AnomalyDetector d, float[] values) {
+        float[] state = new float[d.stateSize()];
+        io.flinkrecurrent.cell.Scratch scratch = d.newScratch();
+        float[] x = new float[1];
+        float[] o = new float[d.outputSize()];
+        double[] s = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            x[0] = values[i];
+            d.step(o, state, x, scratch);
+            s[i] = o[0];
+        }
+        return s;
     }
 
     static void write(Path outDir, NabScorer.LabelledFile f, double[] s) throws IOException {

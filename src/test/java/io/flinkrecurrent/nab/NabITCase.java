@@ -41,9 +41,12 @@ class NabITCase {
     void nabCommandWritesNabsLayoutScoresAndDraws() throws Exception {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         NabRun.run(new String[] {"--nab-dir", NAB.toString(), "--out", out.toString(), "--files", String.join(",", FILES),
-                "--plot", FILES.get(0)}, new PrintStream(text, true, StandardCharsets.UTF_8));
+                "--plot", FILES.get(0), "--ablation"}, new PrintStream(text, true, StandardCharsets.UTF_8));
         String printed = text.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("flinkRecurrent (partial)"), printed);
+        // the ablation's in-process detector gave the Flink run's scores (it checks, and throws otherwise)
+        assertTrue(printed.contains("the first row's scores equal the Flink run's"), printed);
+        assertTrue(printed.contains("without the hidden state's novelty"), printed);
         for (String f : FILES) {
             List<String> data = NabScorer.readLines(NAB.resolve("data").resolve(f));
             String[] parts = f.split("/");

@@ -1,0 +1,107 @@
+package io.flinkrecurrent.anomaly;
+
+import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.cell.Scratch;
+import io.flinkrecurrent.model.ModelLoader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The detector's parts, each on a series built to trigger it, with the bundled forecaster. */
+class AnomalyDetectorTest {
+    static RecurrentNetwork forecaster;
+
+    @BeforeAll
+    static void load() throws Exception {
+        forecaster = ModelLoader.load(Path.of("jobs/anomaly/model.safetensors")).network();
+    }
+
+    /** A daily-looking wave with a little deterministic noise. */
+    static float[] wave(int n, int period) {
+        float[] v = new float[n];
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (50 + 20 * Math.sin(2 * Math.PI * i / period) + r.nextGaussian());
+        }
+        return v;
+    }
+
+    static float[] scores(AnomalyDetector d, float[] values) {
+        float[] state = d.newState();
+        Scratch scratch = d.newScratch();
+        float[] out = new float[2];
+        float[] s = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d.step(out, state, new float[] {values[i]}, scratch);
+            s[i] = out[0];
+            assertTrue(out[0] >= 0f && out[0] <= 1f, "row " + i + ": score " + out[0]);
+        }
+        return s;
+    }
+
+    static float max(float[] s, int from, int to) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) {
+            m = Math.max(m, s[i]);
+        }
+        return m;
+    }
+
+    @Test
+    void learningRowsScoreZero() {
+        float[] s = scores(AnomalyDetector.withDefaults(forecaster), wave(400, 100));
+        assertEquals(0f, max(s, 0, AnomalyDetector.LEARN_ROWS + 1));
+        assertTrue(max(s, AnomalyDetector.LEARN_ROWS + 1, 400) >= 0.5f);
+    }
+
+    @Test
+    void aValueBeyondTheWholeHistoryScoresOne() {
+        float[] v = wave(1500, 100);
+        v[1200] = 75; // the wave spans about 27..73: 2 above it, more than 1% of the range
+        float[] s = scores(AnomalyDetector.withDefaults(forecaster), v);
+        assertEquals(1f, s[1200]);
+        float[] without = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.withTolerance(-1f)), v);
+        assertTrue(without[1200] < 1f, "without the rule: " + without[1200]);
+        v[1200] = 60; // inside the range: not by the rule
+        assertTrue(scores(AnomalyDetector.withDefaults(forecaster), v)[1200] < 1f);
+    }
+
+    @Test
+    void aNewPatternInsideTheRangeIsNoticedByTheHiddenStateAlone() {
+        // the wave, then the same values held flat at mid-level: no value outside the range
+        float[] v = wave(2400, 100);
+        for (int i = 2000; i < v.length; i++) {
+            v[i] = 50;
+        }
+        AnomalyDetector.Params noveltyOnly = AnomalyDetector.Params.DEFAULTS.using(false, false, true).withTolerance(-1f);
+        float[] s = scores(new AnomalyDetector(forecaster, noveltyOnly), v);
+        float before = max(s, 1300, 2000);
+        float at = max(s, 2000, 2030);
+        assertTrue(at > before, "the flat stretch scores " + at + ", the wave at most " + before);
+        assertTrue(at > 0.9f, "the flat stretch scores " + at);
+        // and it is reported as it begins, not for as long as it lasts
+        assertTrue(max(s, 2200, 2400) <= 0.5f, "long after the change: " + max(s, 2200, 2400));
+    }
+
+    @Test
+    void theStateHoldsEverythingAndTheParametersAreChecked() {
+        AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
+        // 7 scalars, three rings of 1000, z ring of 100, 1000 hidden states, the GRU's own state
+        assertEquals(7 + 3 * 1000 + 100 + 1000 * 24 + 24, d.stateSize());
+        AnomalyDetector small = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.using(true, true, false));
+        assertEquals(7 + 3 * 1000 + 100 + 24, small.stateSize());
+        assertNotEquals(d.fingerprint(), small.fingerprint(), "a state from other parameters is not reused");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new AnomalyDetector.Params(1000, 300, 1000, 5, 0.01f, true, true, true));
+        assertTrue(e.getMessage().contains("hold 300"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new AnomalyDetector.Params(1000, 100, 3, 5, 0.01f, true, true, true));
+        assertTrue(e.getMessage().contains("memory"), e.getMessage());
+    }
+}
