@@ -137,23 +137,52 @@ public final class NabRun {
         out.printf(Locale.ROOT, "nab: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
 
-    /** The detector's variants that {@code --ablation} scores: each part of it switched off in turn. */
-    static Map<String, AnomalyDetector.Params> variants() {
+    /** A variant of the detector for {@code --ablation}; {@code untrained}: a GRU of random weights. */
+    record Variant(String name, AnomalyDetector.Params params, boolean untrained) {}
+
+    /** The detector's variants that {@code --ablation} scores: each part switched off in turn. */
+    static List<Variant> variants() {
         AnomalyDetector.Params d = AnomalyDetector.Params.DEFAULTS;
-        Map<String, AnomalyDetector.Params> v = new LinkedHashMap<>();
-        v.put("the detector (defaults)", d);
-        v.put("without the all-time range rule", d.withTolerance(-1f));
-        v.put("without the hidden state's novelty", d.using(true, true, false));
-        v.put("without the forecast error", d.using(false, true, true));
-        v.put("without the value's z", d.using(true, false, true));
-        v.put("without the hold (every z counts)", d.withHold(1));
-        v.put("forecast error not averaged", d.withSmooth(1));
-        v.put("the GRU alone: forecast error and novelty", d.using(true, false, true).withTolerance(-1f));
-        v.put("the forecast error alone", d.using(true, false, false).withTolerance(-1f));
-        v.put("the hidden state's novelty alone", d.using(false, false, true).withTolerance(-1f));
-        v.put("the range rule alone", d.using(false, false, false));
-        v.put("the previous release (error and value z, hold)", d.using(true, true, false).withTolerance(-1f).withSmooth(1));
+        List<Variant> v = new ArrayList<>();
+        v.add(new Variant("the detector (defaults)", d, false));
+        v.add(new Variant("without the all-time range rule", d.withTolerance(-1f), false));
+        v.add(new Variant("without the hidden state's novelty", d.using(true, true, false), false));
+        v.add(new Variant("without the forecast error", d.using(false, true, true), false));
+        v.add(new Variant("without the value's z", d.using(true, false, true), false));
+        v.add(new Variant("without the hold (every z counts)", d.withHold(1), false));
+        v.add(new Variant("forecast error not averaged", d.withSmooth(1), false));
+        v.add(new Variant("the GRU alone: forecast error and novelty", d.using(true, false, true).withTolerance(-1f), false));
+        v.add(new Variant("the forecast error alone", d.using(true, false, false).withTolerance(-1f), false));
+        v.add(new Variant("the hidden state's novelty alone", d.using(false, false, true).withTolerance(-1f), false));
+        v.add(new Variant("the range rule alone", d.using(false, false, false), false));
+        v.add(new Variant("untrained GRU: novelty alone", d.using(false, false, true).withTolerance(-1f), true));
+        v.add(new Variant("untrained GRU: without the forecast error", d.using(false, true, true), true));
+        v.add(new Variant("the previous release (error and value z, hold)",
+                d.using(true, true, false).withTolerance(-1f).withSmooth(1), false));
         return v;
+    }
+
+    /**
+     * A control for the ablation: a GRU of the forecaster's shape with random weights (seed 1; input
+     * weights N(0, 9), recurrent N(0, 1 / hidden), input biases N(0, 0.25)) and a zero head.
+     */
+    static RecurrentNetwork untrainedGru(int hidden) {
+        java.util.Random r = new java.util.Random(1);
+        float[] wih = new float[3 * hidden];
+        float[] whh = new float[3 * hidden * hidden];
+        float[] bih = new float[3 * hidden];
+        for (int i = 0; i < wih.length; i++) {
+            wih[i] = (float) (3 * r.nextGaussian());
+        }
+        for (int i = 0; i < whh.length; i++) {
+            whh[i] = (float) (r.nextGaussian() / Math.sqrt(hidden));
+        }
+        for (int i = 0; i < bih.length; i++) {
+            bih[i] = (float) (0.5 * r.nextGaussian());
+        }
+        return RecurrentNetwork.builder(io.flinkrecurrent.cell.CellType.GRU, 1, hidden)
+                .layer(wih, whh, bih, new float[3 * hidden])
+                .head(new float[hidden], new float[1], io.flinkrecurrent.cell.Activation.IDENTITY).build();
     }
 
     /** Scores each variant in this JVM (the same {@code step} the operator calls, one key per file). */
@@ -163,8 +192,9 @@ public final class NabRun {
         out.printf("nab: ablation, %d variants stepped in this JVM ...%n", variants().size());
         out.printf("%-50s %10s %20s %20s%n", "variant", "standard", "reward_low_FP_rate", "reward_low_FN_rate");
         boolean first = true;
-        for (var e : variants().entrySet()) {
-            AnomalyDetector d = new AnomalyDetector(forecaster, e.getValue());
+        RecurrentNetwork untrained = untrainedGru(forecaster.stateSize());
+        for (Variant variant : variants()) {
+            AnomalyDetector d = new AnomalyDetector(variant.untrained() ? untrained : forecaster, variant.params());
             Map<String, double[]> scores = new java.util.concurrent.ConcurrentHashMap<>();
             values.entrySet().parallelStream().forEach(f -> scores.put(f.getKey(), scoreInProcess(d, f.getValue())));
             if (first) {
@@ -175,7 +205,7 @@ public final class NabRun {
                 }
                 first = false;
             }
-            StringBuilder row = new StringBuilder(String.format("%-50s", e.getKey()));
+            StringBuilder row = new StringBuilder(String.format("%-50s", variant.name()));
             for (NabScorer.Profile pr : NabScorer.PROFILES) {
                 row.append(String.format(Locale.ROOT, pr.name().equals("standard") ? " %10.2f" : " %20.2f",
                         NabScorer.score(corpus, scores, pr).score()));
