@@ -3,9 +3,15 @@ package io.flinkrecurrent.flink;
 import io.flinkrecurrent.cell.BatchScratch;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
@@ -22,11 +28,14 @@ import java.util.Set;
  * holds: a checkpoint never holds buffered events. Outputs equal the per-event operator's (to the bit
  * with the plain kernels, within float rounding with the Vector API's).
  *
- * <p>Built by {@link Recurrent.Builder#microBatch}; it supports resets by event and after N steps,
- * the model check and state TTL (idle resets and event-time ordering need the per-event operator).
+ * <p>Built by {@link Recurrent.Builder#microBatch}; it supports resets by event, after N steps and
+ * after an idle gap (one timer per key, as the per-event operator: a processing-time timer first
+ * steps the bundle if it holds an event of the key), the model check and state TTL. Event-time
+ * ordering needs the per-event operator. Processing time is an event's arrival time, as in the
+ * per-event operator, however long it waits in the bundle.
  */
 public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentOutput>
-        implements OneInputStreamOperator<KeyedEvent, RecurrentOutput>, BoundedOneInput {
+        implements OneInputStreamOperator<KeyedEvent, RecurrentOutput>, BoundedOneInput, Triggerable<String, VoidNamespace> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchingRecurrentOperator.class);
     private static final long serialVersionUID = 1L;
 
@@ -36,22 +45,27 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
     private final long maxDelayMs;
 
     private transient ValueState<KeyState> keyState;
+    private transient InternalTimerService<VoidNamespace> idleTimers;
     private transient OperatorMetrics metrics;
     private transient BatchScratch scratch;
     private transient KeyedEvent[] events;
     private transient long[] times;
+    /** Processing time at each event's arrival: what idle gaps in processing time count from. */
+    private transient long[] arrivals;
     private transient int size;
     private transient boolean timerSet;
     // per round
     private transient KeyState[] round;
     private transient KeyedEvent[] roundEvents;
     private transient long[] roundTimes;
+    private transient long[] roundArrivals;
     private transient float[][] states;
     private transient float[][] inputs;
     private transient float[][] outs;
     private transient Set<String> roundKeys;
     private transient KeyedEvent[] deferred;
     private transient long[] deferredTimes;
+    private transient long[] deferredArrivals;
 
     BatchingRecurrentOperator(RecurrentNetwork model, Recurrent.Options options, int maxBatch, long maxDelayMs) {
         this.model = model;
@@ -65,18 +79,22 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
         super.open();
         keyState = getRuntimeContext().getState(KeyStates.descriptor(options.ttl()));
         metrics = new OperatorMetrics(getMetricGroup());
+        idleTimers = getInternalTimerService("recurrent-idle", VoidNamespaceSerializer.INSTANCE, this);
         scratch = model.newBatchScratch(maxBatch);
         events = new KeyedEvent[maxBatch];
         times = new long[maxBatch];
+        arrivals = new long[maxBatch];
         round = new KeyState[maxBatch];
         roundEvents = new KeyedEvent[maxBatch];
         roundTimes = new long[maxBatch];
+        roundArrivals = new long[maxBatch];
         states = new float[maxBatch][];
         inputs = new float[maxBatch][];
         outs = new float[maxBatch][model.outputSize()];
         roundKeys = new HashSet<>(maxBatch * 2);
         deferred = new KeyedEvent[maxBatch];
         deferredTimes = new long[maxBatch];
+        deferredArrivals = new long[maxBatch];
         LOG.info("recurrent operator, micro-batched ({} events or {} ms): {} (fingerprint {}), kernels: {}",
                 maxBatch, maxDelayMs, model.describe(), Long.toHexString(model.fingerprint()),
                 io.flinkrecurrent.cell.Kernels.VECTOR ? "Vector API" : "plain loops");
@@ -96,6 +114,7 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
         }
         events[size] = e;
         times[size] = record.hasTimestamp() && record.getTimestamp() != Long.MIN_VALUE ? record.getTimestamp() : e.timestamp;
+        arrivals[size] = getProcessingTimeService().getCurrentProcessingTime();
         size++;
         if (size == maxBatch) {
             flush();
@@ -139,6 +158,7 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
         int pending = size;
         KeyedEvent[] queue = events;
         long[] queueTimes = times;
+        long[] queueArrivals = arrivals;
         while (pending > 0) {
             int n = 0;
             int rest = 0;
@@ -146,9 +166,11 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
             for (int i = 0; i < pending; i++) {
                 if (roundKeys.add(queue[i].key)) {
                     roundEvents[n] = queue[i];
+                    roundArrivals[n] = queueArrivals[i];
                     roundTimes[n++] = queueTimes[i];
                 } else {
                     deferred[rest] = queue[i];
+                    deferredArrivals[rest] = queueArrivals[i];
                     deferredTimes[rest++] = queueTimes[i];
                 }
             }
@@ -156,8 +178,10 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
             // the deferred events become the queue (events[] is free now)
             System.arraycopy(deferred, 0, events, 0, rest);
             System.arraycopy(deferredTimes, 0, times, 0, rest);
+            System.arraycopy(deferredArrivals, 0, arrivals, 0, rest);
             queue = events;
             queueTimes = times;
+            queueArrivals = arrivals;
             pending = rest;
         }
         java.util.Arrays.fill(events, 0, size, null);
@@ -165,12 +189,14 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
     }
 
     private void step(int n) throws Exception {
-        long now = getProcessingTimeService().getCurrentProcessingTime();
         for (int i = 0; i < n; i++) {
             KeyedEvent e = roundEvents[i];
             setCurrentKey(e.key);
             KeyState ks = KeyStates.prepare(keyState.value(), e, model.fingerprint(), model.stateSize(),
                     options.resetAfterSteps(), metrics);
+            if (!e.reset && ks.sinceReset > 0 && ks.state != null && KeyStates.idleGapPassed(ks, options, roundTimes[i], roundArrivals[i])) {
+                KeyStates.reset(ks, ResetReason.IDLE, metrics);
+            }
             if (ks.state == null) {
                 ks.state = new float[model.stateSize()];
             }
@@ -185,7 +211,8 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
             KeyedEvent e = roundEvents[i];
             KeyState ks = round[i];
             setCurrentKey(e.key);
-            long seq = KeyStates.advance(ks, roundTimes[i], now);
+            long seq = KeyStates.advance(ks, roundTimes[i], roundArrivals[i]);
+            register(KeyStates.idleTimerToRegister(ks, options));
             keyState.update(ks);
             metrics.outputs.inc();
             RecurrentOutput o = new RecurrentOutput(e.key, seq, roundTimes[i], e.id, outs[i].clone(),
@@ -196,5 +223,43 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
             states[i] = null;
             inputs[i] = null;
         }
+    }
+
+    private void register(long deadline) {
+        if (deadline == KeyState.NONE) {
+            return;
+        }
+        if (options.idleDomain() == TimeDomain.EVENT_TIME) {
+            idleTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, deadline);
+        } else {
+            idleTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, deadline);
+        }
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        // watermarks flush the bundle before they advance the timers: nothing of the key is pending
+        onIdleTimer(timer);
+    }
+
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        for (int i = 0; i < size; i++) {
+            if (events[i].key.equals(timer.getKey())) {
+                flush(); // the key's buffered events come first, as they would have one by one
+                setCurrentKey(timer.getKey());
+                break;
+            }
+        }
+        onIdleTimer(timer);
+    }
+
+    private void onIdleTimer(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        KeyState ks = keyState.value();
+        if (ks == null || ks.idleTimer != timer.getTimestamp()) {
+            return;
+        }
+        register(KeyStates.onIdleTimer(ks, timer.getTimestamp(), options, metrics));
+        keyState.update(ks);
     }
 }

@@ -3,6 +3,7 @@ package io.flinkrecurrent.flink;
 import io.flinkrecurrent.cell.RecurrentModel;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.TimeDomain;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -85,5 +86,56 @@ final class KeyStates {
         }
         ks.lastProcessingTime = processingTime;
         return seq;
+    }
+
+    /** Whether the key was idle longer than the gap before this event (then it is reset before the step). */
+    static boolean idleGapPassed(KeyState ks, Recurrent.Options o, long ts, long now) {
+        if (o.idleGapMs() <= 0) {
+            return false;
+        }
+        if (o.idleDomain() == TimeDomain.EVENT_TIME) {
+            return ts != KeyedEvent.NO_TIMESTAMP && ks.lastEventTime != KeyState.NONE && ts - ks.lastEventTime > o.idleGapMs();
+        }
+        return ks.lastProcessingTime != KeyState.NONE && now - ks.lastProcessingTime > o.idleGapMs();
+    }
+
+    /**
+     * One idle timer per key at most: the deadline to register a timer at (recorded in the key's
+     * state), or {@link KeyState#NONE} when the key has one already or has no time to count from.
+     */
+    static long idleTimerToRegister(KeyState ks, Recurrent.Options o) {
+        if (o.idleGapMs() <= 0 || ks.idleTimer != KeyState.NONE) {
+            return KeyState.NONE;
+        }
+        long deadline = idleDeadline(ks, o);
+        if (deadline != KeyState.NONE) {
+            ks.idleTimer = deadline;
+        }
+        return deadline;
+    }
+
+    private static long idleDeadline(KeyState ks, Recurrent.Options o) {
+        long last = o.idleDomain() == TimeDomain.EVENT_TIME ? ks.lastEventTime : ks.lastProcessingTime;
+        return last == KeyState.NONE ? KeyState.NONE : last + o.idleGapMs() + 1;
+    }
+
+    /**
+     * A key's idle timer fired at {@code timestamp}: an idle key's vector is dropped (it restarts from
+     * zeros); a key that saw events since gets its timer moved on. Returns the deadline to register
+     * the next timer at, or {@link KeyState#NONE}. The caller checks first that the timer is the
+     * key's current one ({@code ks.idleTimer == timestamp}).
+     */
+    static long onIdleTimer(KeyState ks, long timestamp, Recurrent.Options o, OperatorMetrics metrics) {
+        ks.idleTimer = KeyState.NONE;
+        long deadline = idleDeadline(ks, o);
+        if (deadline != KeyState.NONE && deadline <= timestamp) {
+            if (ks.state != null) {
+                ks.state = null;
+                ks.sinceReset = 0;
+                metrics.reset(ResetReason.IDLE);
+            }
+            return KeyState.NONE;
+        }
+        return idleTimerToRegister(ks, o);
     }
 }

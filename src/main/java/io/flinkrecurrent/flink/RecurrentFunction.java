@@ -121,7 +121,7 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
     private void apply(KeyedEvent e, long ts, Context ctx, Collector<RecurrentOutput> collector) throws Exception {
         long now = ctx.timerService().currentProcessingTime();
         KeyState ks = KeyStates.prepare(keyState.value(), e, fingerprint, stateSize, options.resetAfterSteps(), metrics);
-        if (!e.reset && ks.sinceReset > 0 && ks.state != null && idleGapPassed(ks, ts, now)) {
+        if (!e.reset && ks.sinceReset > 0 && ks.state != null && KeyStates.idleGapPassed(ks, options, ts, now)) {
             KeyStates.reset(ks, ResetReason.IDLE, metrics);
         }
         if (ks.state == null) {
@@ -142,37 +142,20 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
                 options.emitState() ? ks.state.clone() : null));
     }
 
-    private boolean idleGapPassed(KeyState ks, long ts, long now) {
-        if (options.idleGapMs() <= 0) {
-            return false;
-        }
-        if (options.idleDomain() == TimeDomain.EVENT_TIME) {
-            return ts != KeyedEvent.NO_TIMESTAMP && ks.lastEventTime != KeyState.NONE
-                    && ts - ks.lastEventTime > options.idleGapMs();
-        }
-        return ks.lastProcessingTime != KeyState.NONE && now - ks.lastProcessingTime > options.idleGapMs();
-    }
-
     /** One idle timer per key at most: registered at the deadline, moved on when it fires early. */
     private void scheduleIdleTimer(KeyState ks, Context ctx) {
-        if (options.idleGapMs() <= 0 || ks.idleTimer != KeyState.NONE) {
-            return;
-        }
-        long deadline = idleDeadline(ks);
+        register(KeyStates.idleTimerToRegister(ks, options), ctx.timerService());
+    }
+
+    private void register(long deadline, org.apache.flink.streaming.api.TimerService timers) {
         if (deadline == KeyState.NONE) {
             return;
         }
-        ks.idleTimer = deadline;
         if (options.idleDomain() == TimeDomain.EVENT_TIME) {
-            ctx.timerService().registerEventTimeTimer(deadline);
+            timers.registerEventTimeTimer(deadline);
         } else {
-            ctx.timerService().registerProcessingTimeTimer(deadline);
+            timers.registerProcessingTimeTimer(deadline);
         }
-    }
-
-    private long idleDeadline(KeyState ks) {
-        long last = options.idleDomain() == TimeDomain.EVENT_TIME ? ks.lastEventTime : ks.lastProcessingTime;
-        return last == KeyState.NONE ? KeyState.NONE : last + options.idleGapMs() + 1;
     }
 
     @Override
@@ -192,17 +175,7 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
             if (ks == null || ks.idleTimer != timestamp) {
                 return;
             }
-            ks.idleTimer = KeyState.NONE;
-            long deadline = idleDeadline(ks);
-            if (deadline != KeyState.NONE && deadline <= timestamp) {
-                if (ks.state != null) {
-                    ks.state = null; // idle: drop the vector; the key restarts from zeros
-                    ks.sinceReset = 0;
-                    metrics.reset(ResetReason.IDLE);
-                }
-            } else {
-                scheduleIdleTimer(ks, ctx);
-            }
+            register(KeyStates.onIdleTimer(ks, timestamp, options, metrics), ctx.timerService()); // idle: vector dropped
             keyState.update(ks);
         }
     }

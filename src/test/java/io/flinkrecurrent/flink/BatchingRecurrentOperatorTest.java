@@ -5,6 +5,7 @@ import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.testing.Golden;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -119,12 +120,86 @@ class BatchingRecurrentOperatorTest {
         second.close();
     }
 
+    static KeyedOneInputStreamOperatorTestHarness<String, KeyedEvent, RecurrentOutput> harness(
+            RecurrentNetwork model, Recurrent.Builder b, int batch) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new BatchingRecurrentOperator(model, b.options(), batch, 60_000), Recurrent.keySelector(), Types.STRING);
+        h.setup();
+        return h;
+    }
+
+    /** The article's cell: y = 2, -4, -16 ... from a fresh state, 2 again after a reset. */
+    static final RecurrentNetwork ARTICLE = RecurrentFunctionTest.ARTICLE;
+
+    @Test
+    void idleResetsInEventTimeAsThePerEventOperator() throws Exception {
+        Recurrent.Builder b = Recurrent.builder(ARTICLE).resetWhenIdle(Duration.ofSeconds(5), TimeDomain.EVENT_TIME);
+        var h = harness(ARTICLE, b, 100);
+        h.open();
+        h.processElement(RecurrentFunctionTest.ev("a", 3), 1_000L);
+        h.processElement(RecurrentFunctionTest.ev("b", 3), 1_000L);
+        h.processElement(RecurrentFunctionTest.ev("a", 3), 4_000L);     // 3 s gap: continues
+        h.processElement(RecurrentFunctionTest.ev("a", 3), 9_500L);     // 5.5 s gap: reset before it
+        assertTrue(h.extractOutputValues().isEmpty(), "buffered");
+        assertEquals(0, h.numEventTimeTimers(), "timers are set when events are stepped");
+        h.processWatermark(12_000L);  // flushes the bundle; b's timer (6 001) drops b; a's moves on to 14 501
+        assertEquals(List.of(2f, 2f, -4f, 2f), RecurrentFunctionTest.firstOutputs(h.extractOutputValues()));
+        assertEquals(1, h.numEventTimeTimers(), "one idle timer per key, b's fired");
+        h.processElement(RecurrentFunctionTest.ev("b", 3), 12_500L); // from zeros: 2
+        h.processElement(RecurrentFunctionTest.ev("a", 3), 13_000L); // 3.5 s after 9 500: continues, -4
+        h.endInput();
+        assertEquals(List.of(2f, 2f, -4f, 2f, 2f, -4f), RecurrentFunctionTest.firstOutputs(h.extractOutputValues()));
+        h.close();
+    }
+
+    @Test
+    void idleResetsInProcessingTimeCountFromArrivalAndStepThePendingEventFirst() throws Exception {
+        Recurrent.Builder b = Recurrent.builder(ARTICLE).resetWhenIdle(Duration.ofSeconds(10), TimeDomain.PROCESSING_TIME);
+        var h = harness(ARTICLE, b, 100);
+        h.open();
+        h.setProcessingTime(0);
+        h.processElement(RecurrentFunctionTest.ev("a", 3), 0L);
+        h.processWatermark(0L);                         // stepped: a's idle timer at 10 001
+        h.setProcessingTime(5_000);
+        h.processElement(RecurrentFunctionTest.ev("a", 3), 0L); // arrives at 5 000, waits in the bundle
+        h.setProcessingTime(12_000);                    // the timer fires: the pending event is stepped
+        assertEquals(List.of(2f, -4f), RecurrentFunctionTest.firstOutputs(h.extractOutputValues()),
+                "stepped before the timer looked, counted from its arrival: not idle");
+        h.setProcessingTime(16_000);                    // 11 s after the last arrival: dropped
+        h.processElement(RecurrentFunctionTest.ev("a", 3), 0L);
+        h.endInput();
+        assertEquals(List.of(2f, -4f, 2f), RecurrentFunctionTest.firstOutputs(h.extractOutputValues()));
+        h.close();
+    }
+
+    @Test
+    void anIdleTimerSurvivesASnapshotAndRestore() throws Exception {
+        Recurrent.Builder b = Recurrent.builder(ARTICLE).resetWhenIdle(Duration.ofSeconds(5), TimeDomain.EVENT_TIME);
+        var first = harness(ARTICLE, b, 100);
+        first.open();
+        first.processElement(RecurrentFunctionTest.ev("a", 3), 1_000L);
+        first.processElement(RecurrentFunctionTest.ev("c", 3), 1_000L);
+        first.prepareSnapshotPreBarrier(1L);
+        OperatorSubtaskState snapshot = first.snapshot(1L, 1L);
+        first.close();
+        var second = harness(ARTICLE, b, 100);
+        second.initializeState(snapshot);
+        second.open();
+        assertEquals(2, second.numEventTimeTimers(), "the idle timers came back with the state");
+        second.processElement(RecurrentFunctionTest.ev("c", 3), 5_000L); // 4 s: c continues
+        second.processWatermark(10_000L);                                // a's timer (6 001) drops a
+        second.processElement(RecurrentFunctionTest.ev("a", 3), 10_500L); // from zeros
+        second.endInput();
+        assertEquals(List.of(-4f, 2f), RecurrentFunctionTest.firstOutputs(second.extractOutputValues()));
+        second.close();
+    }
+
     @Test
     void refusesWhatItCannotDo() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Recurrent.builder(LSTM).microBatch(64, Duration.ofMillis(5))
-                        .resetWhenIdle(Duration.ofMinutes(1), org.apache.flink.streaming.api.TimeDomain.EVENT_TIME)
+                        .orderByEventTime(Duration.ofSeconds(1))
                         .apply(null));
-        assertTrue(e.getMessage().contains("resetWhenIdle"), e.getMessage());
+        assertTrue(e.getMessage().contains("orderByEventTime"), e.getMessage());
     }
 }
