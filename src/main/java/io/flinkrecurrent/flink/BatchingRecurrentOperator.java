@@ -2,6 +2,7 @@ package io.flinkrecurrent.flink;
 
 import io.flinkrecurrent.cell.BatchScratch;
 import io.flinkrecurrent.cell.RecurrentNetwork;
+import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
@@ -16,7 +17,9 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -28,11 +31,13 @@ import java.util.Set;
  * holds: a checkpoint never holds buffered events. Outputs equal the per-event operator's (to the bit
  * with the plain kernels, within float rounding with the Vector API's).
  *
- * <p>Built by {@link Recurrent.Builder#microBatch}; it supports resets by event, after N steps and
- * after an idle gap (one timer per key, as the per-event operator: a processing-time timer first
- * steps the bundle if it holds an event of the key), the model check and state TTL. Event-time
- * ordering needs the per-event operator. Processing time is an event's arrival time, as in the
- * per-event operator, however long it waits in the bundle.
+ * <p>Built by {@link Recurrent.Builder#microBatch}; it supports every option of the per-event
+ * operator: resets by event, after N steps and after an idle gap (one timer per key; a key's timer
+ * first steps the bundle if it holds an event of the key), event-time ordering (events wait per key
+ * until the watermark passes them plus the allowed lateness; the events a watermark releases join
+ * the bundle, which is stepped before the watermark goes on), the model check and state TTL.
+ * Processing time is an event's arrival time, as in the per-event operator, however long it waits
+ * in the bundle.
  */
 public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentOutput>
         implements OneInputStreamOperator<KeyedEvent, RecurrentOutput>, BoundedOneInput, Triggerable<String, VoidNamespace> {
@@ -46,6 +51,9 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
 
     private transient ValueState<KeyState> keyState;
     private transient InternalTimerService<VoidNamespace> idleTimers;
+    /** Ordering by event time: a key's events by timestamp, until the watermark releases them. */
+    private transient MapState<Long, List<KeyedEvent>> buffer;
+    private transient InternalTimerService<VoidNamespace> releaseTimers;
     private transient OperatorMetrics metrics;
     private transient BatchScratch scratch;
     private transient KeyedEvent[] events;
@@ -80,6 +88,19 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
         keyState = getRuntimeContext().getState(KeyStates.descriptor(options.ttl()));
         metrics = new OperatorMetrics(getMetricGroup());
         idleTimers = getInternalTimerService("recurrent-idle", VoidNamespaceSerializer.INSTANCE, this);
+        if (options.ordered()) {
+            buffer = getRuntimeContext().getMapState(KeyStates.bufferDescriptor());
+            releaseTimers = getInternalTimerService("recurrent-release", VoidNamespaceSerializer.INSTANCE,
+                    new Triggerable<String, VoidNamespace>() {
+                        @Override
+                        public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+                            release(timer);
+                        }
+
+                        @Override
+                        public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
+                    });
+        }
         scratch = model.newBatchScratch(maxBatch);
         events = new KeyedEvent[maxBatch];
         times = new long[maxBatch];
@@ -112,8 +133,49 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
             output.collect(Recurrent.REJECTED, new StreamRecord<>(bad, record.getTimestamp()));
             return;
         }
+        long ts = record.hasTimestamp() && record.getTimestamp() != Long.MIN_VALUE ? record.getTimestamp() : e.timestamp;
+        if (options.ordered()) {
+            hold(e, ts, record);
+            return;
+        }
+        enqueue(e, ts);
+    }
+
+    /** Ordering by event time: the event waits in the key's buffer for the watermark, or is rejected. */
+    private void hold(KeyedEvent e, long ts, StreamRecord<KeyedEvent> record) throws Exception {
+        RejectedEvent bad = KeyStates.unorderable(e, ts, keyState.value(), options);
+        if (bad != null) {
+            metrics.rejected(bad.reason);
+            output.collect(Recurrent.REJECTED, new StreamRecord<>(bad, record.getTimestamp()));
+            return;
+        }
+        List<KeyedEvent> pending = buffer.get(ts);
+        if (pending == null) {
+            pending = new ArrayList<>(1);
+        }
+        pending.add(KeyStates.stamped(e, ts));
+        buffer.put(ts, pending);
+        releaseTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, ts + options.allowedLatenessMs());
+    }
+
+    /** The watermark passed a key's events of one timestamp (plus the lateness): into the bundle, in order. */
+    private void release(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        long ts = timer.getTimestamp() - options.allowedLatenessMs();
+        List<KeyedEvent> pending = buffer.get(ts);
+        if (pending == null) {
+            return;
+        }
+        buffer.remove(ts);
+        for (KeyedEvent e : pending) {
+            enqueue(e, ts);
+            setCurrentKey(timer.getKey()); // a full bundle was stepped: the timer's key again
+        }
+    }
+
+    /** Into the bundle; stepped when it is full, else within the delay. */
+    private void enqueue(KeyedEvent e, long ts) throws Exception {
         events[size] = e;
-        times[size] = record.hasTimestamp() && record.getTimestamp() != Long.MIN_VALUE ? record.getTimestamp() : e.timestamp;
+        times[size] = ts;
         arrivals[size] = getProcessingTimeService().getCurrentProcessingTime();
         size++;
         if (size == maxBatch) {
@@ -133,7 +195,17 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
     @Override
     public void processWatermark(Watermark mark) throws Exception {
         flush();
-        super.processWatermark(mark);
+        if (!options.ordered()) {
+            super.processWatermark(mark);
+            return;
+        }
+        // fire the timers here rather than in super, so that what they release is stepped before the
+        // watermark goes on: downstream, no output of this operator is behind a watermark it passed
+        if (timeServiceManager != null) {
+            timeServiceManager.advanceWatermark(mark);
+        }
+        flush();
+        output.emitWatermark(mark);
     }
 
     @Override
@@ -238,12 +310,15 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
 
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-        // watermarks flush the bundle before they advance the timers: nothing of the key is pending
         onIdleTimer(timer);
     }
 
     @Override
     public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        onIdleTimer(timer);
+    }
+
+    private void onIdleTimer(InternalTimer<String, VoidNamespace> timer) throws Exception {
         for (int i = 0; i < size; i++) {
             if (events[i].key.equals(timer.getKey())) {
                 flush(); // the key's buffered events come first, as they would have one by one
@@ -251,10 +326,6 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
                 break;
             }
         }
-        onIdleTimer(timer);
-    }
-
-    private void onIdleTimer(InternalTimer<String, VoidNamespace> timer) throws Exception {
         KeyState ks = keyState.value();
         if (ks == null || ks.idleTimer != timer.getTimestamp()) {
             return;

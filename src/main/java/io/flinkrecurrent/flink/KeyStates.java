@@ -1,12 +1,16 @@
 package io.flinkrecurrent.flink;
 
 import io.flinkrecurrent.cell.RecurrentModel;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.TimeDomain;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 
 /** What both forms of the operator do to a key's state around a step: create, check, reset, advance. */
 final class KeyStates {
@@ -22,6 +26,33 @@ final class KeyStates {
                     .build());
         }
         return sd;
+    }
+
+    /** Ordering by event time: the events waiting for the watermark, by timestamp (the same in both forms). */
+    static MapStateDescriptor<Long, List<KeyedEvent>> bufferDescriptor() {
+        return new MapStateDescriptor<>("recurrent-buffer", Types.LONG, Types.LIST(TypeInformation.of(KeyedEvent.class)));
+    }
+
+    /**
+     * Ordering by event time: why an event cannot wait for the watermark, or null. It has no timestamp,
+     * or it is older than the key's latest applied event (it came later than the allowed lateness).
+     */
+    static RejectedEvent unorderable(KeyedEvent e, long ts, KeyState ks, Recurrent.Options o) {
+        if (ts == KeyedEvent.NO_TIMESTAMP) {
+            return new RejectedEvent(e.key, RejectedEvent.Reason.NO_TIMESTAMP,
+                    "ordering by event time, but the event has no timestamp", e, null);
+        }
+        if (ks != null && ks.lastEventTime != KeyState.NONE && ts < ks.lastEventTime) {
+            return new RejectedEvent(e.key, RejectedEvent.Reason.LATE, "event time " + ts + " is before "
+                    + ks.lastEventTime + ", the key's latest applied event, beyond the allowed lateness of "
+                    + o.allowedLatenessMs() + " ms", e, null);
+        }
+        return null;
+    }
+
+    /** The event as it waits: stamped with the time it is ordered by. */
+    static KeyedEvent stamped(KeyedEvent e, long ts) {
+        return e.timestamp == ts ? e : new KeyedEvent(e.key, e.input, e.reset, ts).withId(e.id);
     }
 
     /**

@@ -150,7 +150,7 @@ public final class Recurrent {
          * Cross-key micro-batching: collect up to {@code maxEvents} events per subtask, or for at most
          * {@code maxDelay}, and step their distinct keys together as one batched product (see
          * {@link BatchingRecurrentOperator}). Needs a {@link io.flinkrecurrent.cell.RecurrentNetwork};
-         * combines with every option but {@link #orderByEventTime}.
+         * combines with every other option.
          */
         public Builder microBatch(int maxEvents, Duration maxDelay) {
             if (maxEvents < 1 || maxDelay.isNegative() || maxDelay.isZero()) {
@@ -177,10 +177,6 @@ public final class Recurrent {
                 if (!(model instanceof io.flinkrecurrent.cell.RecurrentNetwork net)) {
                     throw new IllegalArgumentException("micro-batching steps a RecurrentNetwork; this model is "
                             + model.describe());
-                }
-                if (ordered) {
-                    throw new IllegalArgumentException("micro-batching does not combine with orderByEventTime: "
-                            + "use the per-event operator for it");
                 }
                 return events
                         .keyBy(new EventKey(), Types.STRING)

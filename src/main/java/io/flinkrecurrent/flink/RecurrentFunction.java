@@ -4,10 +4,7 @@ import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.Scratch;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -48,8 +45,7 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
     public void open(OpenContext ctx) {
         keyState = getRuntimeContext().getState(KeyStates.descriptor(options.ttl()));
         if (options.ordered()) {
-            buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("recurrent-buffer",
-                    Types.LONG, Types.LIST(TypeInformation.of(KeyedEvent.class))));
+            buffer = getRuntimeContext().getMapState(KeyStates.bufferDescriptor());
         }
         scratch = model.newScratch();
         out = new float[model.outputSize()];
@@ -73,25 +69,17 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
             apply(e, ts, ctx, collector);
             return;
         }
-        if (ts == KeyedEvent.NO_TIMESTAMP) {
-            reject(ctx, e, RejectedEvent.Reason.NO_TIMESTAMP, "ordering by event time, but the event has no timestamp");
-            return;
-        }
-        KeyState ks = keyState.value();
-        if (ks != null && ks.lastEventTime != KeyState.NONE && ts < ks.lastEventTime) {
-            reject(ctx, e, RejectedEvent.Reason.LATE, "event time " + ts + " is before " + ks.lastEventTime
-                    + ", the key's latest applied event, beyond the allowed lateness of " + options.allowedLatenessMs() + " ms");
+        RejectedEvent bad = KeyStates.unorderable(e, ts, keyState.value(), options);
+        if (bad != null) {
+            metrics.rejected(bad.reason);
+            ctx.output(Recurrent.REJECTED, bad);
             return;
         }
         List<KeyedEvent> pending = buffer.get(ts);
         if (pending == null) {
             pending = new ArrayList<>(1);
         }
-        KeyedEvent held = e;
-        if (held.timestamp != ts) {
-            held = new KeyedEvent(e.key, e.input, e.reset, ts).withId(e.id);
-        }
-        pending.add(held);
+        pending.add(KeyStates.stamped(e, ts));
         buffer.put(ts, pending);
         ctx.timerService().registerEventTimeTimer(ts + options.allowedLatenessMs());
     }
@@ -110,11 +98,6 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
             ctx.output(Recurrent.REJECTED, r);
         }
         return r == null;
-    }
-
-    private void reject(Context ctx, KeyedEvent e, RejectedEvent.Reason reason, String message) {
-        metrics.rejected(reason);
-        ctx.output(Recurrent.REJECTED, new RejectedEvent(e.key, reason, message, e, null));
     }
 
     /** Steps the key's state with one event and emits the output. */

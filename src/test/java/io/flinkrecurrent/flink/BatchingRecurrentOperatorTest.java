@@ -194,12 +194,47 @@ class BatchingRecurrentOperatorTest {
         second.close();
     }
 
+    /** The same input through the per-event operator and through the micro-batching one. */
+    static void feedOrdered(KeyedOneInputStreamOperatorTestHarness<String, KeyedEvent, RecurrentOutput> h) throws Exception {
+        h.open();
+        h.processElement(RecurrentFunctionTest.ev("a", 2), 2_000L);
+        h.processElement(RecurrentFunctionTest.ev("a", 1), 1_000L);     // out of order, within the watermark
+        h.processElement(RecurrentFunctionTest.ev("a", 3), 3_000L);
+        for (int i = 0; i < 5; i++) {
+            h.processElement(RecurrentFunctionTest.ev("b", i), 1_000L + 200 * (4 - i)); // backwards in time
+        }
+        h.processWatermark(2_100L);                                      // releases a@1000, a@2000, all of b
+        h.processElement(RecurrentFunctionTest.ev("a", 9), 1_500L);     // older than the applied 2 000: late
+        h.processElement(new StreamRecord<>(new KeyedEvent("a", new float[] {4}))); // no timestamp
+        h.processWatermark(5_000L);
+        h.endInput();
+    }
+
     @Test
-    void refusesWhatItCannotDo() {
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> Recurrent.builder(LSTM).microBatch(64, Duration.ofMillis(5))
-                        .orderByEventTime(Duration.ofSeconds(1))
-                        .apply(null));
-        assertTrue(e.getMessage().contains("orderByEventTime"), e.getMessage());
+    void ordersByEventTimeAsThePerEventOperator() throws Exception {
+        Recurrent.Builder b = Recurrent.builder(ARTICLE).orderByEventTime(Duration.ofMillis(100));
+        var perEvent = RecurrentFunctionTest.harness(ARTICLE, b);
+        feedOrdered(perEvent);
+        var batched = harness(ARTICLE, b, 2); // a bundle of 2: the released events fill it several times over
+        feedOrdered(batched);
+        // a: 1 then 2 then 3 (H = 1, 4, 11: y = 4, 1, -6); b: 4, 3, 2, 1, 0 in time order
+        List<RecurrentOutput> got = sorted(batched.extractOutputValues());
+        assertEquals(List.of(4f, 1f, -6f, 1f, -6f, -19f, -44f, -93f), RecurrentFunctionTest.firstOutputs(got));
+        assertEquals(RecurrentFunctionTest.firstOutputs(sorted(perEvent.extractOutputValues())),
+                RecurrentFunctionTest.firstOutputs(got));
+        List<RejectedEvent.Reason> reasons = new ArrayList<>();
+        batched.getSideOutput(Recurrent.REJECTED).forEach(r -> reasons.add(r.getValue().reason));
+        assertEquals(List.of(RejectedEvent.Reason.LATE, RejectedEvent.Reason.NO_TIMESTAMP), reasons);
+        // every output the first watermark released is ahead of it
+        List<Object> stream = new ArrayList<>(batched.getOutput());
+        int mark = -1;
+        for (int i = 0; i < stream.size(); i++) {
+            if (stream.get(i) instanceof Watermark w && w.getTimestamp() == 2_100L) {
+                mark = i;
+            }
+        }
+        assertEquals(7, mark, "a@1000, a@2000 and b's five outputs, then the watermark: " + stream);
+        perEvent.close();
+        batched.close();
     }
 }

@@ -83,4 +83,50 @@ class RecurrentITCase {
         }
         assertEquals(Map.of("a=2.0", 1, "a=-4.0", 1, "NULL_KEY:null", 1, "NON_FINITE:a", 1, "INPUT_WIDTH:b", 1), seen);
     }
+
+    /**
+     * Event-time ordering on the cluster: a golden stream shuffled (each event up to 4 places from its
+     * line) comes out in time order, so every key's outputs are PyTorch's again; per event and
+     * micro-batched, on the heap and RocksDB (where the buffer and the timers live in RocksDB).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"rocksdb per-event", "rocksdb micro-batched", "hashmap micro-batched"})
+    void aShuffledStreamOrderedByEventTimeGivesPyTorchsOutputs(String config) throws Exception {
+        String backend = config.split(" ")[0];
+        Path model = Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors");
+        RecurrentNetwork net = ModelLoader.load(model).network();
+        List<JsonNode> golden = Golden.lines(Golden.stream(model));
+        List<KeyedEvent> events = new ArrayList<>();
+        for (KeyedEvent e : Golden.events(golden)) {
+            events.add(new KeyedEvent(e.key, e.input, e.reset, 1_000L * e.id).withId(e.id));
+        }
+        java.util.Random r = new java.util.Random(5);
+        for (int i = 0; i + 4 < events.size(); i += 5) { // shuffle within blocks of five
+            java.util.Collections.shuffle(events.subList(i, i + 5), r);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                FlinkTesting.jobConfig(backend, dir.resolve(config.replace(' ', '-'))));
+        env.setParallelism(2);
+        DataStream<KeyedEvent> in = env.fromData(TypeInformation.of(KeyedEvent.class), events.toArray(new KeyedEvent[0]))
+                .setParallelism(1)
+                .assignTimestampsAndWatermarks(org.apache.flink.api.common.eventtime.WatermarkStrategy
+                        .<KeyedEvent>forBoundedOutOfOrderness(java.time.Duration.ofSeconds(5))
+                        .withTimestampAssigner((e, t) -> e.timestamp))
+                .setParallelism(1);
+        Recurrent.Builder b = Recurrent.builder(net).orderByEventTime(java.time.Duration.ofMillis(500));
+        if (config.endsWith("micro-batched")) {
+            b.microBatch(16, java.time.Duration.ofMillis(20));
+        }
+        List<RecurrentOutput> outs = new ArrayList<>();
+        try (CloseableIterator<RecurrentOutput> it = b.apply(in).executeAndCollect()) {
+            it.forEachRemaining(outs::add);
+        }
+        assertEquals(golden.size(), outs.size(), "one output per event, none late");
+        for (RecurrentOutput o : outs) {
+            JsonNode g = golden.get((int) o.id);
+            String where = "line " + (o.id + 1) + " (" + config + ")";
+            assertEquals(g.get("seq").asLong(), o.seq, where);
+            Golden.assertClose(g.get("expected_output"), o.output, where + " output");
+        }
+    }
 }
