@@ -17,7 +17,6 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -149,13 +148,7 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
             output.collect(Recurrent.REJECTED, new StreamRecord<>(bad, record.getTimestamp()));
             return;
         }
-        List<KeyedEvent> pending = buffer.get(ts);
-        if (pending == null) {
-            pending = new ArrayList<>(1);
-        }
-        pending.add(KeyStates.stamped(e, ts));
-        buffer.put(ts, pending);
-        releaseTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, ts + options.allowedLatenessMs());
+        releaseTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, KeyStates.hold(buffer, e, ts, options));
     }
 
     /** The watermark passed a key's events of one timestamp (plus the lateness): into the bundle, in order. */
@@ -264,14 +257,8 @@ public class BatchingRecurrentOperator extends AbstractStreamOperator<RecurrentO
         for (int i = 0; i < n; i++) {
             KeyedEvent e = roundEvents[i];
             setCurrentKey(e.key);
-            KeyState ks = KeyStates.prepare(keyState.value(), e, model.fingerprint(), model.stateSize(),
-                    options.resetAfterSteps(), metrics);
-            if (!e.reset && ks.sinceReset > 0 && ks.state != null && KeyStates.idleGapPassed(ks, options, roundTimes[i], roundArrivals[i])) {
-                KeyStates.reset(ks, ResetReason.IDLE, metrics);
-            }
-            if (ks.state == null) {
-                ks.state = new float[model.stateSize()];
-            }
+            KeyState ks = KeyStates.prepare(keyState.value(), e, model.fingerprint(), model.stateSize(), options,
+                    roundTimes[i], roundArrivals[i], metrics);
             round[i] = ks;
             states[i] = ks.state;
             inputs[i] = e.input;

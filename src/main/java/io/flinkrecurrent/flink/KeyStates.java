@@ -1,6 +1,7 @@
 package io.flinkrecurrent.flink;
 
 import io.flinkrecurrent.cell.RecurrentModel;
+import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -9,6 +10,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.TimeDomain;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -50,9 +52,18 @@ final class KeyStates {
         return null;
     }
 
-    /** The event as it waits: stamped with the time it is ordered by. */
-    static KeyedEvent stamped(KeyedEvent e, long ts) {
-        return e.timestamp == ts ? e : new KeyedEvent(e.key, e.input, e.reset, ts).withId(e.id);
+    /**
+     * Ordering by event time: the event joins the key's events of its timestamp, stamped with it;
+     * returns when the watermark releases them (the timestamp plus the allowed lateness).
+     */
+    static long hold(MapState<Long, List<KeyedEvent>> buffer, KeyedEvent e, long ts, Recurrent.Options o) throws Exception {
+        List<KeyedEvent> pending = buffer.get(ts);
+        if (pending == null) {
+            pending = new ArrayList<>(1);
+        }
+        pending.add(e.timestamp == ts ? e : new KeyedEvent(e.key, e.input, e.reset, ts).withId(e.id));
+        buffer.put(ts, pending);
+        return ts + o.allowedLatenessMs();
     }
 
     /**
@@ -77,11 +88,12 @@ final class KeyStates {
 
     /**
      * The key's state ready for this event's step: created for a new key, reset when another model
-     * wrote it, when the event asks, or when its sequence reached {@code resetAfterSteps}; the vector
-     * allocated if the key had none. The idle reset is the per-event operator's own.
+     * wrote it, when the event asks, when its sequence reached {@code resetAfterSteps}, or when the
+     * key was idle longer than the gap before this event (event time {@code ts}, processing time
+     * {@code now}); the vector allocated if the key had none.
      */
-    static KeyState prepare(KeyState ks, KeyedEvent e, long fingerprint, int stateSize, long resetAfterSteps,
-                            OperatorMetrics metrics) {
+    static KeyState prepare(KeyState ks, KeyedEvent e, long fingerprint, int stateSize, Recurrent.Options o,
+                            long ts, long now, OperatorMetrics metrics) {
         if (ks == null) {
             ks = new KeyState();
             ks.fingerprint = fingerprint;
@@ -94,8 +106,13 @@ final class KeyStates {
         }
         if (e.reset) {
             reset(ks, ResetReason.EVENT, metrics);
-        } else if (resetAfterSteps > 0 && ks.sinceReset >= resetAfterSteps) {
+        } else if (o.resetAfterSteps() > 0 && ks.sinceReset >= o.resetAfterSteps()) {
             reset(ks, ResetReason.STEPS, metrics);
+        } else if (ks.sinceReset > 0 && ks.state != null && idleGapPassed(ks, o, ts, now)) {
+            reset(ks, ResetReason.IDLE, metrics);
+        }
+        if (ks.state == null) {
+            ks.state = new float[stateSize];
         }
         return ks;
     }
@@ -120,7 +137,7 @@ final class KeyStates {
     }
 
     /** Whether the key was idle longer than the gap before this event (then it is reset before the step). */
-    static boolean idleGapPassed(KeyState ks, Recurrent.Options o, long ts, long now) {
+    private static boolean idleGapPassed(KeyState ks, Recurrent.Options o, long ts, long now) {
         if (o.idleGapMs() <= 0) {
             return false;
         }

@@ -9,7 +9,6 @@ import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -75,13 +74,7 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
             ctx.output(Recurrent.REJECTED, bad);
             return;
         }
-        List<KeyedEvent> pending = buffer.get(ts);
-        if (pending == null) {
-            pending = new ArrayList<>(1);
-        }
-        pending.add(KeyStates.stamped(e, ts));
-        buffer.put(ts, pending);
-        ctx.timerService().registerEventTimeTimer(ts + options.allowedLatenessMs());
+        ctx.timerService().registerEventTimeTimer(KeyStates.hold(buffer, e, ts, options));
     }
 
     /** The record's timestamp, else the event's own (a source without timestamps stamps Long.MIN_VALUE). */
@@ -103,13 +96,7 @@ public class RecurrentFunction extends KeyedProcessFunction<String, KeyedEvent, 
     /** Steps the key's state with one event and emits the output. */
     private void apply(KeyedEvent e, long ts, Context ctx, Collector<RecurrentOutput> collector) throws Exception {
         long now = ctx.timerService().currentProcessingTime();
-        KeyState ks = KeyStates.prepare(keyState.value(), e, fingerprint, stateSize, options.resetAfterSteps(), metrics);
-        if (!e.reset && ks.sinceReset > 0 && ks.state != null && KeyStates.idleGapPassed(ks, options, ts, now)) {
-            KeyStates.reset(ks, ResetReason.IDLE, metrics);
-        }
-        if (ks.state == null) {
-            ks.state = new float[stateSize];
-        }
+        KeyState ks = KeyStates.prepare(keyState.value(), e, fingerprint, stateSize, options, ts, now, metrics);
         if ((++timedSteps & TIMING_MASK) == 0) {
             long t0 = System.nanoTime();
             model.step(out, ks.state, e.input, scratch);
