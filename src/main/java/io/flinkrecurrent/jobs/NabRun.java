@@ -163,7 +163,7 @@ public final class NabRun {
     }
 
     /**
-     * A control for the ablation: a GRU of the forecaster's shape with random weights (seed 1; input
+     * A control for the ablation: a one-layer GRU of the forecaster's hidden size with random weights (seed 1; input
      * weights N(0, 9), recurrent N(0, 1 / hidden), input biases N(0, 0.25)) and a zero head.
      */
     static RecurrentNetwork untrainedGru(int hidden) {
@@ -188,12 +188,13 @@ public final class NabRun {
     /** Scores each variant in this JVM (the same {@code step} the operator calls, one key per file). */
     static void ablation(RecurrentNetwork forecaster, Map<String, NabScorer.LabelledFile> corpus, Map<String, float[]> values,
                          Map<String, double[]> flinkScores, PrintStream out) {
+        List<Variant> variants = variants();
         out.println();
-        out.printf("nab: ablation, %d variants stepped in this JVM ...%n", variants().size());
+        out.printf("nab: ablation, %d variants stepped in this JVM ...%n", variants.size());
         out.printf("%-50s %10s %20s %20s%n", "variant", "standard", "reward_low_FP_rate", "reward_low_FN_rate");
         boolean first = true;
-        RecurrentNetwork untrained = untrainedGru(forecaster.stateSize());
-        for (Variant variant : variants()) {
+        RecurrentNetwork untrained = untrainedGru(forecaster.layer(0).hiddenSize());
+        for (Variant variant : variants) {
             AnomalyDetector d = new AnomalyDetector(variant.untrained() ? untrained : forecaster, variant.params());
             Map<String, double[]> scores = new java.util.concurrent.ConcurrentHashMap<>();
             values.entrySet().parallelStream().forEach(f -> scores.put(f.getKey(), scoreInProcess(d, f.getValue())));

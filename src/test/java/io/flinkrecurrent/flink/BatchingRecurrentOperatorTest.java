@@ -24,12 +24,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BatchingRecurrentOperatorTest {
     static final RecurrentNetwork LSTM = RecurrentFunctionTest.LSTM;
 
-    static KeyedOneInputStreamOperatorTestHarness<String, KeyedEvent, RecurrentOutput> harness(int batch) throws Exception {
-        Recurrent.Builder b = Recurrent.builder(LSTM).emitState(true).resetAfterSteps(40);
+    /** The micro-batching operator in a harness: bundles of {@code batch} events or 60 s. */
+    static KeyedOneInputStreamOperatorTestHarness<String, KeyedEvent, RecurrentOutput> harness(
+            RecurrentNetwork model, Recurrent.Builder b, int batch) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new BatchingRecurrentOperator(LSTM, b.options(), batch, 60_000), Recurrent.keySelector(), Types.STRING);
+                new BatchingRecurrentOperator(model, b.options(), batch, 60_000), Recurrent.keySelector(), Types.STRING);
         h.setup();
         return h;
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, KeyedEvent, RecurrentOutput> harness(int batch) throws Exception {
+        return harness(LSTM, Recurrent.builder(LSTM).emitState(true).resetAfterSteps(40), batch);
     }
 
     static List<KeyedEvent> goldenEvents() {
@@ -118,14 +123,6 @@ class BatchingRecurrentOperatorTest {
         got.addAll(second.extractOutputValues());
         assertSame(perEvent(events), sorted(got));
         second.close();
-    }
-
-    static KeyedOneInputStreamOperatorTestHarness<String, KeyedEvent, RecurrentOutput> harness(
-            RecurrentNetwork model, Recurrent.Builder b, int batch) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new BatchingRecurrentOperator(model, b.options(), batch, 60_000), Recurrent.keySelector(), Types.STRING);
-        h.setup();
-        return h;
     }
 
     /** The article's cell: y = 2, -4, -16 ... from a fresh state, 2 again after a reset. */
