@@ -11,27 +11,31 @@ import io.flinkrecurrent.cell.Scratch;
  *
  * <p>Per key: the value is normalised by the min and max of the key's first {@link #LEARN_ROWS}
  * values, and a GRU forecaster (trained by {@code jobs/anomaly/train.py}) reads it, predicting the
- * next one. Three surprises are measured against the key's last {@code window} rows (this row
+ * next one. Four surprises are measured against the key's last {@code window} rows (this row
  * excluded), each in standard deviations of its own recent history ({@link Params} switches each on
- * or off; the defaults use all three):
+ * or off; the defaults use all four):
  * <ul>
  *   <li>the forecast error, averaged over the last {@code smooth} rows;</li>
  *   <li>the value's distance from the recent mean;</li>
  *   <li>the novelty of the GRU's hidden state: its distance to the nearest of the hidden states of the
  *       last {@code memory} rows (the {@value #GAP} most recent left out). The hidden state sums up the
- *       recent history, so a state far from every recent one is a pattern not seen lately.</li>
+ *       recent history, so a state far from every recent one is a pattern not seen lately;</li>
+ *   <li>the level: the mean of the last {@code level} values against the means of the earlier rows,
+ *       weighted by {@code levelWeight} (a mean varies less than a value, so its z runs smaller). A
+ *       shift that lasts shows here before any single value stands out.</li>
  * </ul>
  * The largest, z, scores {@code 0.5 + 0.5 tanh(z / 6)} when it exceeds every z of the previous
  * {@code hold} rows, and the neutral 0.5 otherwise: an anomaly is reported as it begins, not for as
  * long as it lasts (NAB counts the first detection in a window and charges every later one outside
  * it). A value beyond the key's whole history (below its minimum or above its maximum by more than
- * {@code tolerance} of their range) scores 1. No look-ahead: a score depends only on the key's
+ * {@code tolerance} of their range) scores 1, unless the previous {@code quiet} rows held such a value
+ * too: an excursion is reported as it leaves the range, not at each new extreme. No look-ahead: a score depends only on the key's
  * earlier values and this one. The parameters were chosen on the NAB corpus as a whole (see README),
  * the same for every key.
  *
  * <p>State layout (floats): {@code [count, min, max, forecast, position, all-time min, all-time max,
- * errors (window), values (window), novelties (window), z (hold), hidden states (memory x hidden),
- * forecaster state]}.
+ * quiet rows left, errors (window), values (window), novelties (window), levels (window), z (hold),
+ * hidden states (memory x hidden), forecaster state]}.
  */
 public final class AnomalyDetector implements RecurrentModel {
     /** Rows that fix a key's normalisation; the same number the forecaster was trained with. */
@@ -45,7 +49,8 @@ public final class AnomalyDetector implements RecurrentModel {
     private static final int POS = 4;
     private static final int LOW = 5;
     private static final int HIGH = 6;
-    private static final int RINGS = 7;
+    private static final int QUIET = 7;
+    private static final int RINGS = 8;
 
     /**
      * The detector's parameters, the same for every key.
@@ -60,10 +65,11 @@ public final class AnomalyDetector implements RecurrentModel {
      * @param value     use the value's z
      * @param novelty   use the hidden state's novelty
      */
-    public record Params(int window, int hold, int memory, int smooth, float tolerance,
-                         boolean error, boolean value, boolean novelty) implements java.io.Serializable {
+    public record Params(int window, int hold, int memory, int smooth, float tolerance, int quiet,
+                         int level, float levelWeight, boolean error, boolean value, boolean novelty)
+            implements java.io.Serializable {
         /** The anomaly job's and the NAB runs' parameters. */
-        public static final Params DEFAULTS = new Params(1000, 100, 1000, 5, 0.01f, true, true, true);
+        public static final Params DEFAULTS = new Params(1000, 100, 1000, 5, 0.01f, 20, 50, 3f, true, true, true);
 
         public Params {
             if (window < 2 || hold < 1 || hold > window || window % hold != 0 || smooth < 1 || smooth > window) {
@@ -74,16 +80,38 @@ public final class AnomalyDetector implements RecurrentModel {
                 throw new IllegalArgumentException("need memory > " + GAP + " and a multiple or divisor of window "
                         + window + ", got " + memory);
             }
+            if (quiet < 0 || level < 0 || level > window || !(levelWeight > 0f)) {
+                throw new IllegalArgumentException("need quiet >= 0, 0 <= level <= window " + window
+                        + " and levelWeight > 0; got quiet " + quiet + ", level " + level + ", levelWeight " + levelWeight);
+            }
         }
 
-        public Params withTolerance(float t) { return new Params(window, hold, memory, smooth, t, error, value, novelty); }
+        public Params withTolerance(float t) {
+            return new Params(window, hold, memory, smooth, t, quiet, level, levelWeight, error, value, novelty);
+        }
 
-        public Params withHold(int h) { return new Params(window, h, memory, smooth, tolerance, error, value, novelty); }
+        public Params withHold(int h) {
+            return new Params(window, h, memory, smooth, tolerance, quiet, level, levelWeight, error, value, novelty);
+        }
 
-        public Params withSmooth(int n) { return new Params(window, hold, memory, n, tolerance, error, value, novelty); }
+        public Params withSmooth(int n) {
+            return new Params(window, hold, memory, n, tolerance, quiet, level, levelWeight, error, value, novelty);
+        }
 
-        /** Which surprises are used. */
-        public Params using(boolean e, boolean v, boolean n) { return new Params(window, hold, memory, smooth, tolerance, e, v, n); }
+        /** Rows without a value beyond the range before the range rule fires again (0: every such value fires). */
+        public Params withQuiet(int q) {
+            return new Params(window, hold, memory, smooth, tolerance, q, level, levelWeight, error, value, novelty);
+        }
+
+        /** Rows averaged for the level's z; 0: no level z. */
+        public Params withLevel(int rows) {
+            return new Params(window, hold, memory, smooth, tolerance, quiet, rows, levelWeight, error, value, novelty);
+        }
+
+        /** Which surprises are used (the level's is set by {@link #withLevel}). */
+        public Params using(boolean e, boolean v, boolean n) {
+            return new Params(window, hold, memory, smooth, tolerance, quiet, level, levelWeight, e, v, n);
+        }
     }
 
     private final RecurrentNetwork forecaster;
@@ -95,6 +123,7 @@ public final class AnomalyDetector implements RecurrentModel {
     private final int errOff;
     private final int valOff;
     private final int novOff;
+    private final int levOff;
     private final int zOff;
     private final int memOff;
     private final int netOff;
@@ -118,7 +147,8 @@ public final class AnomalyDetector implements RecurrentModel {
         this.errOff = RINGS;
         this.valOff = errOff + window;
         this.novOff = valOff + window;
-        this.zOff = novOff + window;
+        this.levOff = novOff + window;
+        this.zOff = levOff + (params.level() > 0 ? window : 0);
         this.memOff = zOff + hold;
         this.netOff = memOff + memory * hidden;
         this.fingerprint = forecaster.fingerprint() * 31 + java.util.Objects.hash(params, LEARN_ROWS, GAP);
@@ -193,6 +223,18 @@ public final class AnomalyDetector implements RecurrentModel {
         if (memory > 0 && novSeen > 10) {
             z = Math.max(z, zScore(novelty, state, novOff, pos, novSeen, false, 1e-4));
         }
+        final int level = params.level();
+        double lev = 0;
+        if (level > 0) {
+            for (int age = 1, n = Math.min(level - 1, seen); age <= n; age++) {
+                lev += state[valOff + ring(pos - age, window)];
+            }
+            lev = (lev + xn) / Math.min(level, seen + 1);
+            final int levSeen = Math.min(count - Math.max(LEARN_ROWS, level), window);
+            if (levSeen > 10) {
+                z = Math.max(z, params.levelWeight() * zScore(lev, state, levOff, pos, levSeen, true, 1e-3));
+            }
+        }
         double before = Double.NEGATIVE_INFINITY;
         for (int age = 1, n = Math.min(count, hold); age <= n; age++) {
             before = Math.max(before, state[zOff + ring(pos - age, hold)]);
@@ -200,9 +242,13 @@ public final class AnomalyDetector implements RecurrentModel {
         float score = count <= LEARN_ROWS ? 0f : z > before ? (float) (0.5 + 0.5 * Math.tanh(z / 6)) : 0.5f;
         final float all = state[HIGH] - state[LOW];
         final float tol = params.tolerance();
-        if (tol >= 0f && count > LEARN_ROWS && all > 0f && (v > state[HIGH] + tol * all || v < state[LOW] - tol * all)) {
-            score = 1f; // beyond anything this key has shown
+        final boolean beyond = tol >= 0f && count > LEARN_ROWS && all > 0f
+                && (v > state[HIGH] + tol * all || v < state[LOW] - tol * all);
+        final int quietLeft = (int) state[QUIET];
+        if (beyond && quietLeft == 0) {
+            score = 1f; // beyond anything this key has shown, after `quiet` rows inside it
         }
+        state[QUIET] = beyond ? params.quiet() : Math.max(0, quietLeft - 1);
         out[0] = score;
         out[1] = err;
 
@@ -211,6 +257,9 @@ public final class AnomalyDetector implements RecurrentModel {
         state[errOff + ring(pos, window)] = err;
         state[valOff + ring(pos, window)] = xn;
         state[novOff + ring(pos, window)] = (float) novelty;
+        if (level > 0) {
+            state[levOff + ring(pos, window)] = (float) lev;
+        }
         state[zOff + ring(pos, hold)] = (float) z;
         if (memory > 0) {
             System.arraycopy(net, 0, state, memOff + ring(pos, memory) * hidden, hidden);

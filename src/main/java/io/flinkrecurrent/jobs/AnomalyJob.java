@@ -24,8 +24,8 @@ import java.util.Set;
 /**
  * {@code anomaly}: per key (a sensor, a metric), a stream of timestamp,value; per event, an anomaly
  * score in [0, 1] from {@link AnomalyDetector} (a GRU that reads the key's values: the novelty of its
- * hidden state and its forecast error against their recent distributions, and values beyond the
- * key's whole range), all of the key's detector state in Flink managed state.
+ * hidden state, its forecast error, the value and the recent level against their recent
+ * distributions, and values beyond the key's whole range), all of the key's detector state in Flink managed state.
  */
 public final class AnomalyJob implements Jobs.Job {
     public static final String NAME = "anomaly";

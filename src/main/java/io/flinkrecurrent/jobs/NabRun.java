@@ -144,21 +144,24 @@ public final class NabRun {
     static List<Variant> variants() {
         AnomalyDetector.Params d = AnomalyDetector.Params.DEFAULTS;
         List<Variant> v = new ArrayList<>();
+        AnomalyDetector.Params noRule = d.withTolerance(-1f).withLevel(0);
         v.add(new Variant("the detector (defaults)", d, false));
         v.add(new Variant("without the all-time range rule", d.withTolerance(-1f), false));
+        v.add(new Variant("the range rule at every new extreme (quiet 0)", d.withQuiet(0), false));
+        v.add(new Variant("without the level's z", d.withLevel(0), false));
         v.add(new Variant("without the hidden state's novelty", d.using(true, true, false), false));
         v.add(new Variant("without the forecast error", d.using(false, true, true), false));
         v.add(new Variant("without the value's z", d.using(true, false, true), false));
         v.add(new Variant("without the hold (every z counts)", d.withHold(1), false));
         v.add(new Variant("forecast error not averaged", d.withSmooth(1), false));
-        v.add(new Variant("the GRU alone: forecast error and novelty", d.using(true, false, true).withTolerance(-1f), false));
-        v.add(new Variant("the forecast error alone", d.using(true, false, false).withTolerance(-1f), false));
-        v.add(new Variant("the hidden state's novelty alone", d.using(false, false, true).withTolerance(-1f), false));
-        v.add(new Variant("the range rule alone", d.using(false, false, false), false));
-        v.add(new Variant("untrained GRU: novelty alone", d.using(false, false, true).withTolerance(-1f), true));
+        v.add(new Variant("the GRU alone: forecast error and novelty", noRule.using(true, false, true), false));
+        v.add(new Variant("the forecast error alone", noRule.using(true, false, false), false));
+        v.add(new Variant("the hidden state's novelty alone", noRule.using(false, false, true), false));
+        v.add(new Variant("the range rule alone", d.using(false, false, false).withLevel(0), false));
+        v.add(new Variant("untrained GRU: novelty alone", noRule.using(false, false, true), true));
         v.add(new Variant("untrained GRU: without the forecast error", d.using(false, true, true), true));
-        v.add(new Variant("the previous release (error and value z, hold)",
-                d.using(true, true, false).withTolerance(-1f).withSmooth(1), false));
+        v.add(new Variant("the last release (range rule at every extreme, no level)", d.withQuiet(0).withLevel(0), false));
+        v.add(new Variant("the first release (error and value z, hold)", noRule.using(true, true, false).withSmooth(1), false));
         return v;
     }
 
@@ -191,7 +194,7 @@ public final class NabRun {
         List<Variant> variants = variants();
         out.println();
         out.printf("nab: ablation, %d variants stepped in this JVM ...%n", variants.size());
-        out.printf("%-50s %10s %20s %20s%n", "variant", "standard", "reward_low_FP_rate", "reward_low_FN_rate");
+        out.printf("%-58s %10s %20s %20s%n", "variant", "standard", "reward_low_FP_rate", "reward_low_FN_rate");
         boolean first = true;
         RecurrentNetwork untrained = untrainedGru(forecaster.layer(0).hiddenSize());
         for (Variant variant : variants) {
@@ -206,7 +209,7 @@ public final class NabRun {
                 }
                 first = false;
             }
-            StringBuilder row = new StringBuilder(String.format("%-50s", variant.name()));
+            StringBuilder row = new StringBuilder(String.format("%-58s", variant.name()));
             for (NabScorer.Profile pr : NabScorer.PROFILES) {
                 row.append(String.format(Locale.ROOT, pr.name().equals("standard") ? " %10.2f" : " %20.2f",
                         NabScorer.score(corpus, scores, pr).score()));

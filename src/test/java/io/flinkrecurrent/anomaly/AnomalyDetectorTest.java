@@ -73,13 +73,46 @@ class AnomalyDetectorTest {
     }
 
     @Test
+    void anExcursionBeyondTheRangeIsReportedAsItLeavesTheRange() {
+        float[] v = wave(1500, 100);
+        v[1200] = 75; // beyond the range
+        v[1205] = 77; // a new extreme of the same excursion
+        v[1230] = 80; // after 24 rows inside the range: a new excursion
+        float[] s = scores(AnomalyDetector.withDefaults(forecaster), v);
+        assertEquals(1f, s[1200]);
+        assertTrue(s[1205] < 1f, "a new extreme 5 rows later: " + s[1205]);
+        assertEquals(1f, s[1230], "24 quiet rows later");
+        float[] every = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.withQuiet(0)), v);
+        assertEquals(1f, every[1205], "quiet 0: every new extreme");
+    }
+
+    @Test
+    void aLastingShiftOfLevelIsNoticedByTheLevelAlone() {
+        // noise around 50, then around 51.2: no single value leaves the range the noise has shown
+        java.util.Random r = new java.util.Random(5);
+        float[] v = new float[2600];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) ((i < 2000 ? 50 : 51.2) + r.nextGaussian());
+        }
+        AnomalyDetector.Params levelOnly = AnomalyDetector.Params.DEFAULTS.using(false, false, false).withTolerance(-1f);
+        float[] s = scores(new AnomalyDetector(forecaster, levelOnly), v);
+        float before = max(s, 1300, 2000);
+        float at = max(s, 2000, 2100);
+        assertTrue(at > before, "after the shift " + at + ", before it at most " + before);
+        assertTrue(at > 0.9f, "after the shift " + at);
+        float[] none = scores(new AnomalyDetector(forecaster, levelOnly.withLevel(0)), v);
+        assertEquals(0.5f, max(none, 2000, 2100), "nothing left to notice it");
+    }
+
+    @Test
     void aNewPatternInsideTheRangeIsNoticedByTheHiddenStateAlone() {
         // the wave, then the same values held flat at mid-level: no value outside the range
         float[] v = wave(2400, 100);
         for (int i = 2000; i < v.length; i++) {
             v[i] = 50;
         }
-        AnomalyDetector.Params noveltyOnly = AnomalyDetector.Params.DEFAULTS.using(false, false, true).withTolerance(-1f);
+        AnomalyDetector.Params noveltyOnly = AnomalyDetector.Params.DEFAULTS.using(false, false, true).withTolerance(-1f)
+                .withLevel(0);
         float[] s = scores(new AnomalyDetector(forecaster, noveltyOnly), v);
         float before = max(s, 1300, 2000);
         float at = max(s, 2000, 2030);
@@ -92,16 +125,18 @@ class AnomalyDetectorTest {
     @Test
     void theStateHoldsEverythingAndTheParametersAreChecked() {
         AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
-        // 7 scalars, three rings of 1000, z ring of 100, 1000 hidden states, the GRU's own state
-        assertEquals(7 + 3 * 1000 + 100 + 1000 * 24 + 24, d.stateSize());
+        // 8 scalars, four rings of 1000, z ring of 100, 1000 hidden states, the GRU's own state
+        assertEquals(8 + 4 * 1000 + 100 + 1000 * 24 + 24, d.stateSize());
         AnomalyDetector small = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.using(true, true, false));
-        assertEquals(7 + 3 * 1000 + 100 + 24, small.stateSize());
+        assertEquals(8 + 4 * 1000 + 100 + 24, small.stateSize());
         assertNotEquals(d.fingerprint(), small.fingerprint(), "a state from other parameters is not reused");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new AnomalyDetector.Params(1000, 300, 1000, 5, 0.01f, true, true, true));
+                () -> new AnomalyDetector.Params(1000, 300, 1000, 5, 0.01f, 20, 50, 3f, true, true, true));
         assertTrue(e.getMessage().contains("hold 300"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new AnomalyDetector.Params(1000, 100, 3, 5, 0.01f, true, true, true));
+                () -> new AnomalyDetector.Params(1000, 100, 3, 5, 0.01f, 20, 50, 3f, true, true, true));
         assertTrue(e.getMessage().contains("memory"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.withLevel(2000));
+        assertTrue(e.getMessage().contains("level 2000"), e.getMessage());
     }
 }
