@@ -29,12 +29,14 @@ import io.flinkrecurrent.cell.Scratch;
  * long as it lasts (NAB counts the first detection in a window and charges every later one outside
  * it). A value beyond the key's whole history (below its minimum or above its maximum by more than
  * {@code tolerance} of their range) scores 1, unless the previous {@code quiet} rows held such a value
- * too: an excursion is reported as it leaves the range, not at each new extreme. No look-ahead: a score depends only on the key's
+ * too: an excursion is reported as it leaves the range, not at each new extreme. Either, or a z of at
+ * least {@code alarm}, raises an alarm, and the {@code quiet} rows after it score at most 0.5: one
+ * alarm per event, not one per row of it (NAB charges each). No look-ahead: a score depends only on the key's
  * earlier values and this one. The parameters were chosen on the NAB corpus as a whole (see README),
  * the same for every key.
  *
  * <p>State layout (floats): {@code [count, min, max, forecast, position, all-time min, all-time max,
- * quiet rows left, errors (window), values (window), novelties (window), levels (window), z (hold),
+ * quiet rows left (range), quiet rows left (alarm), errors (window), values (window), novelties (window), levels (window), z (hold),
  * hidden states (memory x hidden), forecaster state]}.
  */
 public final class AnomalyDetector implements RecurrentModel {
@@ -50,7 +52,8 @@ public final class AnomalyDetector implements RecurrentModel {
     private static final int LOW = 5;
     private static final int HIGH = 6;
     private static final int QUIET = 7;
-    private static final int RINGS = 8;
+    private static final int SILENT = 8;
+    private static final int RINGS = 9;
 
     /**
      * The detector's parameters, the same for every key.
@@ -65,11 +68,11 @@ public final class AnomalyDetector implements RecurrentModel {
      * @param value     use the value's z
      * @param novelty   use the hidden state's novelty
      */
-    public record Params(int window, int hold, int memory, int smooth, float tolerance, int quiet,
+    public record Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                          int level, float levelWeight, boolean error, boolean value, boolean novelty)
             implements java.io.Serializable {
         /** The anomaly job's and the NAB runs' parameters. */
-        public static final Params DEFAULTS = new Params(1000, 100, 1000, 5, 0.01f, 20, 50, 3f, true, true, true);
+        public static final Params DEFAULTS = new Params(1000, 100, 1000, 5, 0.01f, 15f, 20, 50, 3f, true, true, true);
 
         public Params {
             if (window < 2 || hold < 1 || hold > window || window % hold != 0 || smooth < 1 || smooth > window) {
@@ -80,37 +83,45 @@ public final class AnomalyDetector implements RecurrentModel {
                 throw new IllegalArgumentException("need memory > " + GAP + " and a multiple or divisor of window "
                         + window + ", got " + memory);
             }
-            if (quiet < 0 || level < 0 || level > window || !(levelWeight > 0f)) {
+            if (!(alarm > 0f) || quiet < 0 || level < 0 || level > window || !(levelWeight > 0f)) {
                 throw new IllegalArgumentException("need quiet >= 0, 0 <= level <= window " + window
-                        + " and levelWeight > 0; got quiet " + quiet + ", level " + level + ", levelWeight " + levelWeight);
+                        + ", alarm > 0 and levelWeight > 0; got alarm " + alarm + ", quiet " + quiet + ", level " + level + ", levelWeight " + levelWeight);
             }
         }
 
         public Params withTolerance(float t) {
-            return new Params(window, hold, memory, smooth, t, quiet, level, levelWeight, error, value, novelty);
+            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty);
         }
 
         public Params withHold(int h) {
-            return new Params(window, h, memory, smooth, tolerance, quiet, level, levelWeight, error, value, novelty);
+            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty);
         }
 
         public Params withSmooth(int n) {
-            return new Params(window, hold, memory, n, tolerance, quiet, level, levelWeight, error, value, novelty);
+            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty);
         }
 
-        /** Rows without a value beyond the range before the range rule fires again (0: every such value fires). */
+        /** The z that raises an alarm: the {@code quiet} rows after it score at most 0.5 (infinite: only the range rule's do). */
+        public Params withAlarm(float z) {
+            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty);
+        }
+
+        /**
+         * Rows kept quiet after an alarm, and rows without a value beyond the range before the range rule fires again
+         * (0: neither).
+         */
         public Params withQuiet(int q) {
-            return new Params(window, hold, memory, smooth, tolerance, q, level, levelWeight, error, value, novelty);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty);
         }
 
         /** Rows averaged for the level's z; 0: no level z. */
         public Params withLevel(int rows) {
-            return new Params(window, hold, memory, smooth, tolerance, quiet, rows, levelWeight, error, value, novelty);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty);
         }
 
         /** Which surprises are used (the level's is set by {@link #withLevel}). */
         public Params using(boolean e, boolean v, boolean n) {
-            return new Params(window, hold, memory, smooth, tolerance, quiet, level, levelWeight, e, v, n);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n);
         }
     }
 
@@ -249,6 +260,13 @@ public final class AnomalyDetector implements RecurrentModel {
             score = 1f; // beyond anything this key has shown, after `quiet` rows inside it
         }
         state[QUIET] = beyond ? params.quiet() : Math.max(0, quietLeft - 1);
+        final int silent = (int) state[SILENT];
+        if (silent > 0) {
+            score = Math.min(score, 0.5f); // an alarm was raised lately
+            state[SILENT] = silent - 1;
+        } else if (score == 1f || score > 0.5f && z >= params.alarm()) {
+            state[SILENT] = params.quiet();
+        }
         out[0] = score;
         out[1] = err;
 

@@ -147,7 +147,8 @@ public final class NabRun {
         AnomalyDetector.Params noRule = d.withTolerance(-1f).withLevel(0);
         v.add(new Variant("the detector (defaults)", d, false));
         v.add(new Variant("without the all-time range rule", d.withTolerance(-1f), false));
-        v.add(new Variant("the range rule at every new extreme (quiet 0)", d.withQuiet(0), false));
+        v.add(new Variant("no quiet rows: every new extreme, every alarm counts", d.withQuiet(0), false));
+        v.add(new Variant("quiet rows after the range rule's alarms only", d.withAlarm(Float.POSITIVE_INFINITY), false));
         v.add(new Variant("without the level's z", d.withLevel(0), false));
         v.add(new Variant("without the hidden state's novelty", d.using(true, true, false), false));
         v.add(new Variant("without the forecast error", d.using(false, true, true), false));
@@ -160,7 +161,7 @@ public final class NabRun {
         v.add(new Variant("the range rule alone", d.using(false, false, false).withLevel(0), false));
         v.add(new Variant("untrained GRU: novelty alone", noRule.using(false, false, true), true));
         v.add(new Variant("untrained GRU: without the forecast error", d.using(false, true, true), true));
-        v.add(new Variant("the last release (range rule at every extreme, no level)", d.withQuiet(0).withLevel(0), false));
+        v.add(new Variant("the last release (no quiet rows, no level)", d.withQuiet(0).withLevel(0), false));
         v.add(new Variant("the first release (error and value z, hold)", noRule.using(true, true, false).withSmooth(1), false));
         return v;
     }

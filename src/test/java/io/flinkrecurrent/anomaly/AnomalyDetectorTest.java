@@ -87,6 +87,27 @@ class AnomalyDetectorTest {
     }
 
     @Test
+    void anAlarmKeepsTheNextRowsQuiet() {
+        // noise around 50 inside an all-time range of 0..100 shown while learning
+        java.util.Random r = new java.util.Random(7);
+        float[] v = new float[1400];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (50 + r.nextGaussian());
+        }
+        v[10] = 0;
+        v[20] = 100;
+        v[1200] = 70; // about 20 sd: an alarm, inside the range
+        v[1210] = 80; // larger still, 10 rows later: the same event
+        v[1350] = 85; // after the quiet rows and the hold: a new alarm
+        float[] s = scores(AnomalyDetector.withDefaults(forecaster), v);
+        assertTrue(s[1200] > 0.99f, "the alarm: " + s[1200]);
+        assertEquals(0.5f, max(s, 1201, 1221), "the quiet rows after it");
+        assertTrue(s[1350] > 0.99f, "after them: " + s[1350]);
+        float[] loud = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.withAlarm(Float.POSITIVE_INFINITY)), v);
+        assertTrue(loud[1210] > 0.99f, "without alarms, 10 rows later: " + loud[1210]);
+    }
+
+    @Test
     void aLastingShiftOfLevelIsNoticedByTheLevelAlone() {
         // noise around 50, then around 51.2: no single value leaves the range the noise has shown
         java.util.Random r = new java.util.Random(5);
@@ -125,16 +146,16 @@ class AnomalyDetectorTest {
     @Test
     void theStateHoldsEverythingAndTheParametersAreChecked() {
         AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
-        // 8 scalars, four rings of 1000, z ring of 100, 1000 hidden states, the GRU's own state
-        assertEquals(8 + 4 * 1000 + 100 + 1000 * 24 + 24, d.stateSize());
+        // 9 scalars, four rings of 1000, z ring of 100, 1000 hidden states, the GRU's own state
+        assertEquals(9 + 4 * 1000 + 100 + 1000 * 24 + 24, d.stateSize());
         AnomalyDetector small = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.using(true, true, false));
-        assertEquals(8 + 4 * 1000 + 100 + 24, small.stateSize());
+        assertEquals(9 + 4 * 1000 + 100 + 24, small.stateSize());
         assertNotEquals(d.fingerprint(), small.fingerprint(), "a state from other parameters is not reused");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new AnomalyDetector.Params(1000, 300, 1000, 5, 0.01f, 20, 50, 3f, true, true, true));
+                () -> new AnomalyDetector.Params(1000, 300, 1000, 5, 0.01f, 15f, 20, 50, 3f, true, true, true));
         assertTrue(e.getMessage().contains("hold 300"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new AnomalyDetector.Params(1000, 100, 3, 5, 0.01f, 20, 50, 3f, true, true, true));
+                () -> new AnomalyDetector.Params(1000, 100, 3, 5, 0.01f, 15f, 20, 50, 3f, true, true, true));
         assertTrue(e.getMessage().contains("memory"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.withLevel(2000));
         assertTrue(e.getMessage().contains("level 2000"), e.getMessage());
