@@ -139,6 +139,7 @@ public final class AnomalyDetector implements RecurrentModel {
     private final int memOff;
     private final int netOff;
     private final long fingerprint;
+    private final float alarmScore;
 
     /**
      * @param forecaster input 1 (a normalised value), output 1 (the next one); its state is its hidden
@@ -162,8 +163,17 @@ public final class AnomalyDetector implements RecurrentModel {
         this.zOff = levOff + (params.level() > 0 ? window : 0);
         this.memOff = zOff + hold;
         this.netOff = memOff + memory * hidden;
+        this.alarmScore = scoreOf(params.alarm());
         this.fingerprint = forecaster.fingerprint() * 31 + java.util.Objects.hash(params, LEARN_ROWS, GAP);
     }
+
+    /** The score of a z that beats the hold. */
+    static float scoreOf(double z) {
+        return (float) (0.5 + 0.5 * Math.tanh(z / 6));
+    }
+
+    /** The score from which a row is an alarm: that of a z of {@code alarm} (1 when alarm is infinite). */
+    public float alarmScore() { return alarmScore; }
 
     /** The parameters used by the anomaly job and the NAB runs. */
     public static AnomalyDetector withDefaults(RecurrentNetwork forecaster) {
@@ -250,7 +260,7 @@ public final class AnomalyDetector implements RecurrentModel {
         for (int age = 1, n = Math.min(count, hold); age <= n; age++) {
             before = Math.max(before, state[zOff + ring(pos - age, hold)]);
         }
-        float score = count <= LEARN_ROWS ? 0f : z > before ? (float) (0.5 + 0.5 * Math.tanh(z / 6)) : 0.5f;
+        float score = count <= LEARN_ROWS ? 0f : z > before ? scoreOf(z) : 0.5f;
         final float all = state[HIGH] - state[LOW];
         final float tol = params.tolerance();
         final boolean beyond = tol >= 0f && count > LEARN_ROWS && all > 0f
@@ -264,7 +274,7 @@ public final class AnomalyDetector implements RecurrentModel {
         if (silent > 0) {
             score = Math.min(score, 0.5f); // an alarm was raised lately
             state[SILENT] = silent - 1;
-        } else if (score == 1f || score > 0.5f && z >= params.alarm()) {
+        } else if (score >= alarmScore) {
             state[SILENT] = params.quiet();
         }
         out[0] = score;

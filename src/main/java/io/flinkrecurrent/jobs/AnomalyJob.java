@@ -46,7 +46,8 @@ public final class AnomalyJob implements Jobs.Job {
                 {"key":...,"timestamp":"2014-07-01 00:00:00","value":10844} as JSON Lines; timestamps as
                 yyyy-MM-dd HH:mm:ss (UTC) or epoch milliseconds. Each key learns its scale in its first 150 rows.
 
-                  --alert T                 stdout shows only the events scoring T or more (default 0.99);
+                  --alert T                 stdout shows only the events scoring T or more (default: the detector's
+                                            alarms, 0.9933, a z of 15 or a value beyond the key's range);
                                             files and Kafka get every score
                 """ + JobSupport.IO_USAGE;
     }
@@ -74,7 +75,7 @@ public final class AnomalyJob implements Jobs.Job {
         SingleOutputStreamOperator<KeyedEvent> points = Recurrent.sameParallelism(lines.process(new ParsePoints(),
                 TypeInformation.of(KeyedEvent.class)).name("parse").uid(NAME + "-parse"), lines);
         SingleOutputStreamOperator<RecurrentOutput> scores = apply(points, (RecurrentNetwork) model);
-        float alert = options.getFloat("alert", 0.99f);
+        float alert = options.getFloat("alert", AnomalyDetector.withDefaults((RecurrentNetwork) model).alarmScore());
         DataStream<String> text = scores.filter(o -> o.output[0] >= alert).name("alerts")
                 .map(o -> String.format(Locale.ROOT, "%-14s #%-6d %s  score %.4f  ALERT", o.key, o.seq, format(o.timestamp), o.output[0]))
                 .returns(String.class).name("text");
