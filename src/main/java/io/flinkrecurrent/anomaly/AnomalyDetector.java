@@ -31,13 +31,13 @@ import io.flinkrecurrent.cell.Scratch;
  * {@code tolerance} of their range) scores 1, unless the previous {@code quiet} rows held such a value
  * too: an excursion is reported as it leaves the range, not at each new extreme. Either, or a z of at
  * least {@code alarm}, raises an alarm, and the {@code quiet} rows after it score at most 0.5: one
- * alarm per event, not one per row of it (NAB charges each). No look-ahead: a score depends only on the key's
- * earlier values and this one. The parameters were chosen on the NAB corpus as a whole (see README),
+ * alarm per event, not one per row of it (NAB charges each). No look-ahead: a score depends only on
+ * the key's earlier values and this one. The parameters were chosen on the NAB corpus as a whole (see README),
  * the same for every key.
  *
  * <p>State layout (floats): {@code [count, min, max, forecast, position, all-time min, all-time max,
- * quiet rows left (range), quiet rows left (alarm), errors (window), values (window), novelties (window), levels (window), z (hold),
- * hidden states (memory x hidden), forecaster state]}.
+ * quiet rows left (range), quiet rows left (alarm), errors (window), values (window), novelties
+ * (window), levels (window), z (hold), hidden states (memory x hidden), forecaster state]}.
  */
 public final class AnomalyDetector implements RecurrentModel {
     /** Rows that fix a key's normalisation; the same number the forecaster was trained with. */
@@ -64,6 +64,11 @@ public final class AnomalyDetector implements RecurrentModel {
      * @param smooth    rows over which the forecast error is averaged
      * @param tolerance how far beyond the all-time range, as a fraction of it, a value must lie to
      *                  score 1; negative: no such rule
+     * @param alarm     the z that raises an alarm (so does the range rule); infinite: only the range rule
+     * @param quiet     rows that score at most 0.5 after an alarm, and rows inside the range before the
+     *                  range rule fires again; 0: neither
+     * @param level     rows averaged for the level's z; 0: no level z
+     * @param levelWeight the level's z is multiplied by this before it joins the others
      * @param error     use the forecast error's z
      * @param value     use the value's z
      * @param novelty   use the hidden state's novelty
@@ -84,8 +89,9 @@ public final class AnomalyDetector implements RecurrentModel {
                         + window + ", got " + memory);
             }
             if (!(alarm > 0f) || quiet < 0 || level < 0 || level > window || !(levelWeight > 0f)) {
-                throw new IllegalArgumentException("need quiet >= 0, 0 <= level <= window " + window
-                        + ", alarm > 0 and levelWeight > 0; got alarm " + alarm + ", quiet " + quiet + ", level " + level + ", levelWeight " + levelWeight);
+                throw new IllegalArgumentException("need alarm > 0, quiet >= 0, 0 <= level <= window " + window
+                        + " and levelWeight > 0; got alarm " + alarm + ", quiet " + quiet + ", level " + level
+                        + ", levelWeight " + levelWeight);
             }
         }
 
@@ -101,15 +107,12 @@ public final class AnomalyDetector implements RecurrentModel {
             return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty);
         }
 
-        /** The z that raises an alarm: the {@code quiet} rows after it score at most 0.5 (infinite: only the range rule's do). */
+        /** The z that raises an alarm, after which {@code quiet} rows score at most 0.5 (infinite: only the range rule's). */
         public Params withAlarm(float z) {
             return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty);
         }
 
-        /**
-         * Rows kept quiet after an alarm, and rows without a value beyond the range before the range rule fires again
-         * (0: neither).
-         */
+        /** Rows kept quiet after an alarm, and rows inside the range before the range rule fires again (0: neither). */
         public Params withQuiet(int q) {
             return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty);
         }

@@ -25,7 +25,8 @@ import java.util.Set;
  * {@code anomaly}: per key (a sensor, a metric), a stream of timestamp,value; per event, an anomaly
  * score in [0, 1] from {@link AnomalyDetector} (a GRU that reads the key's values: the novelty of its
  * hidden state, its forecast error, the value and the recent level against their recent
- * distributions, and values beyond the key's whole range), all of the key's detector state in Flink managed state.
+ * distributions, and values beyond the key's whole range), all of the key's detector state in Flink
+ * managed state.
  */
 public final class AnomalyJob implements Jobs.Job {
     public static final String NAME = "anomaly";
@@ -46,8 +47,8 @@ public final class AnomalyJob implements Jobs.Job {
                 {"key":...,"timestamp":"2014-07-01 00:00:00","value":10844} as JSON Lines; timestamps as
                 yyyy-MM-dd HH:mm:ss (UTC) or epoch milliseconds. Each key learns its scale in its first 150 rows.
 
-                  --alert T                 stdout shows only the events scoring T or more (default: the detector's
-                                            alarms, 0.9933, a z of 15 or a value beyond the key's range);
+                  --alert T                 stdout shows only the events scoring T or more (default: the
+                                            detector's alarms, a z of 15 or a value beyond the key's range);
                                             files and Kafka get every score
                 """ + JobSupport.IO_USAGE;
     }
