@@ -122,6 +122,10 @@ public final class AnomalyDetector implements RecurrentModel {
             return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty);
         }
 
+        public Params withLevelWeight(float w) {
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty);
+        }
+
         /** Which surprises are used (the level's is set by {@link #withLevel}). */
         public Params using(boolean e, boolean v, boolean n) {
             return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n);

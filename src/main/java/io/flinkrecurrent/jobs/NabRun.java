@@ -34,10 +34,12 @@ public final class NabRun {
     public static final String DETECTOR = "flinkRecurrent";
     public static final String USAGE = """
             nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--plot a.csv,b.csv|all] [--parallelism N]
+                [--compare NAME] [--ablation]
 
             Runs the anomaly job's detector over every NAB data file (one key per file, rows in order, on an
             embedded Flink), writes DIR2/<category>/flinkRecurrent_<file>.csv (timestamp,anomaly_score, one row
-            per data row) and scores them as NAB does (SCORING.md): the three profiles beside the published board.
+            per data row) and scores them as NAB does (SCORING.md): the three profiles beside the published board,
+            and what the standard profile's threshold detects (DIR2/report.txt has it file by file).
 
               --nab-dir DIR       NAB's folder: data/, labels/, results/final_results.json (e.g. ../shared/nab)
               --out DIR2          where to write the scores
@@ -46,8 +48,11 @@ public final class NabRun {
                                   scores, and the detections at the standard profile's threshold
               --parallelism N     Flink's parallelism (default 2)
               --model FILE        another forecaster instead of the bundled one
-              --ablation          also score variants of the detector (each part switched off in turn), stepped
-                                  in this JVM without Flink (after checking that the full one gives Flink's scores)
+              --compare NAME      also break down a published detector's raw scores (DIR/results/NAME, e.g. numenta)
+                                  the same way, at its own standard threshold
+              --ablation          also score variants of the detector (each part switched off in turn, and
+                                  neighbouring settings), stepped in this JVM without Flink (after checking that the
+                                  full one gives Flink's scores), on all files and on each half of them
             """;
 
     private NabRun() {}
@@ -55,7 +60,7 @@ public final class NabRun {
     public static void run(String[] args, PrintStream out) throws Exception {
         ParameterTool p = ParameterTool.fromArgs(args);
         for (String k : p.toMap().keySet()) {
-            if (!Set.of("nab-dir", "out", "files", "parallelism", "model", "plot", "ablation").contains(k)) {
+            if (!Set.of("nab-dir", "out", "files", "parallelism", "model", "plot", "ablation", "compare").contains(k)) {
                 throw new JobSupport.UsageError("unknown option --" + k);
             }
         }
@@ -118,6 +123,18 @@ public final class NabRun {
         }
         out.println("nab: scores written to " + outDir + "/<category>/" + DETECTOR + "_<file>.csv");
         double threshold = printScores(nab, corpus, scores, out);
+        report(DETECTOR, outDir, corpus, scores, threshold, out);
+        if (p.has("compare")) {
+            String other = p.get("compare");
+            Path dir = nab.resolve("results").resolve(other);
+            if (!Files.isDirectory(dir)) {
+                throw new JobSupport.UsageError("--compare: no raw scores of '" + other + "' in " + dir.getParent());
+            }
+            Map<String, double[]> theirs = NabScorer.readScores(dir, other, corpus.keySet());
+            NabScorer.Result r = NabScorer.score(corpus, theirs, NabScorer.PROFILES.get(0));
+            out.printf(Locale.ROOT, "nab: %s's raw scores: standard %.2f%n", other, r.score());
+            report(other, outDir.resolve("compare").resolve(other), corpus, theirs, r.threshold(), out);
+        }
         if (p.has("plot")) {
             List<String> plots = p.get("plot").equals("all") ? new ArrayList<>(corpus.keySet()) : List.of(p.get("plot").split(","));
             for (String f : plots) {
@@ -163,6 +180,19 @@ public final class NabRun {
         v.add(new Variant("untrained GRU: without the forecast error", d.using(false, true, true), true));
         v.add(new Variant("the last release (no quiet rows, no level)", d.withQuiet(0).withLevel(0), false));
         v.add(new Variant("the first release (error and value z, hold)", noRule.using(true, true, false).withSmooth(1), false));
+        // neighbouring settings of the parts found last
+        for (int rows : new int[] {40, 60}) {
+            v.add(new Variant("level over " + rows + " rows", d.withLevel(rows), false));
+        }
+        for (float w : new float[] {2.5f, 3.5f}) {
+            v.add(new Variant("level's weight " + w, d.withLevelWeight(w), false));
+        }
+        for (float z : new float[] {12f, 14f, 16f, 18f}) {
+            v.add(new Variant("alarm at z " + (int) z, d.withAlarm(z), false));
+        }
+        for (int q : new int[] {5, 10, 50}) {
+            v.add(new Variant(q + " quiet rows", d.withQuiet(q), false));
+        }
         return v;
     }
 
@@ -195,7 +225,14 @@ public final class NabRun {
         List<Variant> variants = variants();
         out.println();
         out.printf("nab: ablation, %d variants stepped in this JVM ...%n", variants.size());
-        out.printf("%-58s %10s %20s %20s%n", "variant", "standard", "reward_low_FP_rate", "reward_low_FN_rate");
+        out.printf("%-58s %10s %20s %20s %10s %10s%n", "variant", "standard", "reward_low_FP_rate", "reward_low_FN_rate",
+                "odd_files", "even_files");
+        // the two halves of the corpus (files at odd and even places in its order), each scored with its own threshold
+        List<Map<String, NabScorer.LabelledFile>> halves = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+        int place = 0;
+        for (var e : corpus.entrySet()) {
+            halves.get(place++ % 2).put(e.getKey(), e.getValue());
+        }
         boolean first = true;
         RecurrentNetwork untrained = untrainedGru(forecaster.layer(0).hiddenSize());
         for (Variant variant : variants) {
@@ -214,6 +251,10 @@ public final class NabRun {
             for (NabScorer.Profile pr : NabScorer.PROFILES) {
                 row.append(String.format(Locale.ROOT, pr.name().equals("standard") ? " %10.2f" : " %20.2f",
                         NabScorer.score(corpus, scores, pr).score()));
+            }
+            for (Map<String, NabScorer.LabelledFile> half : halves) {
+                row.append(String.format(Locale.ROOT, " %10.2f", half.isEmpty() ? Double.NaN
+                        : NabScorer.score(half, scores, NabScorer.PROFILES.get(0)).score()));
             }
             out.println(row);
         }
@@ -251,6 +292,38 @@ public final class NabRun {
     }
 
     /** Prints the three profiles' scores (and the board for a full run); returns the standard profile's threshold. */
+    /**
+     * What the standard profile's threshold detects: the totals printed, file by file in {@code DIR2/report.txt}.
+     */
+    static void report(String who, Path outDir, Map<String, NabScorer.LabelledFile> corpus, Map<String, double[]> scores,
+                       double threshold, PrintStream out) throws IOException {
+        NabScorer.Profile standard = NabScorer.PROFILES.get(0);
+        List<NabScorer.FileBreakdown> files = NabScorer.breakdown(corpus, scores, standard, threshold);
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
+                "# at the standard profile's threshold %.6f%n%-58s %7s %8s %9s %15s %8s %8s%n", threshold, "file",
+                "windows", "detected", "tp_weight", "false_positives", "fp_cost", "raw"));
+        int windows = 0;
+        int detected = 0;
+        int fps = 0;
+        double tp = 0;
+        double fpCost = 0;
+        for (NabScorer.FileBreakdown f : files) {
+            text.append(String.format(Locale.ROOT, "%-58s %7d %8d %9.3f %15d %8.3f %8.3f%n", f.name(), f.windows(),
+                    f.detected(), f.tpWeight(), f.falsePositives(), f.fpCost(), f.raw()));
+            windows += f.windows();
+            detected += f.detected();
+            fps += f.falsePositives();
+            tp += f.tpWeight();
+            fpCost += f.fpCost();
+        }
+        Path file = outDir.resolve("report.txt");
+        Files.createDirectories(outDir);
+        Files.writeString(file, text);
+        out.printf(Locale.ROOT, "nab: %s at its standard threshold: %d of %d windows detected (mean weight %.3f of 1), "
+                        + "%d false positives (cost %.2f); file by file in %s%n", who, detected, windows,
+                detected == 0 ? 0 : tp / detected, fps, -fpCost, file);
+    }
+
     static double printScores(Path nab, Map<String, NabScorer.LabelledFile> corpus, Map<String, double[]> scores,
                               PrintStream out) throws IOException {
         boolean full = corpus.size() == 58;

@@ -205,6 +205,52 @@ public final class NabScorer {
         return new Result(p, 100 * (bestRaw - nul) / (perfect - nul), bestThreshold, bestRaw);
     }
 
+    /**
+     * What one file's scores detect at a threshold: windows detected (each counted at its earliest detected row's weight,
+     * their sum {@code tpWeight}), false positives (rows at or above the threshold outside every window, their weights'
+     * sum {@code fpCost}, negative) and the file's raw score.
+     */
+    public record FileBreakdown(String name, int windows, int detected, double tpWeight, int falsePositives,
+                                double fpCost, double raw) {}
+
+    /** Each file's breakdown at one threshold; over the corpus their raw scores sum to the corpus raw score. */
+    public static List<FileBreakdown> breakdown(Map<String, LabelledFile> corpus, Map<String, double[]> scores, Profile p,
+                                                double threshold) {
+        List<FileBreakdown> out = new ArrayList<>();
+        for (LabelledFile f : corpus.values()) {
+            double[] s = scores.get(f.name());
+            double[][] wv = rowWeights(f, p);
+            double[] best = new double[f.windows().size()];
+            boolean[] hit = new boolean[best.length];
+            int fps = 0;
+            double fpCost = 0;
+            for (int i = probation(s.length); i < s.length; i++) {
+                if (s[i] < threshold) {
+                    continue;
+                }
+                int w = (int) wv[1][i];
+                if (w < 0) {
+                    fps++;
+                    fpCost += wv[0][i];
+                } else if (!hit[w] || wv[0][i] > best[w]) {
+                    hit[w] = true;
+                    best[w] = wv[0][i];
+                }
+            }
+            int detected = 0;
+            double tp = 0;
+            for (int w = 0; w < best.length; w++) {
+                if (hit[w]) {
+                    detected++;
+                    tp += best[w];
+                }
+            }
+            double raw = tp - (best.length - detected) * p.fn() + fpCost;
+            out.add(new FileBreakdown(f.name(), best.length, detected, tp, fps, fpCost, raw));
+        }
+        return out;
+    }
+
     /** Reads a results folder's scores: {@code <dir>/<category>/<detector>_<file>.csv}, column anomaly_score. */
     public static Map<String, double[]> readScores(Path dir, String detector, Iterable<String> files) throws IOException {
         Map<String, double[]> out = new HashMap<>();

@@ -41,12 +41,22 @@ class NabITCase {
     void nabCommandWritesNabsLayoutScoresAndDraws() throws Exception {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         NabRun.run(new String[] {"--nab-dir", NAB.toString(), "--out", out.toString(), "--files", String.join(",", FILES),
-                "--plot", FILES.get(0), "--ablation"}, new PrintStream(text, true, StandardCharsets.UTF_8));
+                "--plot", FILES.get(0), "--ablation", "--compare", "numenta"}, new PrintStream(text, true, StandardCharsets.UTF_8));
         String printed = text.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("flinkRecurrent (partial)"), printed);
         // the ablation's in-process detector gave the Flink run's scores (it checks, and throws otherwise)
         assertTrue(printed.contains("the first row's scores equal the Flink run's"), printed);
         assertTrue(printed.contains("without the hidden state's novelty"), printed);
+        // what the threshold detects, file by file, for this detector and for a published one
+        assertTrue(printed.contains("flinkRecurrent at its standard threshold: "), printed);
+        assertTrue(printed.contains("numenta at its standard threshold: "), printed);
+        for (Path report : List.of(out.resolve("report.txt"), out.resolve("compare/numenta/report.txt"))) {
+            List<String> lines = Files.readAllLines(report);
+            assertEquals(2 + FILES.size(), lines.size(), report + ": " + lines);
+            for (int i = 0; i < FILES.size(); i++) {
+                assertTrue(lines.get(2 + i).startsWith(FILES.get(i) + " "), lines.get(2 + i));
+            }
+        }
         for (String f : FILES) {
             List<String> data = NabScorer.readLines(NAB.resolve("data").resolve(f));
             String[] parts = f.split("/");
