@@ -291,7 +291,6 @@ public final class NabRun {
         }
     }
 
-    /** Prints the three profiles' scores (and the board for a full run); returns the standard profile's threshold. */
     /**
      * What the standard profile's threshold detects: the totals printed, file by file in {@code DIR2/report.txt}.
      */
@@ -324,6 +323,7 @@ public final class NabRun {
                 detected == 0 ? 0 : tp / detected, fps, -fpCost, file);
     }
 
+    /** Prints the three profiles' scores (and the board for a full run); returns the standard profile's threshold. */
     static double printScores(Path nab, Map<String, NabScorer.LabelledFile> corpus, Map<String, double[]> scores,
                               PrintStream out) throws IOException {
         boolean full = corpus.size() == 58;
