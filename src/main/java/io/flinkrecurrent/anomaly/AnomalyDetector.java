@@ -126,6 +126,11 @@ public final class AnomalyDetector implements RecurrentModel {
             return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty);
         }
 
+        /** The score from which a row is an alarm: that of a z of {@code alarm} (1 when alarm is infinite). */
+        public float alarmScore() {
+            return scoreOf(alarm);
+        }
+
         /** Which surprises are used (the level's is set by {@link #withLevel}). */
         public Params using(boolean e, boolean v, boolean n) {
             return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n);
@@ -170,7 +175,7 @@ public final class AnomalyDetector implements RecurrentModel {
         this.zOff = levOff + (params.level() > 0 ? window : 0);
         this.memOff = zOff + hold;
         this.netOff = memOff + memory * hidden;
-        this.alarmScore = scoreOf(params.alarm());
+        this.alarmScore = params.alarmScore();
         this.fingerprint = forecaster.fingerprint() * 31 + java.util.Objects.hash(params, LEARN_ROWS, GAP);
     }
 
@@ -179,7 +184,7 @@ public final class AnomalyDetector implements RecurrentModel {
         return (float) (0.5 + 0.5 * Math.tanh(z / 6));
     }
 
-    /** The score from which a row is an alarm: that of a z of {@code alarm} (1 when alarm is infinite). */
+    /** {@link Params#alarmScore()}. */
     public float alarmScore() { return alarmScore; }
 
     /** The parameters used by the anomaly job and the NAB runs. */

@@ -76,7 +76,7 @@ public final class AnomalyJob implements Jobs.Job {
         SingleOutputStreamOperator<KeyedEvent> points = Recurrent.sameParallelism(lines.process(new ParsePoints(),
                 TypeInformation.of(KeyedEvent.class)).name("parse").uid(NAME + "-parse"), lines);
         SingleOutputStreamOperator<RecurrentOutput> scores = apply(points, (RecurrentNetwork) model);
-        float alert = options.getFloat("alert", AnomalyDetector.withDefaults((RecurrentNetwork) model).alarmScore());
+        float alert = options.getFloat("alert", AnomalyDetector.Params.DEFAULTS.alarmScore());
         DataStream<String> text = scores.filter(o -> o.output[0] >= alert).name("alerts")
                 .map(o -> String.format(Locale.ROOT, "%-14s #%-6d %s  score %.4f  ALERT", o.key, o.seq, format(o.timestamp), o.output[0]))
                 .returns(String.class).name("text");
