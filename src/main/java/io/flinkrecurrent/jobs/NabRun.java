@@ -253,12 +253,22 @@ public final class NabRun {
                         NabScorer.score(corpus, scores, pr).score()));
             }
             for (Map<String, NabScorer.LabelledFile> half : halves) {
-                row.append(String.format(Locale.ROOT, " %10.2f", half.isEmpty() ? Double.NaN
-                        : NabScorer.score(half, scores, NabScorer.PROFILES.get(0)).score()));
+                row.append(String.format(" %10s", halfScore(half, scores)));
             }
             out.println(row);
         }
         out.println("nab: the first row's scores equal the Flink run's, row for row");
+    }
+
+    /**
+     * The standard profile's score of some of the files, with their own threshold; "-" when none of them
+     * has a labelled window (as on a --files run): then the null and the perfect detector both score 0.
+     */
+    static String halfScore(Map<String, NabScorer.LabelledFile> files, Map<String, double[]> scores) {
+        if (files.values().stream().allMatch(f -> f.windows().isEmpty())) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.2f", NabScorer.score(files, scores, NabScorer.PROFILES.get(0)).score());
     }
 
     /** One key's scores, the detector stepped over its values in order. */
