@@ -36,8 +36,8 @@ for run in "${runs[@]}"; do
   mvn -q -B exec:exec -Dexec.args="nab --nab-dir $nab_dir --out $out/nab-gru$hidden-seed$seed --model $model" \
       > "$out/nab-gru$hidden-seed$seed.log"
   read -r std lfp lfn < <(awk '$1 == "flinkRecurrent" { print $2, $3, $4; exit }' "$out/nab-gru$hidden-seed$seed.log")
-  detected=$(grep -o '[0-9]* of 116 windows detected.*false positives' "$out/nab-gru$hidden-seed$seed.log" \
-      | sed -E 's/ of 116 windows detected \(mean weight [0-9.]+ of 1\),/ windows,/')
+  detected=$(grep -o '[0-9]* of [0-9]* windows detected.*false positives' "$out/nab-gru$hidden-seed$seed.log" \
+      | sed -E 's/ windows detected \(mean weight [0-9.]+ of 1\),/ windows,/')
   echo "[$i/${#runs[@]}] seed $seed, hidden $hidden: standard $std, reward_low_FP_rate $lfp, reward_low_FN_rate $lfn"
   printf '%-8s %-6s %-22s %9s %19s %19s  %s\n' "$seed" "$hidden" "$mse" "$std" "$lfp" "$lfn" "$detected" >> "$summary"
 done
