@@ -32,7 +32,7 @@ for run in "${runs[@]}"; do
     fi
   fi
   mse=$(grep '^step' "$out/gru$hidden-seed$seed.log" | tail -1 | sed -E 's/.*mse ([0-9.]+) +\(last-value baseline ([0-9.]+)\).*/\1 (\2)/')
-  echo "[$i/${#runs[@]}] seed $seed, hidden $hidden: final MSE $mse; scoring NAB"
+  echo "[$i/${#runs[@]}] seed $seed, hidden $hidden: MSE on the last batch (the last value's in parentheses) $mse; scoring NAB"
   mvn -q -B exec:exec -Dexec.args="nab --nab-dir $nab_dir --out $out/nab-gru$hidden-seed$seed --model $model" \
       > "$out/nab-gru$hidden-seed$seed.log"
   read -r std lfp lfn < <(awk '$1 == "flinkRecurrent" { print $2, $3, $4; exit }' "$out/nab-gru$hidden-seed$seed.log")
