@@ -1,13 +1,15 @@
 package io.flinkrecurrent.cell;
 
 /**
- * The numeric kernels every cell is made of: flat row-major {@code float[]} arrays, output argument
- * first, no allocation, plain loops that HotSpot's C2 compiler turns into SIMD instructions.
+ * The numeric kernels every cell is made of: flat {@code float[]} vectors, output argument first, no
+ * allocation, plain loops that HotSpot's C2 compiler turns into SIMD instructions.
  *
- * <p>Weights are stored by column (see {@link #gemvTAcc}): a matrix-vector product then walks the
+ * <p>Weights arrive row-major, as PyTorch stores them ({@code w[r * cols + c]}), and are kept by
+ * column ({@link #columns}: {@code [cols][rows]}, see {@link #gemvTAcc}): a matrix-vector product then walks the
  * output vector contiguously for every input element (an axpy per column), which the JIT vectorises,
  * instead of a dot product per row, whose floating-point reduction it may not reorder.
  */
+@io.flinkrecurrent.annotation.Internal
 public final class Kernels {
     /**
      * True when the JDK's Vector API is there ({@code --add-modules jdk.incubator.vector} on the JVM's

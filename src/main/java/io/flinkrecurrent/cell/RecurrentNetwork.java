@@ -14,7 +14,8 @@ import java.util.Objects;
  * <pre>[ h_0 (Ho) | h_1 (Ho) | ... | h_{L-1} (Ho) | c_0 (H) | ... | c_{L-1} (H) ]</pre>
  * with the c blocks for an LSTM only.
  */
-public final class RecurrentNetwork implements RecurrentModel {
+@io.flinkrecurrent.annotation.PublicEvolving
+public final class RecurrentNetwork implements BatchedModel<BatchScratch> {
     private final CellType type;
     private final Layer[] layers;
     private final Head head;
@@ -127,6 +128,7 @@ public final class RecurrentNetwork implements RecurrentModel {
     }
 
     /** Buffers for {@link #stepBatch} of up to {@code capacity} keys. */
+    @Override
     public BatchScratch newBatchScratch(int capacity) {
         return new BatchScratch(capacity, scratchSizes[0], scratchSizes[1], scratchSizes[2]);
     }
@@ -137,6 +139,7 @@ public final class RecurrentNetwork implements RecurrentModel {
      *
      * <pre>// xs[b] (inputSize), states[b] (stateSize) -> states[b], outs[b] (outputSize), for b < n</pre>
      */
+    @Override
     public void stepBatch(float[][] outs, float[][] states, float[][] xs, int n, BatchScratch scratch) {
         if (n > scratch.capacity) {
             throw new IllegalArgumentException("batch of " + n + " keys, scratch made for " + scratch.capacity);

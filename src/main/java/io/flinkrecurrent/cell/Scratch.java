@@ -5,6 +5,7 @@ package io.flinkrecurrent.cell;
  * {@link RecurrentModel#newScratch()} and reused for every event, so a step allocates nothing.
  * Each buffer is its own array, so the kernels always write from index 0 (see {@link Kernels#gemvTAcc}).
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public final class Scratch {
     /** Gate pre-activations (all gates of a layer), or the general recurrence's next state. */
     final float[] gates;
@@ -25,6 +26,14 @@ public final class Scratch {
         this.gates2 = gates2;
         this.hidden = hidden;
         this.work = work;
+    }
+
+    /**
+     * A scratch with only work buffers of the given sizes ({@link #work(int)}): what a
+     * {@link RecurrentModel} written outside this package returns from {@link RecurrentModel#newScratch()}.
+     */
+    public static Scratch of(int... workSizes) {
+        return new Scratch(0, 0, 0).withWork(workSizes);
     }
 
     /**

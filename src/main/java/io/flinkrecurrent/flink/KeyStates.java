@@ -30,69 +30,54 @@ final class KeyStates {
         return sd;
     }
 
-    /** Ordering by event time: the events waiting for the watermark, by timestamp (the same in both forms). */
-    static MapStateDescriptor<Long, List<KeyedEvent>> bufferDescriptor() {
-        return new MapStateDescriptor<>("recurrent-buffer", Types.LONG, Types.LIST(TypeInformation.of(KeyedEvent.class)));
+    /** Ordering by event time: the events waiting for the watermark, by timestamp (the same in both modes). */
+    static <T> MapStateDescriptor<Long, List<T>> bufferDescriptor(TypeInformation<T> eventType) {
+        return new MapStateDescriptor<>("recurrent-buffer", Types.LONG, Types.LIST(eventType));
     }
 
     /**
      * Ordering by event time: why an event cannot wait for the watermark, or null. It has no timestamp,
      * or it is older than the key's latest applied event (it came later than the allowed lateness).
      */
-    static RejectedEvent unorderable(KeyedEvent e, long ts, KeyState ks, Recurrent.Options o) {
+    static RejectedEvent.Reason unorderable(long ts, KeyState ks) {
         if (ts == KeyedEvent.NO_TIMESTAMP) {
-            return new RejectedEvent(e.key, RejectedEvent.Reason.NO_TIMESTAMP,
-                    "ordering by event time, but the event has no timestamp", e, null);
+            return RejectedEvent.Reason.NO_TIMESTAMP;
         }
         if (ks != null && ks.lastEventTime != KeyState.NONE && ts < ks.lastEventTime) {
-            return new RejectedEvent(e.key, RejectedEvent.Reason.LATE, "event time " + ts + " is before "
-                    + ks.lastEventTime + ", the key's latest applied event, beyond the allowed lateness of "
-                    + o.allowedLatenessMs() + " ms", e, null);
+            return RejectedEvent.Reason.LATE;
         }
         return null;
     }
 
+    /** The words for {@link #unorderable}'s reason. */
+    static String unorderableMessage(RejectedEvent.Reason reason, long ts, KeyState ks, RecurrentOptions o) {
+        return reason == RejectedEvent.Reason.NO_TIMESTAMP
+                ? "ordering by event time, but the event has no timestamp"
+                : "event time " + ts + " is before " + ks.lastEventTime + ", the key's latest applied event, beyond the allowed lateness of "
+                        + o.allowedLatenessMs() + " ms";
+    }
+
     /**
-     * Ordering by event time: the event joins the key's events of its timestamp, stamped with it;
-     * returns when the watermark releases them (the timestamp plus the allowed lateness).
+     * Ordering by event time: the event joins the key's events of its timestamp; returns when the
+     * watermark releases them (the timestamp plus the allowed lateness).
      */
-    static long hold(MapState<Long, List<KeyedEvent>> buffer, KeyedEvent e, long ts, Recurrent.Options o) throws Exception {
-        List<KeyedEvent> pending = buffer.get(ts);
+    static <T> long hold(MapState<Long, List<T>> buffer, T e, long ts, RecurrentOptions o) throws Exception {
+        List<T> pending = buffer.get(ts);
         if (pending == null) {
             pending = new ArrayList<>(1);
         }
-        pending.add(e.timestamp == ts ? e : new KeyedEvent(e.key, e.input, e.reset, ts).withId(e.id));
+        pending.add(e);
         buffer.put(ts, pending);
         return ts + o.allowedLatenessMs();
     }
 
     /**
-     * Why an event cannot be applied, or null: a missing input, a wrong width, a value that is not
-     * finite. (A null key is routed under {@link Recurrent#NULL_KEY} and checked by the caller.)
-     */
-    static RejectedEvent invalid(KeyedEvent e, RecurrentModel model) {
-        if (e.input == null) {
-            return new RejectedEvent(e.key, RejectedEvent.Reason.MISSING_INPUT, "the event has no input vector", e, null);
-        }
-        if (e.input.length != model.inputSize()) {
-            return new RejectedEvent(e.key, RejectedEvent.Reason.INPUT_WIDTH, "input has " + e.input.length
-                    + " values; the model takes " + model.inputSize(), e, null);
-        }
-        for (int i = 0; i < e.input.length; i++) {
-            if (!Float.isFinite(e.input[i])) {
-                return new RejectedEvent(e.key, RejectedEvent.Reason.NON_FINITE, "input[" + i + "] is " + e.input[i], e, null);
-            }
-        }
-        return null;
-    }
-
-    /**
      * The key's state ready for this event's step: created for a new key, reset when another model
-     * wrote it, when the event asks, when its sequence reached {@code resetAfterSteps}, or when the
+     * wrote it, when the event asks ({@code resetFlag}), when its sequence reached {@code resetAfterSteps}, or when the
      * key was idle longer than the gap before this event (event time {@code ts}, processing time
      * {@code now}); the vector allocated if the key had none.
      */
-    static KeyState prepare(KeyState ks, KeyedEvent e, long fingerprint, int stateSize, Recurrent.Options o,
+    static KeyState prepare(KeyState ks, boolean resetFlag, long fingerprint, int stateSize, RecurrentOptions o,
                             long ts, long now, OperatorMetrics metrics) {
         if (ks == null) {
             ks = new KeyState();
@@ -104,7 +89,7 @@ final class KeyStates {
             ks.fingerprint = fingerprint;
             metrics.reset(ResetReason.MODEL_CHANGED);
         }
-        if (e.reset) {
+        if (resetFlag) {
             reset(ks, ResetReason.EVENT, metrics);
         } else if (o.resetAfterSteps() > 0 && ks.sinceReset >= o.resetAfterSteps()) {
             reset(ks, ResetReason.STEPS, metrics);
@@ -137,7 +122,7 @@ final class KeyStates {
     }
 
     /** Whether the key was idle longer than the gap before this event (then it is reset before the step). */
-    private static boolean idleGapPassed(KeyState ks, Recurrent.Options o, long ts, long now) {
+    private static boolean idleGapPassed(KeyState ks, RecurrentOptions o, long ts, long now) {
         if (o.idleGapMs() <= 0) {
             return false;
         }
@@ -151,7 +136,7 @@ final class KeyStates {
      * One idle timer per key at most: the deadline to register a timer at (recorded in the key's
      * state), or {@link KeyState#NONE} when the key has one already or has no time to count from.
      */
-    static long idleTimerToRegister(KeyState ks, Recurrent.Options o) {
+    static long idleTimerToRegister(KeyState ks, RecurrentOptions o) {
         if (o.idleGapMs() <= 0 || ks.idleTimer != KeyState.NONE) {
             return KeyState.NONE;
         }
@@ -162,7 +147,7 @@ final class KeyStates {
         return deadline;
     }
 
-    private static long idleDeadline(KeyState ks, Recurrent.Options o) {
+    private static long idleDeadline(KeyState ks, RecurrentOptions o) {
         long last = o.idleDomain() == TimeDomain.EVENT_TIME ? ks.lastEventTime : ks.lastProcessingTime;
         return last == KeyState.NONE ? KeyState.NONE : last + o.idleGapMs() + 1;
     }
@@ -173,7 +158,7 @@ final class KeyStates {
      * the next timer at, or {@link KeyState#NONE}. The caller checks first that the timer is the
      * key's current one ({@code ks.idleTimer == timestamp}).
      */
-    static long onIdleTimer(KeyState ks, long timestamp, Recurrent.Options o, OperatorMetrics metrics) {
+    static long onIdleTimer(KeyState ks, long timestamp, RecurrentOptions o, OperatorMetrics metrics) {
         ks.idleTimer = KeyState.NONE;
         long deadline = idleDeadline(ks, o);
         if (deadline != KeyState.NONE && deadline <= timestamp) {

@@ -1,82 +1,119 @@
 package io.flinkrecurrent.flink;
 
+import io.flinkrecurrent.annotation.Internal;
+import io.flinkrecurrent.annotation.PublicEvolving;
 import io.flinkrecurrent.cell.RecurrentModel;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.OutputTag;
 
-import java.io.Serializable;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Runs a recurrent model over a keyed stream: each key's state lives in Flink managed state and is
  * stepped by every event of that key.
  *
+ * <p>Over the user's own events ({@link #of}, see {@link RecurrentBuilder}):
  * <pre>{@code
- * // the common case
- * DataStream<RecurrentOutput> out = Recurrent.apply(events, model);
+ * RecurrentStream<Reading, Alert> alerts = Recurrent.of(model)
+ *     .keyBy(Reading::deviceId)
+ *     .input((x, r) -> { x[0] = r.temp; x[1] = r.load; })
+ *     .emit((r, y, ctx) -> new Alert(r, y[0], ctx.seq()), Alert.class)
+ *     .apply(readings);
+ * }</pre>
  *
- * // with options
+ * <p>Over ready-made {@link KeyedEvent}s, with {@link RecurrentOutput}s out ({@link #builder}):
+ * <pre>{@code
  * SingleOutputStreamOperator<RecurrentOutput> out = Recurrent.builder(model)
- *         .name("sensor-lstm")                          // operator name and uid
- *         .resetAfterSteps(50)                          // fixed-length sequences
- *         .resetWhenIdle(Duration.ofMinutes(30), TimeDomain.EVENT_TIME)
- *         .stateTtl(Duration.ofDays(7))                 // keys that go quiet are dropped
- *         .orderByEventTime(Duration.ofSeconds(5))      // buffer, apply in timestamp order
+ *         .name("sensor-lstm")
+ *         .options(o -> o.resetWhenIdle(Duration.ofMinutes(30)))
  *         .emitState(true)
  *         .apply(events);
  * DataStream<RejectedEvent> rejected = out.getSideOutput(Recurrent.REJECTED);
  * }</pre>
  */
+@PublicEvolving
 public final class Recurrent {
-    /** Events that were not applied (bad input, late), with the reason. */
+    /** {@link KeyedEvent}s that were not applied (bad input, late), with the reason. */
     public static final OutputTag<RejectedEvent> REJECTED =
             new OutputTag<>("recurrent-rejected", TypeInformation.of(RejectedEvent.class));
 
-    /** The key an event without key is routed under (Flink cannot key by null); such events are rejected. */
+    /** The key a {@link KeyedEvent} without key is routed under (Flink cannot key by null); such events are rejected. */
     static final String NULL_KEY = "\u0000<null key>";
 
     private Recurrent() {}
+
+    /** The model over the user's own events: name the key next ({@link ModelStage#keyBy}). */
+    public static ModelStage of(RecurrentModel model) {
+        return new ModelStage(Objects.requireNonNull(model, "model"));
+    }
+
+    /** The first step of {@link #of}: the model, waiting for its key. */
+    @PublicEvolving
+    public static final class ModelStage {
+        private final RecurrentModel model;
+
+        private ModelStage(RecurrentModel model) {
+            this.model = model;
+        }
+
+        /** Keys the events: any key Flink can key by (its type from the selector, as {@code DataStream.keyBy}). */
+        public <T, K> RecurrentBuilder<T, K, Void> keyBy(KeySelector<T, K> key) {
+            return new RecurrentBuilder<>(model, key, null);
+        }
+
+        /** Keys the events, with the key's type information given. */
+        public <T, K> RecurrentBuilder<T, K, Void> keyBy(KeySelector<T, K> key, TypeInformation<K> keyType) {
+            return new RecurrentBuilder<>(model, key, Objects.requireNonNull(keyType, "keyType"));
+        }
+    }
+
+    /** The side output of the typed operator for events of this type ({@link RecurrentStream#rejected()}). */
+    public static <T> OutputTag<Rejected<T>> rejectedTag(TypeInformation<T> eventType) {
+        return new OutputTag<>("recurrent-rejected", rejectedType(eventType));
+    }
+
+    /** {@link Rejected} of the user's type, as a POJO with explicit field types (no Kryo). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static <T> TypeInformation<Rejected<T>> rejectedType(TypeInformation<T> eventType) {
+        return (TypeInformation) Types.POJO(Rejected.class, Map.of(
+                "key", Types.STRING,
+                "reason", Types.ENUM(RejectedEvent.Reason.class),
+                "message", Types.STRING,
+                "event", eventType));
+    }
 
     /** The model over a stream of {@link KeyedEvent}s with the default options. */
     public static SingleOutputStreamOperator<RecurrentOutput> apply(DataStream<KeyedEvent> events, RecurrentModel model) {
         return builder(model).apply(events);
     }
 
+    /** The model over {@link KeyedEvent}s, with options. */
     public static Builder builder(RecurrentModel model) {
         return new Builder(model);
     }
 
-    /** The operator's options; see {@link Builder}. */
-    public record Options(boolean emitState, long resetAfterSteps, long idleGapMs, TimeDomain idleDomain,
-                          Duration ttl, boolean ordered, long allowedLatenessMs) implements Serializable {}
-
-    /** Extracts one field of a user's event type. */
-    @FunctionalInterface
-    public interface Extractor<T, R> extends Serializable {
-        R apply(T event) throws Exception;
-    }
-
-    /** Options of the recurrent operator. Every option is off by default. */
+    /**
+     * The operator over {@link KeyedEvent}s, giving {@link RecurrentOutput}s and {@link RejectedEvent}s
+     * on {@link #REJECTED}: the same core as the typed API, with the binding written for you.
+     */
+    @PublicEvolving
     public static final class Builder {
         private final RecurrentModel model;
         private String name = "recurrent";
         private String uid;
         private boolean emitState;
-        private long resetAfterSteps;
-        private long idleGapMs;
-        private TimeDomain idleDomain = TimeDomain.EVENT_TIME;
-        private Duration ttl;
-        private boolean ordered;
-        private long allowedLatenessMs;
-        private int microBatch;
-        private long microBatchDelayMs;
+        private RecurrentOptions.Builder options = RecurrentOptions.builder();
 
         private Builder(RecurrentModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -88,7 +125,10 @@ public final class Recurrent {
             return this;
         }
 
-        /** The stateful operator's uid: keep it stable across versions of a job to restore its state. */
+        /**
+         * The stateful operator's uid: keep it stable across versions of a job to restore its state.
+         * Default: the name; a second operator of the same default in a job gets {@code -2}, {@code -3}...
+         */
         public Builder uid(String uid) {
             this.uid = Objects.requireNonNull(uid);
             return this;
@@ -100,114 +140,118 @@ public final class Recurrent {
             return this;
         }
 
-        /** Zero a key's state after every {@code steps} events (fixed-length sequences). */
+        /** Sets options: {@code .options(o -> o.resetAfterSteps(50))}. */
+        public Builder options(java.util.function.Consumer<RecurrentOptions.Builder> change) {
+            change.accept(options);
+            return this;
+        }
+
+        /** Replaces the options. */
+        public Builder options(RecurrentOptions o) {
+            this.options = o.toBuilder();
+            return this;
+        }
+
+        /** {@link RecurrentOptions.Builder#resetAfterSteps}. */
         public Builder resetAfterSteps(long steps) {
-            if (steps < 1) {
-                throw new IllegalArgumentException("resetAfterSteps must be at least 1, got " + steps);
-            }
-            this.resetAfterSteps = steps;
+            options.resetAfterSteps(steps);
             return this;
         }
 
-        /**
-         * Zero a key's state when it has had no event for longer than {@code gap}, measured in event
-         * time (the events' timestamps and the watermark) or processing time. A timer drops the idle
-         * key's vector from state, so idle keys cost a few bytes.
-         */
+        /** {@link RecurrentOptions.Builder#resetWhenIdle(Duration, TimeDomain)}. */
         public Builder resetWhenIdle(Duration gap, TimeDomain domain) {
-            if (gap.isNegative() || gap.isZero()) {
-                throw new IllegalArgumentException("idle gap must be positive, got " + gap);
-            }
-            this.idleGapMs = gap.toMillis();
-            this.idleDomain = Objects.requireNonNull(domain);
+            options.resetWhenIdle(gap, domain);
             return this;
         }
 
-        /** Drop a key's state entirely when it has not been written for {@code ttl} (processing time). */
+        /** {@link RecurrentOptions.Builder#stateTtl}. */
         public Builder stateTtl(Duration ttl) {
-            if (ttl.isNegative() || ttl.isZero()) {
-                throw new IllegalArgumentException("state TTL must be positive, got " + ttl);
-            }
-            this.ttl = ttl;
+            options.stateTtl(ttl);
             return this;
         }
 
-        /**
-         * Buffer each key's events and apply them in timestamp order once the watermark passes their
-         * timestamp plus {@code allowedLateness}. An event older than one of its key's applied events
-         * goes to {@link #REJECTED} as LATE; one without timestamp as NO_TIMESTAMP.
-         */
+        /** {@link RecurrentOptions.Builder#orderByEventTime}. */
         public Builder orderByEventTime(Duration allowedLateness) {
-            if (allowedLateness.isNegative()) {
-                throw new IllegalArgumentException("allowed lateness must not be negative, got " + allowedLateness);
-            }
-            this.ordered = true;
-            this.allowedLatenessMs = allowedLateness.toMillis();
+            options.orderByEventTime(allowedLateness);
             return this;
         }
 
-        /**
-         * Cross-key micro-batching: collect up to {@code maxEvents} events per subtask, or for at most
-         * {@code maxDelay}, and step their distinct keys together as one batched product (see
-         * {@link BatchingRecurrentOperator}). Needs a {@link io.flinkrecurrent.cell.RecurrentNetwork};
-         * combines with every other option.
-         */
+        /** {@link RecurrentOptions.Builder#microBatch}. */
         public Builder microBatch(int maxEvents, Duration maxDelay) {
-            if (maxEvents < 1 || maxDelay.isNegative() || maxDelay.isZero()) {
-                throw new IllegalArgumentException("micro-batch needs at least 1 event and a positive delay, got "
-                        + maxEvents + ", " + maxDelay);
-            }
-            this.microBatch = maxEvents;
-            this.microBatchDelayMs = maxDelay.toMillis();
+            options.microBatch(maxEvents, maxDelay);
             return this;
         }
 
-        Options options() {
-            return new Options(emitState, resetAfterSteps, idleGapMs, idleDomain, ttl, ordered, allowedLatenessMs);
+        /** The options as set so far. */
+        public RecurrentOptions options() {
+            return options.build();
         }
 
-        /** The keyed function itself, for wiring it by hand: key the stream with {@link #keySelector()}. */
-        public RecurrentFunction function() {
-            return new RecurrentFunction(model, options());
+        /** The operator itself, for a test harness; key its input with {@link #keySelector()}. */
+        @Internal
+        public RecurrentOperator<String, KeyedEvent, RecurrentOutput, RejectedEvent> operator() {
+            return new RecurrentOperator<>(model, options(), binding(emitState));
         }
 
         /** The operator over {@link KeyedEvent}s. */
         public SingleOutputStreamOperator<RecurrentOutput> apply(DataStream<KeyedEvent> events) {
-            if (microBatch > 0) {
-                if (!(model instanceof io.flinkrecurrent.cell.RecurrentNetwork net)) {
-                    throw new IllegalArgumentException("micro-batching steps a RecurrentNetwork; this model is "
-                            + model.describe());
-                }
-                return events
-                        .keyBy(new EventKey(), Types.STRING)
-                        .transform(name, TypeInformation.of(RecurrentOutput.class),
-                                new BatchingRecurrentOperator(net, options(), microBatch, microBatchDelayMs))
-                        .uid(uid != null ? uid : name);
-            }
             return events
                     .keyBy(new EventKey(), Types.STRING)
-                    .process(new RecurrentFunction(model, options()), TypeInformation.of(RecurrentOutput.class))
-                    .name(name)
-                    .uid(uid != null ? uid : name);
+                    .transform(name, TypeInformation.of(RecurrentOutput.class), operator())
+                    .uid(uid != null ? uid : freeUid(events.getExecutionEnvironment(), name));
         }
+    }
 
-        /** The operator over a user's own events, through a key and an input extractor. */
-        public <T> SingleOutputStreamOperator<RecurrentOutput> apply(DataStream<T> events, Extractor<T, String> key,
-                                                                     Extractor<T, float[]> input) {
-            return apply(events, key, input, null);
+    /** How the core reads a {@link KeyedEvent} and writes a {@link RecurrentOutput}. */
+    static EventBinding<KeyedEvent, String, RecurrentOutput, RejectedEvent> binding(boolean emitState) {
+        return new EventBinding<>(TypeInformation.of(KeyedEvent.class), Recurrent::fill, e -> e.reset, e -> e.timestamp,
+                emitState
+                        ? (e, y, c) -> new RecurrentOutput(c.key(), c.seq(), c.timestamp(), e.id, y.clone(), c.state().clone())
+                        : (e, y, c) -> new RecurrentOutput(c.key(), c.seq(), c.timestamp(), e.id, y.clone(), null),
+                (e, key, reason, message) -> new RejectedEvent(e.key, reason, message, e, null),
+                REJECTED);
+    }
+
+    /** A {@link KeyedEvent}'s input, checked: present and of the model's width. */
+    private static void fill(float[] x, KeyedEvent e) throws InputRejected {
+        if (e.input == null) {
+            throw new InputRejected(RejectedEvent.Reason.MISSING_INPUT, "the event has no input vector");
         }
+        if (e.input.length != x.length) {
+            throw new InputRejected(RejectedEvent.Reason.INPUT_WIDTH, "input has " + e.input.length
+                    + " values; the model takes " + x.length);
+        }
+        System.arraycopy(e.input, 0, x, 0, x.length);
+    }
 
-        /** As above, with a reset flag per event (null: never). */
-        public <T> SingleOutputStreamOperator<RecurrentOutput> apply(DataStream<T> events, Extractor<T, String> key,
-                                                                     Extractor<T, float[]> input,
-                                                                     Extractor<T, Boolean> reset) {
-            MapFunction<T, KeyedEvent> toEvent = t -> {
-                KeyedEvent e = new KeyedEvent(key.apply(t), input.apply(t));
-                e.reset = reset != null && Boolean.TRUE.equals(reset.apply(t));
-                return e;
-            };
-            return apply(sameParallelism(events.map(toEvent).returns(TypeInformation.of(KeyedEvent.class))
-                    .name(name + "-events").uid((uid != null ? uid : name) + "-events"), events));
+    /**
+     * The uid for an operator of this name: the name itself, or with {@code -2}, {@code -3}... when the
+     * job has an operator of that uid already (deterministic in the order a job adds its operators).
+     */
+    static String freeUid(StreamExecutionEnvironment env, String name) {
+        Set<String> taken = new HashSet<>();
+        for (Transformation<?> t : env.getTransformations()) {
+            collectUids(t, taken, new HashSet<>());
+        }
+        if (!taken.contains(name)) {
+            return name;
+        }
+        for (int i = 2; ; i++) {
+            if (!taken.contains(name + "-" + i)) {
+                return name + "-" + i;
+            }
+        }
+    }
+
+    private static void collectUids(Transformation<?> t, Set<String> uids, Set<Integer> seen) {
+        if (!seen.add(t.getId())) {
+            return;
+        }
+        if (t.getUid() != null) {
+            uids.add(t.getUid());
+        }
+        for (Transformation<?> in : t.getInputs()) {
+            collectUids(in, uids, seen);
         }
     }
 
@@ -221,7 +265,7 @@ public final class Recurrent {
         return p > 0 ? op.setParallelism(p) : op;
     }
 
-    /** The key selector the operator uses (a null key is routed to be rejected, not thrown on). */
+    /** The key selector of the {@link KeyedEvent} operator (a null key is routed to be rejected, not thrown on). */
     public static KeySelector<KeyedEvent, String> keySelector() {
         return new EventKey();
     }

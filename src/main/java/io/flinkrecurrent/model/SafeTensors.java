@@ -1,11 +1,5 @@
 package io.flinkrecurrent.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -17,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +28,6 @@ import java.util.Map;
 public final class SafeTensors {
     /** The same limit as the reference implementation (100 MB). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path file;
     private final Map<String, String> metadata;
@@ -98,25 +90,25 @@ public final class SafeTensors {
         }
         byte[] hdr = new byte[(int) headerLen];
         buf.get(8, hdr);
-        JsonNode root;
+        Object parsed;
         try {
-            root = JSON.readTree(new String(hdr, StandardCharsets.UTF_8));
-        } catch (JsonProcessingException e) {
-            throw new ModelFileException(file, null, "header is not valid JSON: " + e.getOriginalMessage(), e);
+            parsed = HeaderJson.parse(new String(hdr, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, null, "header is not valid JSON: " + e.getMessage(), e);
         }
-        if (root == null || !root.isObject()) {
+        if (!(parsed instanceof Map<?, ?> root)) {
             throw new ModelFileException(file, null, "header is not a JSON object");
         }
         int dataStart = 8 + (int) headerLen;
         long dataLen = size - dataStart;
         Map<String, String> meta = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (e.getKey().equals("__metadata__")) {
+        for (Map.Entry<?, ?> e : root.entrySet()) {
+            String name = (String) e.getKey();
+            if (name.equals("__metadata__")) {
                 readMetadata(file, e.getValue(), meta);
             } else {
-                entries.add(parseEntry(file, e.getKey(), e.getValue(), dataLen));
+                entries.add(parseEntry(file, name, e.getValue(), dataLen));
             }
         }
         entries.sort((a, b) -> Long.compare(a.begin, b.begin));
@@ -137,38 +129,41 @@ public final class SafeTensors {
 
     private record Entry(String name, String dtype, int[] shape, int count, long begin, long end) {}
 
-    private static void readMetadata(Path file, JsonNode node, Map<String, String> meta) {
-        if (!node.isObject()) {
+    private static void readMetadata(Path file, Object node, Map<String, String> meta) {
+        if (!(node instanceof Map<?, ?> m)) {
             throw new ModelFileException(file, null, "__metadata__ is not a JSON object");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> m = it.next();
-            if (!m.getValue().isTextual()) {
-                throw new ModelFileException(file, null, "__metadata__ value of '" + m.getKey()
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (!(e.getValue() instanceof String v)) {
+                throw new ModelFileException(file, null, "__metadata__ value of '" + e.getKey()
                         + "' is not a string (safetensors metadata maps strings to strings)");
             }
-            meta.put(m.getKey(), m.getValue().asText());
+            meta.put((String) e.getKey(), v);
         }
     }
 
-    private static Entry parseEntry(Path file, String name, JsonNode info, long dataLen) {
-        if (!info.isObject()) {
+    /** A JSON integer, or null for anything else (a fraction, a string, a number beyond a long). */
+    private static Long integer(Object o) {
+        return o instanceof Long l ? l : null;
+    }
+
+    private static Entry parseEntry(Path file, String name, Object node, long dataLen) {
+        if (!(node instanceof Map<?, ?> info)) {
             throw new ModelFileException(file, name, "header entry is not an object");
         }
-        JsonNode dtypeNode = info.get("dtype");
-        JsonNode shapeNode = info.get("shape");
-        JsonNode offNode = info.get("data_offsets");
-        if (dtypeNode == null || !dtypeNode.isTextual()) {
+        Object dtypeNode = info.get("dtype");
+        Object shapeValue = info.get("shape");
+        Object offValue = info.get("data_offsets");
+        if (!(dtypeNode instanceof String dtype)) {
             throw new ModelFileException(file, name, "missing or non-string 'dtype'");
         }
-        if (shapeNode == null || !shapeNode.isArray()) {
+        if (!(shapeValue instanceof List<?> shapeNode)) {
             throw new ModelFileException(file, name, "missing or non-array 'shape'");
         }
-        if (offNode == null || !offNode.isArray() || offNode.size() != 2
-                || !offNode.get(0).canConvertToLong() || !offNode.get(1).canConvertToLong()) {
+        if (!(offValue instanceof List<?> offNode) || offNode.size() != 2
+                || integer(offNode.get(0)) == null || integer(offNode.get(1)) == null) {
             throw new ModelFileException(file, name, "'data_offsets' must be two integers [begin, end]");
         }
-        String dtype = dtypeNode.asText();
         int width = switch (dtype) {
             case "F32" -> 4;
             case "F16", "BF16" -> 2;
@@ -179,18 +174,18 @@ public final class SafeTensors {
         int[] shape = new int[shapeNode.size()];
         long count = 1;
         for (int i = 0; i < shape.length; i++) {
-            JsonNode d = shapeNode.get(i);
-            if (!d.canConvertToLong() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
+            Long d = integer(shapeNode.get(i));
+            if (d == null || d < 0 || d > Integer.MAX_VALUE) {
                 throw new ModelFileException(file, name, "shape " + shapeNode + " has an invalid dimension");
             }
-            shape[i] = (int) d.asLong();
+            shape[i] = (int) (long) d;
             count *= shape[i];
             if (count > Integer.MAX_VALUE / 8) {
                 throw new ModelFileException(file, name, "shape " + shapeNode + " is too large");
             }
         }
-        long begin = offNode.get(0).asLong();
-        long end = offNode.get(1).asLong();
+        long begin = integer(offNode.get(0));
+        long end = integer(offNode.get(1));
         if (begin < 0 || end < begin) {
             throw new ModelFileException(file, name, "data_offsets [" + begin + ", " + end + "] are not an interval");
         }
@@ -250,24 +245,30 @@ public final class SafeTensors {
      * reference implementation pads (header length a multiple of 8).
      */
     public static void write(Path file, Map<String, String> metadata, List<Tensor> tensors) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
+        StringBuilder json = new StringBuilder("{");
         if (metadata != null && !metadata.isEmpty()) {
-            ObjectNode meta = root.putObject("__metadata__");
-            metadata.forEach(meta::put);
+            json.append("\"__metadata__\":{");
+            String sep = "";
+            for (Map.Entry<String, String> m : metadata.entrySet()) {
+                json.append(sep).append(HeaderJson.quote(m.getKey())).append(':').append(HeaderJson.quote(m.getValue()));
+                sep = ",";
+            }
+            json.append('}');
         }
         long off = 0;
         for (Tensor t : tensors) {
-            ObjectNode e = root.putObject(t.name());
-            e.put("dtype", "F32");
-            ArrayNode shape = e.putArray("shape");
-            for (int d : t.shape()) {
-                shape.add(d);
+            if (json.length() > 1) {
+                json.append(',');
+            }
+            json.append(HeaderJson.quote(t.name())).append(":{\"dtype\":\"F32\",\"shape\":[");
+            for (int i = 0; i < t.shape().length; i++) {
+                json.append(i > 0 ? "," : "").append(t.shape()[i]);
             }
             long len = 4L * t.data().length;
-            e.putArray("data_offsets").add(off).add(off + len);
+            json.append("],\"data_offsets\":[").append(off).append(',').append(off + len).append("]}");
             off += len;
         }
-        byte[] header = JSON.writeValueAsBytes(root);
+        byte[] header = json.append('}').toString().getBytes(StandardCharsets.UTF_8);
         int padded = (header.length + 7) / 8 * 8;
         ByteBuffer buf = ByteBuffer.allocate(8 + padded + (int) off).order(ByteOrder.LITTLE_ENDIAN);
         buf.putLong(padded).put(header);

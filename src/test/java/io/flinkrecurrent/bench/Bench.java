@@ -423,7 +423,7 @@ public final class Bench {
 
     /** Heap used per key by the operator's state on the heap backend, measured with the operator test harness. */
     static double memoryPerKey(int keys) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(Recurrent.builder(model).function()),
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(Recurrent.builder(model).operator(),
                 Recurrent.keySelector(), Types.STRING);
         h.setup();
         h.open();

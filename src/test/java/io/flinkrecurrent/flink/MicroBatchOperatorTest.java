@@ -21,14 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The micro-batching operator gives the per-event operator's outputs, flushes before barriers, restores. */
-class BatchingRecurrentOperatorTest {
-    static final RecurrentNetwork LSTM = RecurrentFunctionTest.LSTM;
+class MicroBatchOperatorTest {
+    static final RecurrentNetwork LSTM = PerEventOperatorTest.LSTM;
 
     /** The micro-batching operator in a harness: bundles of {@code batch} events or 60 s. */
     static KeyedOneInputStreamOperatorTestHarness<String, KeyedEvent, RecurrentOutput> harness(
             RecurrentNetwork model, Recurrent.Builder b, int batch) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new BatchingRecurrentOperator(model, b.options(), batch, 60_000), Recurrent.keySelector(), Types.STRING);
+                b.microBatch(batch, java.time.Duration.ofSeconds(60)).operator(), Recurrent.keySelector(), Types.STRING);
         h.setup();
         return h;
     }
@@ -43,7 +43,7 @@ class BatchingRecurrentOperatorTest {
 
     /** The per-event operator's outputs for the same events and options. */
     static List<RecurrentOutput> perEvent(List<KeyedEvent> events) throws Exception {
-        var h = RecurrentFunctionTest.harness(LSTM, Recurrent.builder(LSTM).emitState(true).resetAfterSteps(40));
+        var h = PerEventOperatorTest.harness(LSTM, Recurrent.builder(LSTM).emitState(true).resetAfterSteps(40));
         h.open();
         for (KeyedEvent e : events) {
             h.processElement(e, 0L);
@@ -126,26 +126,26 @@ class BatchingRecurrentOperatorTest {
     }
 
     /** The article's cell: y = 2, -4, -16 ... from a fresh state, 2 again after a reset. */
-    static final RecurrentNetwork ARTICLE = RecurrentFunctionTest.ARTICLE;
+    static final RecurrentNetwork ARTICLE = PerEventOperatorTest.ARTICLE;
 
     @Test
     void idleResetsInEventTimeAsThePerEventOperator() throws Exception {
         Recurrent.Builder b = Recurrent.builder(ARTICLE).resetWhenIdle(Duration.ofSeconds(5), TimeDomain.EVENT_TIME);
         var h = harness(ARTICLE, b, 100);
         h.open();
-        h.processElement(RecurrentFunctionTest.ev("a", 3), 1_000L);
-        h.processElement(RecurrentFunctionTest.ev("b", 3), 1_000L);
-        h.processElement(RecurrentFunctionTest.ev("a", 3), 4_000L);     // 3 s gap: continues
-        h.processElement(RecurrentFunctionTest.ev("a", 3), 9_500L);     // 5.5 s gap: reset before it
+        h.processElement(PerEventOperatorTest.ev("a", 3), 1_000L);
+        h.processElement(PerEventOperatorTest.ev("b", 3), 1_000L);
+        h.processElement(PerEventOperatorTest.ev("a", 3), 4_000L);     // 3 s gap: continues
+        h.processElement(PerEventOperatorTest.ev("a", 3), 9_500L);     // 5.5 s gap: reset before it
         assertTrue(h.extractOutputValues().isEmpty(), "buffered");
         assertEquals(0, h.numEventTimeTimers(), "timers are set when events are stepped");
         h.processWatermark(12_000L);  // flushes the bundle; b's timer (6 001) drops b; a's moves on to 14 501
-        assertEquals(List.of(2f, 2f, -4f, 2f), RecurrentFunctionTest.firstOutputs(h.extractOutputValues()));
+        assertEquals(List.of(2f, 2f, -4f, 2f), PerEventOperatorTest.firstOutputs(h.extractOutputValues()));
         assertEquals(1, h.numEventTimeTimers(), "one idle timer per key, b's fired");
-        h.processElement(RecurrentFunctionTest.ev("b", 3), 12_500L); // from zeros: 2
-        h.processElement(RecurrentFunctionTest.ev("a", 3), 13_000L); // 3.5 s after 9 500: continues, -4
+        h.processElement(PerEventOperatorTest.ev("b", 3), 12_500L); // from zeros: 2
+        h.processElement(PerEventOperatorTest.ev("a", 3), 13_000L); // 3.5 s after 9 500: continues, -4
         h.endInput();
-        assertEquals(List.of(2f, 2f, -4f, 2f, 2f, -4f), RecurrentFunctionTest.firstOutputs(h.extractOutputValues()));
+        assertEquals(List.of(2f, 2f, -4f, 2f, 2f, -4f), PerEventOperatorTest.firstOutputs(h.extractOutputValues()));
         h.close();
     }
 
@@ -155,17 +155,17 @@ class BatchingRecurrentOperatorTest {
         var h = harness(ARTICLE, b, 100);
         h.open();
         h.setProcessingTime(0);
-        h.processElement(RecurrentFunctionTest.ev("a", 3), 0L);
+        h.processElement(PerEventOperatorTest.ev("a", 3), 0L);
         h.processWatermark(0L);                         // stepped: a's idle timer at 10 001
         h.setProcessingTime(5_000);
-        h.processElement(RecurrentFunctionTest.ev("a", 3), 0L); // arrives at 5 000, waits in the bundle
+        h.processElement(PerEventOperatorTest.ev("a", 3), 0L); // arrives at 5 000, waits in the bundle
         h.setProcessingTime(12_000);                    // the timer fires: the pending event is stepped
-        assertEquals(List.of(2f, -4f), RecurrentFunctionTest.firstOutputs(h.extractOutputValues()),
+        assertEquals(List.of(2f, -4f), PerEventOperatorTest.firstOutputs(h.extractOutputValues()),
                 "stepped before the timer looked, counted from its arrival: not idle");
         h.setProcessingTime(16_000);                    // 11 s after the last arrival: dropped
-        h.processElement(RecurrentFunctionTest.ev("a", 3), 0L);
+        h.processElement(PerEventOperatorTest.ev("a", 3), 0L);
         h.endInput();
-        assertEquals(List.of(2f, -4f, 2f), RecurrentFunctionTest.firstOutputs(h.extractOutputValues()));
+        assertEquals(List.of(2f, -4f, 2f), PerEventOperatorTest.firstOutputs(h.extractOutputValues()));
         h.close();
     }
 
@@ -174,8 +174,8 @@ class BatchingRecurrentOperatorTest {
         Recurrent.Builder b = Recurrent.builder(ARTICLE).resetWhenIdle(Duration.ofSeconds(5), TimeDomain.EVENT_TIME);
         var first = harness(ARTICLE, b, 100);
         first.open();
-        first.processElement(RecurrentFunctionTest.ev("a", 3), 1_000L);
-        first.processElement(RecurrentFunctionTest.ev("c", 3), 1_000L);
+        first.processElement(PerEventOperatorTest.ev("a", 3), 1_000L);
+        first.processElement(PerEventOperatorTest.ev("c", 3), 1_000L);
         first.prepareSnapshotPreBarrier(1L);
         OperatorSubtaskState snapshot = first.snapshot(1L, 1L);
         first.close();
@@ -183,25 +183,25 @@ class BatchingRecurrentOperatorTest {
         second.initializeState(snapshot);
         second.open();
         assertEquals(2, second.numEventTimeTimers(), "the idle timers came back with the state");
-        second.processElement(RecurrentFunctionTest.ev("c", 3), 5_000L); // 4 s: c continues
+        second.processElement(PerEventOperatorTest.ev("c", 3), 5_000L); // 4 s: c continues
         second.processWatermark(10_000L);                                // a's timer (6 001) drops a
-        second.processElement(RecurrentFunctionTest.ev("a", 3), 10_500L); // from zeros
+        second.processElement(PerEventOperatorTest.ev("a", 3), 10_500L); // from zeros
         second.endInput();
-        assertEquals(List.of(-4f, 2f), RecurrentFunctionTest.firstOutputs(second.extractOutputValues()));
+        assertEquals(List.of(-4f, 2f), PerEventOperatorTest.firstOutputs(second.extractOutputValues()));
         second.close();
     }
 
     /** The same input through the per-event operator and through the micro-batching one. */
     static void feedOrdered(KeyedOneInputStreamOperatorTestHarness<String, KeyedEvent, RecurrentOutput> h) throws Exception {
         h.open();
-        h.processElement(RecurrentFunctionTest.ev("a", 2), 2_000L);
-        h.processElement(RecurrentFunctionTest.ev("a", 1), 1_000L);     // out of order, within the watermark
-        h.processElement(RecurrentFunctionTest.ev("a", 3), 3_000L);
+        h.processElement(PerEventOperatorTest.ev("a", 2), 2_000L);
+        h.processElement(PerEventOperatorTest.ev("a", 1), 1_000L);     // out of order, within the watermark
+        h.processElement(PerEventOperatorTest.ev("a", 3), 3_000L);
         for (int i = 0; i < 5; i++) {
-            h.processElement(RecurrentFunctionTest.ev("b", i), 1_000L + 200 * (4 - i)); // backwards in time
+            h.processElement(PerEventOperatorTest.ev("b", i), 1_000L + 200 * (4 - i)); // backwards in time
         }
         h.processWatermark(2_100L);                                      // releases a@1000, a@2000, all of b
-        h.processElement(RecurrentFunctionTest.ev("a", 9), 1_500L);     // older than the applied 2 000: late
+        h.processElement(PerEventOperatorTest.ev("a", 9), 1_500L);     // older than the applied 2 000: late
         h.processElement(new StreamRecord<>(new KeyedEvent("a", new float[] {4}))); // no timestamp
         h.processWatermark(5_000L);
         h.endInput();
@@ -210,15 +210,15 @@ class BatchingRecurrentOperatorTest {
     @Test
     void ordersByEventTimeAsThePerEventOperator() throws Exception {
         Recurrent.Builder b = Recurrent.builder(ARTICLE).orderByEventTime(Duration.ofMillis(100));
-        var perEvent = RecurrentFunctionTest.harness(ARTICLE, b);
+        var perEvent = PerEventOperatorTest.harness(ARTICLE, b);
         feedOrdered(perEvent);
         var batched = harness(ARTICLE, b, 2); // a bundle of 2: the released events fill it several times over
         feedOrdered(batched);
         // a: 1 then 2 then 3 (H = 1, 4, 11: y = 4, 1, -6); b: 4, 3, 2, 1, 0 in time order
         List<RecurrentOutput> got = sorted(batched.extractOutputValues());
-        assertEquals(List.of(4f, 1f, -6f, 1f, -6f, -19f, -44f, -93f), RecurrentFunctionTest.firstOutputs(got));
-        assertEquals(RecurrentFunctionTest.firstOutputs(sorted(perEvent.extractOutputValues())),
-                RecurrentFunctionTest.firstOutputs(got));
+        assertEquals(List.of(4f, 1f, -6f, 1f, -6f, -19f, -44f, -93f), PerEventOperatorTest.firstOutputs(got));
+        assertEquals(PerEventOperatorTest.firstOutputs(sorted(perEvent.extractOutputValues())),
+                PerEventOperatorTest.firstOutputs(got));
         List<RejectedEvent.Reason> reasons = new ArrayList<>();
         batched.getSideOutput(Recurrent.REJECTED).forEach(r -> reasons.add(r.getValue().reason));
         assertEquals(List.of(RejectedEvent.Reason.LATE, RejectedEvent.Reason.NO_TIMESTAMP), reasons);

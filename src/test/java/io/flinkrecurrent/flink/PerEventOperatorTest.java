@@ -8,7 +8,6 @@ import io.flinkrecurrent.testing.Golden;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.TimeDomain;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -22,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The keyed operator in Flink's operator test harness: state per key, resets, timers, snapshot and restore. */
-class RecurrentFunctionTest {
+/** The keyed operator, one step per event, in Flink's operator test harness: state per key, resets, timers, snapshot and restore. */
+class PerEventOperatorTest {
     static final RecurrentNetwork ARTICLE = load("public/article_linear.safetensors");
     static final RecurrentNetwork LSTM = load("public/lstm_i8_h32_l2_head3_softmax.safetensors");
 
@@ -33,9 +32,8 @@ class RecurrentFunctionTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, KeyedEvent, RecurrentOutput> harness(
             RecurrentModel model, Recurrent.Builder builder) throws Exception {
-        RecurrentFunction fn = new RecurrentFunction(model, builder.options());
         KeyedOneInputStreamOperatorTestHarness<String, KeyedEvent, RecurrentOutput> h =
-                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(fn), new Recurrent.EventKey(), Types.STRING);
+                new KeyedOneInputStreamOperatorTestHarness<>(builder.operator(), Recurrent.keySelector(), Types.STRING);
         h.setup();
         return h;
     }

@@ -1,0 +1,174 @@
+package io.flinkrecurrent.flink;
+
+import io.flinkrecurrent.annotation.PublicEvolving;
+import org.apache.flink.streaming.api.TimeDomain;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the recurrent operator treats each key's state and time. Every option is off by default: one
+ * step per event, in arrival order, the state kept for ever. Immutable; made with {@link #builder()}.
+ */
+@PublicEvolving
+public final class RecurrentOptions implements Serializable {
+    private static final long serialVersionUID = 1L;
+    /** Every option off. */
+    public static final RecurrentOptions DEFAULTS = builder().build();
+
+    private final long resetAfterSteps;
+    private final long idleGapMs;
+    private final TimeDomain idleDomain;
+    private final Duration ttl;
+    private final boolean ordered;
+    private final long allowedLatenessMs;
+    private final int microBatch;
+    private final long microBatchDelayMs;
+
+    private RecurrentOptions(Builder b) {
+        resetAfterSteps = b.resetAfterSteps;
+        idleGapMs = b.idleGapMs;
+        idleDomain = b.idleDomain;
+        ttl = b.ttl;
+        ordered = b.ordered;
+        allowedLatenessMs = b.allowedLatenessMs;
+        microBatch = b.microBatch;
+        microBatchDelayMs = b.microBatchDelayMs;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these options, to change some. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.resetAfterSteps = resetAfterSteps;
+        b.idleGapMs = idleGapMs;
+        b.idleDomain = idleDomain;
+        b.ttl = ttl;
+        b.ordered = ordered;
+        b.allowedLatenessMs = allowedLatenessMs;
+        b.microBatch = microBatch;
+        b.microBatchDelayMs = microBatchDelayMs;
+        return b;
+    }
+
+    /** Zero a key's state before every (n+1)-th event since its last reset; 0: never. */
+    public long resetAfterSteps() { return resetAfterSteps; }
+
+    /** The idle gap in milliseconds after which a key's state is zeroed; 0: never. */
+    public long idleGapMs() { return idleGapMs; }
+
+    /** The time the idle gap is measured in. */
+    public TimeDomain idleDomain() { return idleDomain; }
+
+    /** The state TTL (processing time, Flink's state TTL), or null for none. */
+    public Duration ttl() { return ttl; }
+
+    /** Whether events are buffered and applied in event-time order. */
+    public boolean ordered() { return ordered; }
+
+    /** With {@link #ordered()}: how long after its timestamp the watermark must be before an event is applied. */
+    public long allowedLatenessMs() { return allowedLatenessMs; }
+
+    /** Events per micro-batch; 1: one step per event. */
+    public int microBatch() { return microBatch; }
+
+    /** The longest an event waits in a micro-batch, in milliseconds. */
+    public long microBatchDelayMs() { return microBatchDelayMs; }
+
+    @Override
+    public String toString() {
+        return "RecurrentOptions{resetAfterSteps=" + resetAfterSteps + ", idleGapMs=" + idleGapMs + " (" + idleDomain
+                + "), ttl=" + ttl + ", ordered=" + ordered + ", allowedLatenessMs=" + allowedLatenessMs
+                + ", microBatch=" + microBatch + "/" + microBatchDelayMs + " ms}";
+    }
+
+    /** Sets the options; each setter checks its value at once. */
+    @PublicEvolving
+    public static final class Builder {
+        private long resetAfterSteps;
+        private long idleGapMs;
+        private TimeDomain idleDomain = TimeDomain.EVENT_TIME;
+        private Duration ttl;
+        private boolean ordered;
+        private long allowedLatenessMs;
+        private int microBatch = 1;
+        private long microBatchDelayMs;
+
+        private Builder() {}
+
+        /** Zero a key's state after every {@code steps} events (fixed-length sequences). */
+        public Builder resetAfterSteps(long steps) {
+            if (steps < 1) {
+                throw new IllegalArgumentException("resetAfterSteps must be at least 1, got " + steps);
+            }
+            this.resetAfterSteps = steps;
+            return this;
+        }
+
+        /** {@link #resetWhenIdle(Duration, TimeDomain)} in event time. */
+        public Builder resetWhenIdle(Duration gap) {
+            return resetWhenIdle(gap, TimeDomain.EVENT_TIME);
+        }
+
+        /**
+         * Zero a key's state when it has had no event for longer than {@code gap}, measured in event
+         * time (the events' timestamps and the watermark) or processing time. One timer per key drops
+         * the idle key's vector from state, so idle keys cost a few bytes.
+         */
+        public Builder resetWhenIdle(Duration gap, TimeDomain domain) {
+            if (gap.isNegative() || gap.isZero()) {
+                throw new IllegalArgumentException("idle gap must be positive, got " + gap);
+            }
+            this.idleGapMs = gap.toMillis();
+            this.idleDomain = Objects.requireNonNull(domain, "domain");
+            return this;
+        }
+
+        /** Drop a key's state entirely when it has not been written for {@code ttl} (processing time). */
+        public Builder stateTtl(Duration ttl) {
+            if (ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("state TTL must be positive, got " + ttl);
+            }
+            this.ttl = ttl;
+            return this;
+        }
+
+        /**
+         * Buffer each key's events and apply them in timestamp order once the watermark passes their
+         * timestamp plus {@code allowedLateness}. An event older than one of its key's applied events
+         * is rejected as {@code LATE}; one without a timestamp as {@code NO_TIMESTAMP}.
+         */
+        public Builder orderByEventTime(Duration allowedLateness) {
+            if (allowedLateness.isNegative()) {
+                throw new IllegalArgumentException("allowed lateness must not be negative, got " + allowedLateness);
+            }
+            this.ordered = true;
+            this.allowedLatenessMs = allowedLateness.toMillis();
+            return this;
+        }
+
+        /**
+         * Cross-key micro-batching: collect up to {@code maxEvents} events per subtask, or for at most
+         * {@code maxDelay}, and step their distinct keys together (one batched product when the model
+         * is a {@link io.flinkrecurrent.cell.BatchedModel}). Flushed before every checkpoint barrier,
+         * on watermarks and at the end of the input. Combines with every other option.
+         */
+        public Builder microBatch(int maxEvents, Duration maxDelay) {
+            if (maxEvents < 1 || maxDelay.isNegative() || maxDelay.isZero()) {
+                throw new IllegalArgumentException("micro-batch needs at least 1 event and a positive delay, got "
+                        + maxEvents + ", " + maxDelay);
+            }
+            this.microBatch = maxEvents;
+            this.microBatchDelayMs = maxDelay.toMillis();
+            return this;
+        }
+
+        public RecurrentOptions build() {
+            return new RecurrentOptions(this);
+        }
+    }
+}
