@@ -22,11 +22,38 @@ public final class Golden {
 
     private Golden() {}
 
-    public static Path dir() {
+    private static Path dir;
+
+    /**
+     * The folder of the golden files: test-classes in this project; in another one (jobs/) that has
+     * them from the library's test jar, a copy unpacked once into a temporary folder.
+     */
+    public static synchronized Path dir() {
+        if (dir != null) {
+            return dir;
+        }
         try {
-            return Path.of(Golden.class.getResource("/golden").toURI());
+            java.net.URI uri = Golden.class.getResource("/golden").toURI();
+            if (uri.getScheme().equals("file")) {
+                return dir = Path.of(uri);
+            }
+            Path copy = Files.createTempDirectory("flink-recurrent-golden");
+            try (java.nio.file.FileSystem jar = java.nio.file.FileSystems.newFileSystem(uri, java.util.Map.of());
+                 Stream<Path> files = Files.walk(jar.getPath("/golden"))) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Path to = copy.resolve(jar.getPath("/golden").relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(to);
+                    } else {
+                        Files.copy(f, to);
+                    }
+                }
+            }
+            return dir = copy;
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

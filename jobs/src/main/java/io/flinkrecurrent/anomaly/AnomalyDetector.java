@@ -1,0 +1,361 @@
+package io.flinkrecurrent.anomaly;
+
+import io.flinkrecurrent.cell.RecurrentModel;
+import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.cell.Scratch;
+
+/**
+ * A streaming anomaly detector as a {@link RecurrentModel}, so that the keyed recurrent operator keeps
+ * all of a key's detector state in Flink managed state: input one value, output
+ * {@code [score in [0, 1], forecast error]}.
+ *
+ * <p>Per key: the value is normalised by the min and max of the key's first {@link #LEARN_ROWS}
+ * values, and a GRU forecaster (trained by {@code jobs/anomaly/train.py}) reads it, predicting the
+ * next one. Four surprises are measured against the key's last {@code window} rows (this row
+ * excluded), each in standard deviations of its own recent history ({@link Params} switches each on
+ * or off; the defaults use all four):
+ * <ul>
+ *   <li>the forecast error, averaged over the last {@code smooth} rows;</li>
+ *   <li>the value's distance from the recent mean;</li>
+ *   <li>the novelty of the GRU's hidden state: its distance to the nearest of the hidden states of the
+ *       last {@code memory} rows (the {@value #GAP} most recent left out). The hidden state sums up the
+ *       recent history, so a state far from every recent one is a pattern not seen lately;</li>
+ *   <li>the level: the mean of the last {@code level} values against the means of the earlier rows,
+ *       weighted by {@code levelWeight} (a mean varies less than a value, so its z runs smaller). A
+ *       shift that lasts shows here before any single value stands out.</li>
+ * </ul>
+ * The largest, z, scores {@code 0.5 + 0.5 tanh(z / 6)} when it exceeds every z of the previous
+ * {@code hold} rows, and the neutral 0.5 otherwise: an anomaly is reported as it begins, not for as
+ * long as it lasts (NAB counts the first detection in a window and charges every later one outside
+ * it). A value beyond the key's whole history (below its minimum or above its maximum by more than
+ * {@code tolerance} of their range) scores 1, unless the previous {@code quiet} rows held such a value
+ * too: an excursion is reported as it leaves the range, not at each new extreme. Either, or a z of at
+ * least {@code alarm}, raises an alarm, and the {@code quiet} rows after it score at most 0.5: one
+ * alarm per event, not one per row of it (NAB charges each). No look-ahead: a score depends only on
+ * the key's earlier values and this one. The parameters were chosen on the NAB corpus as a whole (see README),
+ * the same for every key.
+ *
+ * <p>State layout (floats): {@code [count, min, max, forecast, position, all-time min, all-time max,
+ * quiet rows left (range), quiet rows left (alarm), errors (window), values (window), novelties
+ * (window), levels (window), z (hold), hidden states (memory x hidden), forecaster state]}.
+ */
+public final class AnomalyDetector implements RecurrentModel {
+    /** Rows that fix a key's normalisation; the same number the forecaster was trained with. */
+    public static final int LEARN_ROWS = 150;
+    /** The most recent hidden states, left out of the nearest-neighbour search (they are always near). */
+    static final int GAP = 5;
+    private static final int COUNT = 0;
+    private static final int MIN = 1;
+    private static final int MAX = 2;
+    private static final int FORECAST = 3;
+    private static final int POS = 4;
+    private static final int LOW = 5;
+    private static final int HIGH = 6;
+    private static final int QUIET = 7;
+    private static final int SILENT = 8;
+    private static final int RINGS = 9;
+
+    /**
+     * The detector's parameters, the same for every key.
+     *
+     * @param window    rows of history for the surprises' distributions
+     * @param hold      a z must beat the previous {@code hold} rows' to count (1: every z counts)
+     * @param memory    rows of hidden states searched for the nearest one
+     * @param smooth    rows over which the forecast error is averaged
+     * @param tolerance how far beyond the all-time range, as a fraction of it, a value must lie to
+     *                  score 1; negative: no such rule
+     * @param alarm     the z that raises an alarm (so does the range rule); infinite: only the range rule
+     * @param quiet     rows that score at most 0.5 after an alarm, and rows inside the range before the
+     *                  range rule fires again; 0: neither
+     * @param level     rows averaged for the level's z; 0: no level z
+     * @param levelWeight the level's z is multiplied by this before it joins the others
+     * @param error     use the forecast error's z
+     * @param value     use the value's z
+     * @param novelty   use the hidden state's novelty
+     */
+    public record Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
+                         int level, float levelWeight, boolean error, boolean value, boolean novelty)
+            implements java.io.Serializable {
+        /** The anomaly job's and the NAB runs' parameters. */
+        public static final Params DEFAULTS = new Params(1000, 100, 1000, 5, 0.01f, 15f, 20, 50, 3f, true, true, true);
+
+        public Params {
+            if (window < 2 || hold < 1 || hold > window || window % hold != 0 || smooth < 1 || smooth > window) {
+                throw new IllegalArgumentException("need window >= 2, 1 <= hold <= window dividing it and "
+                        + "1 <= smooth <= window; got window " + window + ", hold " + hold + ", smooth " + smooth);
+            }
+            if (novelty && (memory <= GAP || window % memory != 0 && memory % window != 0)) {
+                throw new IllegalArgumentException("need memory > " + GAP + " and a multiple or divisor of window "
+                        + window + ", got " + memory);
+            }
+            if (!(alarm > 0f) || quiet < 0 || level < 0 || level > window || !(levelWeight > 0f)) {
+                throw new IllegalArgumentException("need alarm > 0, quiet >= 0, 0 <= level <= window " + window
+                        + " and levelWeight > 0; got alarm " + alarm + ", quiet " + quiet + ", level " + level
+                        + ", levelWeight " + levelWeight);
+            }
+        }
+
+        /** Every parameter's value, in a fixed format (part of the detector's fingerprint). */
+        public String describe() {
+            return "window=" + window + ",hold=" + hold + ",memory=" + memory + ",smooth=" + smooth
+                    + ",tolerance=" + Float.floatToIntBits(tolerance) + ",alarm=" + Float.floatToIntBits(alarm)
+                    + ",quiet=" + quiet + ",level=" + level + ",levelWeight=" + Float.floatToIntBits(levelWeight)
+                    + ",error=" + error + ",value=" + value + ",novelty=" + novelty;
+        }
+
+        public Params withTolerance(float t) {
+            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty);
+        }
+
+        public Params withHold(int h) {
+            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty);
+        }
+
+        public Params withSmooth(int n) {
+            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty);
+        }
+
+        /** The z that raises an alarm, after which {@code quiet} rows score at most 0.5 (infinite: only the range rule's). */
+        public Params withAlarm(float z) {
+            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty);
+        }
+
+        /** Rows kept quiet after an alarm, and rows inside the range before the range rule fires again (0: neither). */
+        public Params withQuiet(int q) {
+            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty);
+        }
+
+        /** Rows averaged for the level's z; 0: no level z. */
+        public Params withLevel(int rows) {
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty);
+        }
+
+        public Params withLevelWeight(float w) {
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty);
+        }
+
+        /** The score from which a row is an alarm: that of a z of {@code alarm} (1 when alarm is infinite). */
+        public float alarmScore() {
+            return scoreOf(alarm);
+        }
+
+        /** Which surprises are used (the level's is set by {@link #withLevel}). */
+        public Params using(boolean e, boolean v, boolean n) {
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n);
+        }
+    }
+
+    private final RecurrentNetwork forecaster;
+    private final Params params;
+    private final int window;
+    private final int hold;
+    private final int memory;
+    private final int hidden;
+    private final int errOff;
+    private final int valOff;
+    private final int novOff;
+    private final int levOff;
+    private final int zOff;
+    private final int memOff;
+    private final int netOff;
+    private final long fingerprint;
+    private final float alarmScore;
+
+    /**
+     * @param forecaster input 1 (a normalised value), output 1 (the next one); its state is its hidden
+     *                   state (a one-layer GRU or RNN)
+     */
+    public AnomalyDetector(RecurrentNetwork forecaster, Params params) {
+        if (forecaster.inputSize() != 1 || forecaster.outputSize() != 1) {
+            throw new IllegalArgumentException("the forecaster must map 1 value to 1 value, not "
+                    + forecaster.inputSize() + " to " + forecaster.outputSize());
+        }
+        this.forecaster = forecaster;
+        this.params = params;
+        this.window = params.window();
+        this.hold = params.hold();
+        this.memory = params.novelty() ? params.memory() : 0;
+        this.hidden = forecaster.stateSize();
+        this.errOff = RINGS;
+        this.valOff = errOff + window;
+        this.novOff = valOff + window;
+        this.levOff = novOff + window;
+        this.zOff = levOff + (params.level() > 0 ? window : 0);
+        this.memOff = zOff + hold;
+        this.netOff = memOff + memory * hidden;
+        this.alarmScore = params.alarmScore();
+        // from the values only (never a hashCode, whose algorithm the JDK does not fix)
+        this.fingerprint = new io.flinkrecurrent.cell.Fingerprint().add("anomaly-detector").add(forecaster.fingerprint())
+                .add(params.describe()).add(LEARN_ROWS).add(GAP).value();
+    }
+
+    /** The score of a z that beats the hold. */
+    static float scoreOf(double z) {
+        return (float) (0.5 + 0.5 * Math.tanh(z / 6));
+    }
+
+    /** {@link Params#alarmScore()}. */
+    public float alarmScore() { return alarmScore; }
+
+    /** The parameters used by the anomaly job and the NAB runs. */
+    public static AnomalyDetector withDefaults(RecurrentNetwork forecaster) {
+        return new AnomalyDetector(forecaster, Params.DEFAULTS);
+    }
+
+    public Params params() { return params; }
+
+    @Override public int inputSize() { return 1; }
+
+    @Override public int outputSize() { return 2; }
+
+    @Override public int stateSize() { return netOff + hidden; }
+
+    @Override
+    public Scratch newScratch() {
+        // work 0: the forecaster's state, stepped there; work 1: its input; work 2: its output
+        return forecaster.newScratch().withWork(hidden, 1, 1);
+    }
+
+    @Override public long fingerprint() { return fingerprint; }
+
+    @Override
+    public String describe() {
+        return "anomaly detector " + params + " over " + forecaster.describe();
+    }
+
+    @Override
+    public void step(float[] out, float[] state, float[] x, Scratch scratch) {
+        final float v = x[0];
+        final int count = (int) state[COUNT];
+        if (count < LEARN_ROWS) {
+            state[MIN] = count == 0 ? v : Math.min(state[MIN], v);
+            state[MAX] = count == 0 ? v : Math.max(state[MAX], v);
+        }
+        float range = state[MAX] - state[MIN];
+        if (!(range > 0f)) {
+            range = Math.max(Math.abs(state[MAX]), 1f);
+        }
+        final float xn = Math.max(-4f, Math.min(5f, (v - state[MIN]) / range));
+        final float err = count == 0 ? 0f : Math.abs(xn - state[FORECAST]);
+        final int pos = (int) state[POS];
+
+        // step the forecaster: its new hidden state sums up the key's history up to this row
+        final float[] net = scratch.work(0);
+        final float[] in = scratch.work(1);
+        final float[] forecast = scratch.work(2);
+        System.arraycopy(state, netOff, net, 0, hidden);
+        in[0] = xn;
+        forecaster.step(forecast, net, in, scratch);
+
+        // the surprises, against the previous rows (at most `window`); this row joins them after
+        final int seen = Math.min(count, window);
+        double errNow = err;
+        for (int age = 1, n = Math.min(params.smooth() - 1, seen); age <= n; age++) {
+            errNow += state[errOff + ring(pos - age, window)];
+        }
+        errNow /= Math.min(params.smooth(), seen + 1);
+        final double novelty = memory == 0 ? 0 : nearest(state, net, pos, count);
+        double z = 0;
+        if (seen > 0 && params.error()) {
+            z = zScore(errNow, state, errOff, pos, seen, false, 1e-3);
+        }
+        if (seen > 0 && params.value()) {
+            z = Math.max(z, zScore(xn, state, valOff, pos, seen, true, 1e-3));
+        }
+        final int novSeen = Math.min(count - LEARN_ROWS, window);
+        if (memory > 0 && novSeen > 10) {
+            z = Math.max(z, zScore(novelty, state, novOff, pos, novSeen, false, 1e-4));
+        }
+        final int level = params.level();
+        double lev = 0;
+        if (level > 0) {
+            for (int age = 1, n = Math.min(level - 1, seen); age <= n; age++) {
+                lev += state[valOff + ring(pos - age, window)];
+            }
+            lev = (lev + xn) / Math.min(level, seen + 1);
+            final int levSeen = Math.min(count - Math.max(LEARN_ROWS, level), window);
+            if (levSeen > 10) {
+                z = Math.max(z, params.levelWeight() * zScore(lev, state, levOff, pos, levSeen, true, 1e-3));
+            }
+        }
+        double before = Double.NEGATIVE_INFINITY;
+        for (int age = 1, n = Math.min(count, hold); age <= n; age++) {
+            before = Math.max(before, state[zOff + ring(pos - age, hold)]);
+        }
+        float score = count <= LEARN_ROWS ? 0f : z > before ? scoreOf(z) : 0.5f;
+        final float all = state[HIGH] - state[LOW];
+        final float tol = params.tolerance();
+        final boolean beyond = tol >= 0f && count > LEARN_ROWS && all > 0f
+                && (v > state[HIGH] + tol * all || v < state[LOW] - tol * all);
+        final int quietLeft = (int) state[QUIET];
+        if (beyond && quietLeft == 0) {
+            score = 1f; // beyond anything this key has shown, after `quiet` rows inside it
+        }
+        state[QUIET] = beyond ? params.quiet() : Math.max(0, quietLeft - 1);
+        final int silent = (int) state[SILENT];
+        if (silent > 0) {
+            score = Math.min(score, 0.5f); // an alarm was raised lately
+            state[SILENT] = silent - 1;
+        } else if (score >= alarmScore) {
+            state[SILENT] = params.quiet();
+        }
+        out[0] = score;
+        out[1] = err;
+
+        state[LOW] = count == 0 ? v : Math.min(state[LOW], v);
+        state[HIGH] = count == 0 ? v : Math.max(state[HIGH], v);
+        state[errOff + ring(pos, window)] = err;
+        state[valOff + ring(pos, window)] = xn;
+        state[novOff + ring(pos, window)] = (float) novelty;
+        if (level > 0) {
+            state[levOff + ring(pos, window)] = (float) lev;
+        }
+        state[zOff + ring(pos, hold)] = (float) z;
+        if (memory > 0) {
+            System.arraycopy(net, 0, state, memOff + ring(pos, memory) * hidden, hidden);
+        }
+        System.arraycopy(net, 0, state, netOff, hidden);
+        state[FORECAST] = forecast[0];
+        state[POS] = (pos + 1) % Math.max(window, memory); // a multiple of every ring's length
+        state[COUNT] = Math.min(count + 1, LEARN_ROWS + window + memory); // bounded: only "how far in" matters
+    }
+
+    /** Slot of a position in a ring of length n (positions may be negative). */
+    private static int ring(int pos, int n) {
+        return Math.floorMod(pos, n);
+    }
+
+    /** Euclidean distance from h to the nearest remembered hidden state of ages GAP..memory (0 if none). */
+    private double nearest(float[] state, float[] h, int pos, int count) {
+        double best = Double.MAX_VALUE;
+        for (int age = GAP, n = Math.min(count, memory); age <= n; age++) {
+            final int off = memOff + ring(pos - age, memory) * hidden;
+            double d = 0;
+            for (int k = 0; k < hidden; k++) {
+                final double t = h[k] - state[off + k];
+                d += t * t;
+            }
+            best = Math.min(best, d);
+        }
+        return best == Double.MAX_VALUE ? 0 : Math.sqrt(best);
+    }
+
+    /**
+     * (x - mean) / sd of the ring's last n entries before pos, the sd at least {@code floor}; the
+     * distance |x - mean| when {@code abs}.
+     */
+    private double zScore(double x, float[] s, int off, int pos, int n, boolean abs, double floor) {
+        double sum = 0;
+        for (int age = 1; age <= n; age++) {
+            sum += s[off + ring(pos - age, window)];
+        }
+        final double mean = sum / n;
+        double sq = 0;
+        for (int age = 1; age <= n; age++) {
+            final double d = s[off + ring(pos - age, window)] - mean;
+            sq += d * d;
+        }
+        final double d = x - mean;
+        return (abs ? Math.abs(d) : d) / Math.max(Math.sqrt(sq / n), floor);
+    }
+}

@@ -1,0 +1,147 @@
+package io.flinkrecurrent.jobs;
+
+import io.flinkrecurrent.cell.RecurrentModel;
+import io.flinkrecurrent.flink.KeyedEvent;
+import io.flinkrecurrent.io.NumberedLine;
+import io.flinkrecurrent.flink.Recurrent;
+import io.flinkrecurrent.flink.RecurrentOutput;
+import io.flinkrecurrent.flink.RejectedEvent;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+import java.io.Serializable;
+
+/**
+ * What the symbol jobs (repetition, next-char) share: symbols one-hot over an alphabet, the recurrent
+ * operator, and a decoder from the model's output to an answer.
+ */
+public final class SymbolJobs {
+    private SymbolJobs() {}
+
+    /** Turns a model output into the answer for one event. */
+    @FunctionalInterface
+    public interface Decoder extends Serializable {
+        /** {@code // output (model output size) -> r.prediction, r.probability} */
+        void decode(float[] output, SymbolResult r);
+    }
+
+    /** The results of a symbol job, and the events it could not use (with the reason). */
+    public record Streams(SingleOutputStreamOperator<SymbolResult> results, DataStream<RejectedEvent> rejected) {}
+
+    /**
+     * The job as a function of streams: each key's symbols through the model, one result per symbol.
+     * A symbol outside the alphabet goes to {@code rejected}; the event's id carries the symbol's index.
+     */
+    public static Streams apply(DataStream<SymbolEvent> events, RecurrentModel model, String alphabet, String name,
+                                Decoder decoder) {
+        if (model.inputSize() != alphabet.length()) {
+            throw new IllegalArgumentException(name + ": the model takes " + model.inputSize()
+                    + " inputs but the alphabet has " + alphabet.length() + " symbols");
+        }
+        SingleOutputStreamOperator<KeyedEvent> encoded = Recurrent.sameParallelism(events
+                .process(new OneHot(alphabet), TypeInformation.of(KeyedEvent.class))
+                .name(name + "-one-hot").uid(name + "-one-hot"), events);
+        SingleOutputStreamOperator<RecurrentOutput> out = Recurrent.builder(model).name(name).apply(encoded);
+        SingleOutputStreamOperator<SymbolResult> results = out.map(o -> {
+            SymbolResult r = new SymbolResult();
+            r.key = o.key;
+            r.seq = o.seq;
+            r.symbol = String.valueOf(alphabet.charAt((int) o.id));
+            decoder.decode(o.output, r);
+            return r;
+        }).returns(TypeInformation.of(SymbolResult.class)).name(name + "-decode").uid(name + "-decode");
+        return new Streams(results, encoded.getSideOutput(Recurrent.REJECTED).union(out.getSideOutput(Recurrent.REJECTED)));
+    }
+
+    /**
+     * Line i of a synthetic stream of symbols: 50 keys in turn, each sequence 1 to 12 symbols long,
+     * the first symbol of each sequence with reset=true. Deterministic in i.
+     */
+    static String generatedLine(long i, String alphabet) {
+        final int keys = 50;
+        long k = i % keys;
+        long n = i / keys; // the key's n-th event
+        long h = mix(k * 1_000_003L + n);
+        boolean reset = n == 0 || mix(k * 7919L + n) % 8 == 0;
+        return "key-" + k + "," + alphabet.charAt((int) Long.remainderUnsigned(h, alphabet.length())) + "," + reset;
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return (z ^ (z >>> 31)) & Long.MAX_VALUE;
+    }
+
+    /** Parses the lines, applies the job, and renders its results as text and JSON. */
+    static Jobs.Outputs outputs(DataStream<NumberedLine> lines, String name,
+                                java.util.function.Function<DataStream<SymbolEvent>, Streams> job) {
+        SingleOutputStreamOperator<SymbolEvent> events = Recurrent.sameParallelism(lines.process(new ParseSymbols(),
+                TypeInformation.of(SymbolEvent.class)).name("parse").uid(name + "-parse"), lines);
+        Streams s = job.apply(events);
+        return new Jobs.Outputs(
+                s.results().map(SymbolResult::toText).returns(String.class).name("text"),
+                s.results().map(SymbolResult::toJson).returns(String.class).name("json"),
+                events.getSideOutput(Recurrent.REJECTED).union(s.rejected()));
+    }
+
+    /** Symbols to one-hot inputs; a symbol outside the alphabet is rejected, not guessed. */
+    static final class OneHot extends ProcessFunction<SymbolEvent, KeyedEvent> {
+        private final String alphabet;
+
+        OneHot(String alphabet) {
+            this.alphabet = alphabet;
+        }
+
+        @Override
+        public void processElement(SymbolEvent e, Context ctx, Collector<KeyedEvent> out) {
+            int i = e.symbol == null || e.symbol.length() != 1 ? -1 : alphabet.indexOf(Character.toLowerCase(e.symbol.charAt(0)));
+            if (i < 0) {
+                ctx.output(Recurrent.REJECTED, new RejectedEvent(e.key, RejectedEvent.Reason.MALFORMED,
+                        "symbol '" + e.symbol + "' is not one of '" + alphabet + "'", null, e.symbol));
+                return;
+            }
+            float[] x = new float[alphabet.length()];
+            x[i] = 1f;
+            KeyedEvent k = new KeyedEvent(e.key, x);
+            k.reset = e.reset;
+            k.id = i;
+            out.collect(k);
+        }
+    }
+
+    /** Parses {@code key,symbol[,reset]} or {@code {"key":...,"symbol":...,"reset":...}}; '#' lines and a header are skipped. */
+    static final class ParseSymbols extends ProcessFunction<NumberedLine, SymbolEvent> {
+        @Override
+        public void processElement(NumberedLine l, Context ctx, Collector<SymbolEvent> out) {
+            String t = l.text.trim();
+            if (t.isEmpty() || t.startsWith("#") || t.startsWith("key,")) {
+                return;
+            }
+            try {
+                out.collect(t.startsWith("{") ? fromJson(t) : fromCsv(t));
+            } catch (IllegalArgumentException e) {
+                ctx.output(Recurrent.REJECTED, new RejectedEvent(null, RejectedEvent.Reason.MALFORMED,
+                        l.where() + ": " + e.getMessage(), null, l.text).withId(l.line));
+            }
+        }
+
+        static SymbolEvent fromCsv(String t) {
+            String[] f = t.split(",", -1);
+            if (f.length < 2 || f.length > 3 || f[0].isBlank()) {
+                throw new IllegalArgumentException("expected key,symbol[,reset], got '" + t + "'");
+            }
+            return new SymbolEvent(f[0].trim(), f[1].trim(), f.length == 3 && JobSupport.parseBool(f[2].trim()));
+        }
+
+        static SymbolEvent fromJson(String t) {
+            com.fasterxml.jackson.databind.JsonNode n = JobSupport.json(t);
+            if (!n.path("key").isTextual() || !n.path("symbol").isTextual()) {
+                throw new IllegalArgumentException("expected {\"key\":...,\"symbol\":...}, got " + t);
+            }
+            return new SymbolEvent(n.get("key").asText(), n.get("symbol").asText(), n.path("reset").asBoolean(false));
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.flinkrecurrent.anomaly;
+
+import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.cell.Scratch;
+import io.flinkrecurrent.model.ModelLoader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The detector's parts, each on a series built to trigger it, with the bundled forecaster. */
+class AnomalyDetectorTest {
+    static RecurrentNetwork forecaster;
+
+    @BeforeAll
+    static void load() throws Exception {
+        forecaster = ModelLoader.load(Path.of("anomaly/model.safetensors")).network();
+    }
+
+    /** A daily-looking wave with a little deterministic noise. */
+    static float[] wave(int n, int period) {
+        float[] v = new float[n];
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (50 + 20 * Math.sin(2 * Math.PI * i / period) + r.nextGaussian());
+        }
+        return v;
+    }
+
+    static float[] scores(AnomalyDetector d, float[] values) {
+        float[] state = d.newState();
+        Scratch scratch = d.newScratch();
+        float[] out = new float[2];
+        float[] s = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d.step(out, state, new float[] {values[i]}, scratch);
+            s[i] = out[0];
+            assertTrue(out[0] >= 0f && out[0] <= 1f, "row " + i + ": score " + out[0]);
+        }
+        return s;
+    }
+
+    static float max(float[] s, int from, int to) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) {
+            m = Math.max(m, s[i]);
+        }
+        return m;
+    }
+
+    @Test
+    void learningRowsScoreZero() {
+        float[] s = scores(AnomalyDetector.withDefaults(forecaster), wave(400, 100));
+        assertEquals(0f, max(s, 0, AnomalyDetector.LEARN_ROWS + 1));
+        assertTrue(max(s, AnomalyDetector.LEARN_ROWS + 1, 400) >= 0.5f);
+    }
+
+    @Test
+    void aValueBeyondTheWholeHistoryScoresOne() {
+        float[] v = wave(1500, 100);
+        v[1200] = 75; // the wave spans about 27..73: 2 above it, more than 1% of the range
+        float[] s = scores(AnomalyDetector.withDefaults(forecaster), v);
+        assertEquals(1f, s[1200]);
+        float[] without = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.withTolerance(-1f)), v);
+        assertTrue(without[1200] < 1f, "without the rule: " + without[1200]);
+        v[1200] = 60; // inside the range: not by the rule
+        assertTrue(scores(AnomalyDetector.withDefaults(forecaster), v)[1200] < 1f);
+    }
+
+    @Test
+    void anExcursionBeyondTheRangeIsReportedAsItLeavesTheRange() {
+        float[] v = wave(1500, 100);
+        v[1200] = 75; // beyond the range
+        v[1205] = 77; // a new extreme of the same excursion
+        v[1230] = 80; // after 24 rows inside the range: a new excursion
+        float[] s = scores(AnomalyDetector.withDefaults(forecaster), v);
+        assertEquals(1f, s[1200]);
+        assertTrue(s[1205] < 1f, "a new extreme 5 rows later: " + s[1205]);
+        assertEquals(1f, s[1230], "24 quiet rows later");
+        float[] every = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.withQuiet(0)), v);
+        assertEquals(1f, every[1205], "quiet 0: every new extreme");
+    }
+
+    @Test
+    void anAlarmKeepsTheNextRowsQuiet() {
+        // noise around 50 inside an all-time range of 0..100 shown while learning
+        java.util.Random r = new java.util.Random(7);
+        float[] v = new float[1400];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (50 + r.nextGaussian());
+        }
+        v[10] = 0;
+        v[20] = 100;
+        v[1200] = 70; // about 20 sd: an alarm, inside the range
+        v[1210] = 80; // larger still, 10 rows later: the same event
+        v[1350] = 85; // after the quiet rows and the hold: a new alarm
+        AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
+        float[] s = scores(d, v);
+        assertTrue(s[1200] >= d.alarmScore() && s[1200] < 1f, "the alarm: " + s[1200]);
+        assertEquals(0.5f, max(s, 1201, 1221), "the quiet rows after it");
+        assertTrue(s[1350] >= d.alarmScore(), "after them: " + s[1350]);
+        AnomalyDetector.Params noAlarms = AnomalyDetector.Params.DEFAULTS.withAlarm(Float.POSITIVE_INFINITY);
+        float[] loud = scores(new AnomalyDetector(forecaster, noAlarms), v);
+        assertTrue(loud[1210] >= d.alarmScore(), "without alarms, 10 rows later: " + loud[1210]);
+    }
+
+    @Test
+    void aLastingShiftOfLevelIsNoticedByTheLevelAlone() {
+        // noise around 50, then around 51.2: no single value leaves the range the noise has shown
+        java.util.Random r = new java.util.Random(5);
+        float[] v = new float[2600];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) ((i < 2000 ? 50 : 51.2) + r.nextGaussian());
+        }
+        AnomalyDetector.Params levelOnly = AnomalyDetector.Params.DEFAULTS.using(false, false, false).withTolerance(-1f);
+        float[] s = scores(new AnomalyDetector(forecaster, levelOnly), v);
+        float before = max(s, 1300, 2000);
+        float at = max(s, 2000, 2100);
+        assertTrue(at > before, "after the shift " + at + ", before it at most " + before);
+        assertTrue(at > 0.9f, "after the shift " + at);
+        float[] none = scores(new AnomalyDetector(forecaster, levelOnly.withLevel(0)), v);
+        assertEquals(0.5f, max(none, 2000, 2100), "nothing left to notice it");
+    }
+
+    @Test
+    void aNewPatternInsideTheRangeIsNoticedByTheHiddenStateAlone() {
+        // the wave, then the same values held flat at mid-level: no value outside the range
+        float[] v = wave(2400, 100);
+        for (int i = 2000; i < v.length; i++) {
+            v[i] = 50;
+        }
+        AnomalyDetector.Params noveltyOnly = AnomalyDetector.Params.DEFAULTS.using(false, false, true).withTolerance(-1f)
+                .withLevel(0);
+        float[] s = scores(new AnomalyDetector(forecaster, noveltyOnly), v);
+        float before = max(s, 1300, 2000);
+        float at = max(s, 2000, 2030);
+        assertTrue(at > before, "the flat stretch scores " + at + ", the wave at most " + before);
+        assertTrue(at > 0.9f, "the flat stretch scores " + at);
+        // and it is reported as it begins, not for as long as it lasts
+        assertTrue(max(s, 2200, 2400) <= 0.5f, "long after the change: " + max(s, 2200, 2400));
+    }
+
+    @Test
+    void theStateHoldsEverythingAndTheParametersAreChecked() {
+        AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
+        // 9 scalars, four rings of 1000, z ring of 100, 1000 hidden states, the GRU's own state
+        assertEquals(9 + 4 * 1000 + 100 + 1000 * 24 + 24, d.stateSize());
+        AnomalyDetector small = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.using(true, true, false));
+        assertEquals(9 + 4 * 1000 + 100 + 24, small.stateSize());
+        assertNotEquals(d.fingerprint(), small.fingerprint(), "a state from other parameters is not reused");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new AnomalyDetector.Params(1000, 300, 1000, 5, 0.01f, 15f, 20, 50, 3f, true, true, true));
+        assertTrue(e.getMessage().contains("hold 300"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new AnomalyDetector.Params(1000, 100, 3, 5, 0.01f, 15f, 20, 50, 3f, true, true, true));
+        assertTrue(e.getMessage().contains("memory"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.withLevel(2000));
+        assertTrue(e.getMessage().contains("level 2000"), e.getMessage());
+    }
+
+    @Test
+    void fingerprintComesFromTheValuesAlone() throws Exception {
+        AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
+        RecurrentNetwork again = ModelLoader.load(Path.of("anomaly/model.safetensors")).network();
+        assertEquals(d.fingerprint(), AnomalyDetector.withDefaults(again).fingerprint(), "same weights, same parameters");
+        assertNotEquals(d.fingerprint(), new AnomalyDetector(forecaster,
+                AnomalyDetector.Params.DEFAULTS.withTolerance(0.02f)).fingerprint(), "another parameter");
+        // pinned: a SHA-256 of the forecaster's weights and the parameters' values, the same on every JDK
+        // (a hashCode-based fingerprint could change with the JDK and reset every key on restore)
+        assertEquals("7c8ccb355f05ec7d", Long.toHexString(d.fingerprint()));
+    }
+}

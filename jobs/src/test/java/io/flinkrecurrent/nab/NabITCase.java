@@ -1,0 +1,105 @@
+package io.flinkrecurrent.nab;
+
+import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.cell.RecurrentModel;
+import io.flinkrecurrent.cell.Scratch;
+import io.flinkrecurrent.jobs.NabRun;
+import io.flinkrecurrent.model.ModelLoader;
+import io.flinkrecurrent.testing.FlinkTesting;
+import io.flinkrecurrent.testing.Golden;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The NAB command on a few files on a mini-cluster, and the detector's lack of look-ahead. */
+class NabITCase {
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = FlinkTesting.miniCluster();
+
+    static final Path NAB = Path.of("src/test/resources/nab"); // the gzipped copy of NAB
+    static final List<String> FILES = List.of("artificialWithAnomaly/art_daily_jumpsup.csv",
+            "realKnownCause/ambient_temperature_system_failure.csv", "realAWSCloudwatch/ec2_cpu_utilization_825cc2.csv");
+
+    @TempDir
+    Path out;
+
+    @Test
+    void nabCommandWritesNabsLayoutScoresAndDraws() throws Exception {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        NabRun.run(new String[] {"--nab-dir", NAB.toString(), "--out", out.toString(), "--files", String.join(",", FILES),
+                "--plot", FILES.get(0), "--ablation", "--compare", "numenta"}, new PrintStream(text, true, StandardCharsets.UTF_8));
+        String printed = text.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("flinkRecurrent (partial)"), printed);
+        // the ablation's in-process detector gave the Flink run's scores (it checks, and throws otherwise)
+        assertTrue(printed.contains("the first row's scores equal the Flink run's"), printed);
+        assertTrue(printed.contains("without the hidden state's novelty"), printed);
+        // what the threshold detects, file by file, for this detector and for a published one
+        assertTrue(printed.contains("flinkRecurrent at its standard threshold: "), printed);
+        assertTrue(printed.contains("numenta at its standard threshold: "), printed);
+        for (Path report : List.of(out.resolve("report.txt"), out.resolve("compare/numenta/report.txt"))) {
+            List<String> lines = Files.readAllLines(report);
+            assertEquals(2 + FILES.size(), lines.size(), report + ": " + lines);
+            for (int i = 0; i < FILES.size(); i++) {
+                assertTrue(lines.get(2 + i).startsWith(FILES.get(i) + " "), lines.get(2 + i));
+            }
+        }
+        for (String f : FILES) {
+            List<String> data = NabScorer.readLines(NAB.resolve("data").resolve(f));
+            String[] parts = f.split("/");
+            List<String> scores = Files.readAllLines(out.resolve(parts[0]).resolve("flinkRecurrent_" + parts[1]));
+            assertEquals("timestamp,anomaly_score", scores.get(0));
+            assertEquals(data.size(), scores.size(), f + ": one score per data row");
+            for (int i = 1; i < data.size(); i++) {
+                String ts = data.get(i).substring(0, data.get(i).indexOf(','));
+                String[] row = scores.get(i).split(",");
+                assertEquals(ts, row[0], f + " row " + i + ": same order");
+                double s = Double.parseDouble(row[1]);
+                assertTrue(s >= 0 && s <= 1, f + " row " + i + ": score " + s);
+            }
+        }
+        BufferedImage png = ImageIO.read(out.resolve("plots/artificialWithAnomaly/art_daily_jumpsup.png").toFile());
+        assertEquals(1400, png.getWidth());
+    }
+
+    @Test
+    void aScoreDependsOnlyOnEarlierRows() throws Exception {
+        RecurrentModel d = AnomalyDetector.withDefaults(ModelLoader.load(Path.of("anomaly/model.safetensors")).network());
+        float[] values = NabPlot.values(NAB.resolve("data").resolve(FILES.get(1)));
+        int k = 2_000;
+        float[] full = scores(d, values, values.length);
+        float[] prefix = scores(d, java.util.Arrays.copyOf(values, k), k);
+        assertArrayEquals(prefix, java.util.Arrays.copyOf(full, k), "the first " + k + " scores with and without the rest");
+        // and a change after row k changes nothing before it
+        float[] changed = values.clone();
+        for (int i = k; i < changed.length; i++) {
+            changed[i] = -changed[i] * 7;
+        }
+        assertArrayEquals(java.util.Arrays.copyOf(full, k), java.util.Arrays.copyOf(scores(d, changed, changed.length), k));
+    }
+
+    private static float[] scores(RecurrentModel d, float[] values, int n) {
+        float[] state = d.newState();
+        Scratch scratch = d.newScratch();
+        float[] y = new float[d.outputSize()];
+        float[] s = new float[n];
+        for (int i = 0; i < n; i++) {
+            d.step(y, state, new float[] {values[i]}, scratch);
+            s[i] = y[0];
+        }
+        return s;
+    }
+}
