@@ -5,10 +5,10 @@ import io.flinkrecurrent.model.LoadedModel;
 import io.flinkrecurrent.model.ModelConfig;
 import io.flinkrecurrent.model.SafeTensors;
 import io.flinkrecurrent.model.Tensor;
+import io.flinkrecurrent.options.OptionSet;
 
 import java.io.PrintStream;
 import java.util.Map;
-import java.util.Set;
 
 /** {@code inspect}: what a model file holds and how it will be run. */
 final class Inspect {
@@ -18,13 +18,12 @@ final class Inspect {
             Prints the architecture (cell, sizes, layers, projection, bias, head), the parameter count,
             the state each key keeps, the tensors and the file's metadata.
 
-            """ + ModelOptions.USAGE;
+            """ + OptionSet.of(ModelOptions.ALL).help();
 
     private Inspect() {}
 
     static int run(String[] argv, PrintStream out) {
-        Args a = Args.parse("inspect", argv, 1, ModelOptions.NAMES, Set.of());
-        LoadedModel m = ModelOptions.load("inspect", a);
+        LoadedModel m = ModelOptions.load(OptionSet.of(ModelOptions.ALL).parse("inspect", argv, 1));
         RecurrentNetwork net = m.network();
         ModelConfig c = m.config();
         out.println("file:          " + m.file());

@@ -1,9 +1,9 @@
 package io.flinkrecurrent.cli;
 
-import io.flinkrecurrent.jobs.JobSupport;
 import io.flinkrecurrent.jobs.Jobs;
 import io.flinkrecurrent.jobs.NabRun;
 import io.flinkrecurrent.model.ModelFileException;
+import io.flinkrecurrent.options.UsageException;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,14 +14,14 @@ public final class Main {
     static final String USAGE = """
             flink-recurrent: recurrent neural networks (RNN, GRU, LSTM) on keyed event streams.
 
-            Usage: <command> [options]     (locally: mvn -q compile exec:exec -Dexec.args='<command> <options>')
+            Usage: <command> [options]     (locally: mvn -q -f jobs compile exec:exec -Dexec.args='<command> <options>')
 
             Commands:
               replay      step each key's state through a file of events and write every output
               inspect     show what a model file holds
               help        this text, or `help <command>` for one command
 
-            Example jobs (on an embedded Flink; the same jobs run on a cluster from target/flink-recurrent.jar):
+            Example jobs (on an embedded Flink; the same jobs run on a cluster from jobs/target/flink-recurrent.jar):
               repetition  per key, the probability that each digit already occurred in the sequence
               next-char   per key, the most likely next letter of the word being typed
               anomaly     per key, an anomaly score in [0, 1] for each timestamp,value
@@ -47,11 +47,7 @@ public final class Main {
                 case "replay" -> Replay.run(args, out, err);
                 case "inspect" -> Inspect.run(args, out);
                 case "nab" -> {
-                    try {
-                        NabRun.run(java.util.Arrays.copyOfRange(args, 1, args.length), out);
-                    } catch (JobSupport.UsageError e) {
-                        throw new UsageException("nab", e.getMessage());
-                    }
+                    NabRun.run(java.util.Arrays.copyOfRange(args, 1, args.length), out);
                     yield 0;
                 }
                 default -> {
@@ -59,11 +55,7 @@ public final class Main {
                     if (job == null) {
                         throw new UsageException(null, "unknown command '" + command + "'");
                     }
-                    try {
-                        Jobs.run(job, java.util.Arrays.copyOfRange(args, 1, args.length), true, out, err);
-                    } catch (JobSupport.UsageError e) {
-                        throw new UsageException(command, e.getMessage());
-                    }
+                    Jobs.run(job, java.util.Arrays.copyOfRange(args, 1, args.length), true, out, err);
                     yield 0;
                 }
             };

@@ -4,6 +4,10 @@ import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.io.Event;
 import io.flinkrecurrent.io.JsonEvents;
 import io.flinkrecurrent.model.LoadedModel;
+import io.flinkrecurrent.options.Option;
+import io.flinkrecurrent.options.OptionSet;
+import io.flinkrecurrent.options.ParsedOptions;
+import io.flinkrecurrent.options.UsageException;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -16,15 +20,22 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code replay}: steps every key's state through a file of events in file order and writes one
  * result line per event, in input order. The plain engine: no Flink, one thread, a map of states.
  */
 final class Replay {
+    static final Option<Path> EVENTS = Option.path("events", "FILE", "JSON Lines input (required)");
+    static final Option<Path> OUT = Option.path("out", "FILE", "where to write (default: stdout)");
+    static final Option<String> ENGINE = Option.choice("engine", """
+            local: one thread, a map of states; flink: the keyed recurrent operator
+            on an embedded Flink, reading the file with a bounded file source; the
+            same output, in input order""", "local", "local", "flink");
+    static final Option<Integer> PARALLELISM = Option.integer("parallelism", "N", "Flink's parallelism, with --engine flink", 2, 1);
+    static final OptionSet OPTIONS = OptionSet.of(EVENTS, OUT, ENGINE, PARALLELISM).with(ModelOptions.ALL);
+
     static final String USAGE = """
             replay --model FILE --events FILE [--out FILE] [--engine local|flink [--parallelism N]] [model options]
 
@@ -36,13 +47,7 @@ final class Replay {
             when the line has none. A malformed line is reported on stderr with its line number and
             skipped; the run goes on.
 
-              --events FILE             JSON Lines input (required)
-              --out FILE                where to write (default: stdout)
-              --engine local|flink      local: one thread, a map of states (default); flink: the keyed
-                                        recurrent operator on an embedded Flink, reading the file with a
-                                        bounded file source; the same output, in input order
-              --parallelism N           Flink's parallelism (default 2)
-            """ + ModelOptions.USAGE + """
+            """ + OPTIONS.help() + """
 
             Exit status: 0 all lines replayed; 3 some lines were skipped; 1 the model or a file could
             not be read; 2 usage error.
@@ -54,24 +59,19 @@ final class Replay {
     private Replay() {}
 
     static int run(String[] argv, PrintStream stdout, PrintStream stderr) throws IOException {
-        Set<String> valued = new HashSet<>(ModelOptions.NAMES);
-        valued.addAll(Set.of("events", "out", "engine", "parallelism"));
-        Args a = Args.parse("replay", argv, 1, valued, Set.of());
-        Path events = Path.of(a.require("events"));
-        String engine = a.get("engine", "local");
-        if (!engine.equals("local") && !engine.equals("flink")) {
-            throw new UsageException("replay", "option --engine is local or flink, not '" + engine + "'");
-        }
-        int parallelism = a.intValue("parallelism", 2, 1);
-        if (a.has("parallelism") && engine.equals("local")) {
+        ParsedOptions a = OPTIONS.parse("replay", argv, 1);
+        Path events = a.require(EVENTS, "");
+        String engine = a.get(ENGINE);
+        int parallelism = a.get(PARALLELISM);
+        if (a.has(PARALLELISM) && engine.equals("local")) {
             throw new UsageException("replay", "option --parallelism goes with --engine flink");
         }
-        LoadedModel model = ModelOptions.load("replay", a);
+        LoadedModel model = ModelOptions.load(a);
         if (!Files.isRegularFile(events)) {
             throw new NoSuchFileException(events.toString(), null, "events file not found");
         }
-        Writer out = a.has("out")
-                ? Files.newBufferedWriter(Path.of(a.get("out")), StandardCharsets.UTF_8)
+        Writer out = a.has(OUT)
+                ? Files.newBufferedWriter(a.get(OUT), StandardCharsets.UTF_8)
                 : new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16);
         long skipped;
         try (BufferedReader in = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
@@ -79,7 +79,7 @@ final class Replay {
                     ? FlinkReplay.replay(model.network(), events, parallelism, in, out, stderr)
                     : replay(model.network(), in, out, stderr);
         } finally {
-            if (a.has("out")) {
+            if (a.has(OUT)) {
                 out.close();
             } else {
                 out.flush();

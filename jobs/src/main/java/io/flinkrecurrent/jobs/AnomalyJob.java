@@ -13,13 +13,14 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.ParameterTool;
+import io.flinkrecurrent.options.Option;
+import io.flinkrecurrent.options.ParsedOptions;
 
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * {@code anomaly}: per key (a sensor, a metric), a stream of timestamp,value; per event, an anomaly
@@ -35,22 +36,28 @@ public final class AnomalyJob implements Jobs.Job {
 
     @Override public String name() { return NAME; }
 
-    @Override public Set<String> options() { return Set.of("alert"); }
+    /** stdout shows only the events scoring this or more. */
+    static final Option<Double> ALERT = new Option<>("alert", "T", """
+            stdout shows only the events scoring T or more (default: the detector's
+            alarms, a z of 15 or a value beyond the key's range); files and Kafka get every score""",
+            null, null, t -> {
+                try {
+                    return Double.parseDouble(t.trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("expected a score, got '" + t + "'");
+                }
+            });
+
+    @Override public List<Option<?>> options() { return List.of(ALERT); }
 
     @Override
-    public String usage() {
+    public String description() {
         return """
-                anomaly [options]
-
                 Per key, a stream of timestamp,value; per event, an anomaly score in [0, 1]. Input lines:
                 key,timestamp,value (or timestamp,value for one series, key "series") as CSV, or
                 {"key":...,"timestamp":"2014-07-01 00:00:00","value":10844} as JSON Lines; timestamps as
                 yyyy-MM-dd HH:mm:ss (UTC) or epoch milliseconds. Each key learns its scale in its first 150 rows.
-
-                  --alert T                 stdout shows only the events scoring T or more (default: the
-                                            detector's alarms, a z of 15 or a value beyond the key's range);
-                                            files and Kafka get every score
-                """ + JobSupport.IO_USAGE;
+                """;
     }
 
     /** The job as a function of streams: one score per event, from the key's earlier events and this one. */
@@ -72,11 +79,11 @@ public final class AnomalyJob implements Jobs.Job {
     }
 
     @Override
-    public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParameterTool options) {
+    public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParsedOptions options) {
         SingleOutputStreamOperator<KeyedEvent> points = Recurrent.sameParallelism(lines.process(new ParsePoints(),
                 TypeInformation.of(KeyedEvent.class)).name("parse").uid(NAME + "-parse"), lines);
         SingleOutputStreamOperator<RecurrentOutput> scores = apply(points, (RecurrentNetwork) model);
-        float alert = options.getFloat("alert", AnomalyDetector.Params.DEFAULTS.alarmScore());
+        float alert = options.has(ALERT) ? options.get(ALERT).floatValue() : AnomalyDetector.Params.DEFAULTS.alarmScore();
         DataStream<String> text = scores.filter(o -> o.output[0] >= alert).name("alerts")
                 .map(o -> String.format(Locale.ROOT, "%-14s #%-6d %s  score %.4f  ALERT", o.key, o.seq, format(o.timestamp), o.output[0]))
                 .returns(String.class).name("text");

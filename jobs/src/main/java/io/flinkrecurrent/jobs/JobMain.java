@@ -1,7 +1,7 @@
 package io.flinkrecurrent.jobs;
 
 /**
- * The job jar's entry point: {@code flink run target/flink-recurrent.jar <job> [options]}, or the
+ * The job jar's entry point: {@code flink run jobs/target/flink-recurrent.jar <job> [options]}, or the
  * REST API's {@code /jars/<id>/run} with the job's name as the first program argument. Never calls
  * System.exit: under the REST API this main runs inside the JobManager.
  */
@@ -17,7 +17,7 @@ public final class JobMain {
         Jobs.Job job = Jobs.byName(args[0]);
         try {
             Jobs.run(job, java.util.Arrays.copyOfRange(args, 1, args.length), false, System.out, System.err);
-        } catch (JobSupport.UsageError e) {
+        } catch (io.flinkrecurrent.options.UsageException e) {
             throw new IllegalArgumentException(e.getMessage() + "\n\n" + job.usage(), e);
         }
     }

@@ -6,6 +6,8 @@ import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.io.NumberedLine;
 import io.flinkrecurrent.io.NumberedLineFormat;
 import io.flinkrecurrent.model.ModelLoader;
+import io.flinkrecurrent.options.Option;
+import io.flinkrecurrent.options.ParsedOptions;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
@@ -25,16 +27,13 @@ import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
-import org.apache.flink.util.ParameterTool;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Sources, sinks and options every example job shares. A job reads lines from its bundled sample
@@ -44,57 +43,38 @@ import java.util.Set;
 public final class JobSupport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public static final String IO_USAGE = """
-              --source sample|file|kafka|generator   where events come from (default: sample, the bundled file)
-              --rate N, --count N          --source generator: events per second (default 1000), how many (default 100000)
-              --input PATH                 file or folder to read (--source file); CSV or JSON Lines
-              --output PATH                folder to write result files to (--sink file)
-              --sink stdout|file|kafka     where results go (default: stdout)
-              --bootstrap-servers HOST:PORT  Kafka brokers (--source kafka or --sink kafka)
-              --input-topic NAME           topic to read (--source kafka)
-              --output-topic NAME          topic to write, exactly-once (--sink kafka)
-              --group-id NAME              Kafka consumer group (default: flink-recurrent-<job>)
-              --bounded                    with --source kafka: stop at the offsets current at start
-              --model FILE                 a safetensors model instead of the bundled one
-              --parallelism N              the job's parallelism (default: the environment's)
-            Checkpointing and the state backend come from Flink's configuration (config.yaml or -D).
-            """;
+    public static final Option<String> SOURCE = Option.choice("source",
+            "where events come from: the bundled sample (bounded), --input, a Kafka topic, a synthetic stream",
+            "sample", "sample", "file", "kafka", "generator");
+    public static final Option<Double> RATE = Option.number("rate", "N", "--source generator: events per second", 1000.0, 0);
+    public static final Option<Long> COUNT = Option.longInteger("count", "N", "--source generator: how many events", 100_000L, 1);
+    public static final Option<String> INPUT = Option.text("input", "PATH", "file or folder to read (--source file); CSV or JSON Lines", null);
+    public static final Option<String> SINK = Option.choice("sink", "where results go", "stdout", "stdout", "file", "kafka");
+    public static final Option<String> OUTPUT = Option.text("output", "PATH",
+            "folder to write result files to (--sink file); a path or a URI Flink can write (s3://...)", null);
+    public static final Option<String> BOOTSTRAP = Option.text("bootstrap-servers", "HOST:PORT",
+            "Kafka brokers (--source kafka or --sink kafka)", null);
+    public static final Option<String> INPUT_TOPIC = Option.text("input-topic", "NAME", "topic to read (--source kafka)", null);
+    public static final Option<String> OUTPUT_TOPIC = Option.text("output-topic", "NAME", "topic to write, exactly-once (--sink kafka)", null);
+    public static final Option<String> GROUP_ID = Option.text("group-id", "NAME", "Kafka consumer group (default: flink-recurrent-<job>)", null);
+    public static final Option<Boolean> BOUNDED = Option.flag("bounded", "with --source kafka: stop at the offsets current at start");
+    public static final Option<java.nio.file.Path> MODEL = Option.path("model", "FILE", "a safetensors model instead of the bundled one");
+    public static final Option<Integer> PARALLELISM = Option.integer("parallelism", "N",
+            "the job's parallelism (default: the environment's)", null, 1);
+
+    /** The input and output options every job takes, after its own. */
+    public static final List<Option<?>> IO_OPTIONS = List.of(SOURCE, RATE, COUNT, INPUT, SINK, OUTPUT, BOOTSTRAP,
+            INPUT_TOPIC, OUTPUT_TOPIC, GROUP_ID, BOUNDED, MODEL, PARALLELISM);
+
+    /** The line that follows the options in a job's help. */
+    public static final String CONFIG_NOTE = "\nCheckpointing and the state backend come from Flink's configuration (config.yaml or -D).\n";
 
     private JobSupport() {}
 
-    /** Raised for bad options; the job's usage follows the message. */
-    public static final class UsageError extends RuntimeException {
-        public UsageError(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    /** Reads a job's options, refusing the ones it does not know. */
-    public static ParameterTool options(String[] args, Set<String> jobOptions) {
-        ParameterTool p = ParameterTool.fromArgs(args);
-        Set<String> known = new HashSet<>(Set.of("source", "input", "output", "sink", "bootstrap-servers", "input-topic",
-                "output-topic", "group-id", "bounded", "model", "parallelism", "rate", "count"));
-        known.addAll(jobOptions);
-        for (String k : p.toMap().keySet()) {
-            if (!known.contains(k)) {
-                throw new UsageError("unknown option --" + k);
-            }
-        }
-        return p;
-    }
-
-    static String require(ParameterTool p, String name, String why) {
-        String v = p.get(name);
-        if (v == null || v.isBlank() || v.equals("__NO_VALUE_KEY")) { // ParameterTool's marker for a flag without value
-            throw new UsageError("option --" + name + " is required " + why);
-        }
-        return v;
-    }
-
     /** The model: --model FILE, else the job's bundled one from the class path. */
-    public static RecurrentNetwork model(ParameterTool p, String resource) throws IOException {
-        if (p.has("model")) {
-            return ModelLoader.load(java.nio.file.Path.of(p.get("model"))).network();
+    public static RecurrentNetwork model(ParsedOptions p, String resource) throws IOException {
+        if (p.has(MODEL)) {
+            return ModelLoader.load(p.get(MODEL)).network();
         }
         return ModelLoader.load(java.nio.file.Path.of("classpath:" + resource), resource(resource), null).network();
     }
@@ -109,15 +89,15 @@ public final class JobSupport {
     }
 
     /** The job's input lines, numbered, from the source the options name. */
-    public static DataStream<NumberedLine> lines(StreamExecutionEnvironment env, ParameterTool p, Jobs.Job j)
+    public static DataStream<NumberedLine> lines(StreamExecutionEnvironment env, ParsedOptions p, Jobs.Job j)
             throws IOException {
-        String source = p.get("source", "sample");
+        String source = p.get(SOURCE);
         String job = j.name();
         switch (source) {
             case "generator" -> {
-                double rate = p.getDouble("rate", 1000);
+                double rate = p.get(RATE);
                 DataGeneratorSource<NumberedLine> gen = new DataGeneratorSource<>(i -> new NumberedLine(i + 1, j.generate(i)),
-                        p.getLong("count", 100_000), RateLimiterStrategy.perSecond(rate), TypeInformation.of(NumberedLine.class));
+                        p.get(COUNT), RateLimiterStrategy.perSecond(rate), TypeInformation.of(NumberedLine.class));
                 return env.fromSource(gen, WatermarkStrategy.noWatermarks(), "generator").uid(job + "-generator")
                         .setParallelism(1);
             }
@@ -131,25 +111,25 @@ public final class JobSupport {
                         .name("sample").uid(job + "-sample").setParallelism(1);
             }
             case "file" -> {
-                String input = require(p, "input", "with --source file");
+                String input = p.require(INPUT, "with --source file");
                 FileSource<NumberedLine> fs = FileSource.forRecordStreamFormat(new NumberedLineFormat(),
                         new Path(new java.io.File(input).getAbsoluteFile().toURI())).build();
                 return env.fromSource(fs, WatermarkStrategy.noWatermarks(), "file " + input).uid(job + "-file");
             }
             case "kafka" -> {
                 var b = KafkaSource.<NumberedLine>builder()
-                        .setBootstrapServers(require(p, "bootstrap-servers", "with --source kafka"))
-                        .setTopics(require(p, "input-topic", "with --source kafka"))
-                        .setGroupId(p.get("group-id", "flink-recurrent-" + job))
+                        .setBootstrapServers(p.require(BOOTSTRAP, "with --source kafka"))
+                        .setTopics(p.require(INPUT_TOPIC, "with --source kafka"))
+                        .setGroupId(p.has(GROUP_ID) ? p.get(GROUP_ID) : "flink-recurrent-" + job)
                         .setStartingOffsets(OffsetsInitializer.earliest())
                         .setDeserializer(new KafkaLines());
-                if (p.has("bounded")) {
+                if (p.get(BOUNDED)) {
                     b.setBounded(OffsetsInitializer.latest());
                 }
-                return env.fromSource(b.build(), WatermarkStrategy.noWatermarks(), "kafka " + p.get("input-topic"))
+                return env.fromSource(b.build(), WatermarkStrategy.noWatermarks(), "kafka " + p.get(INPUT_TOPIC))
                         .uid(job + "-kafka");
             }
-            default -> throw new UsageError("option --source is sample, file, kafka or generator, not '" + source + "'");
+            default -> throw new IllegalStateException(source); // the option's parser allows no other
         }
     }
 
@@ -158,13 +138,13 @@ public final class JobSupport {
      * {@code --sink stdout} the client prints both as they come and ends with a one-line summary;
      * on a cluster, stdout is the TaskManagers'.
      */
-    public static void run(StreamExecutionEnvironment env, ParameterTool p, String job, DataStream<String> text,
+    public static void run(StreamExecutionEnvironment env, ParsedOptions p, String job, DataStream<String> text,
                            DataStream<String> json, DataStream<String> rejected, boolean local, PrintStream out,
                            PrintStream err) throws Exception {
-        if (p.has("parallelism")) {
-            env.setParallelism(p.getInt("parallelism"));
+        if (p.has(PARALLELISM)) {
+            env.setParallelism(p.get(PARALLELISM));
         }
-        String sink = p.get("sink", "stdout");
+        String sink = p.get(SINK);
         long start = System.nanoTime();
         if (sink.equals("stdout") && local) {
             DataStream<String> both = text.map(s -> "+" + s).returns(String.class).name("print")
@@ -188,19 +168,19 @@ public final class JobSupport {
         }
         switch (sink) {
             case "stdout" -> text.print().name("stdout");
-            case "file" -> json.sinkTo(FileSink.forRowFormat(new Path(require(p, "output", "with --sink file")),
+            case "file" -> json.sinkTo(FileSink.forRowFormat(new Path(p.require(OUTPUT, "with --sink file")),
                     new SimpleStringEncoder<String>()).build()).name("files").uid(job + "-files");
             case "kafka" -> json.sinkTo(KafkaSink.<String>builder()
-                    .setBootstrapServers(require(p, "bootstrap-servers", "with --sink kafka"))
+                    .setBootstrapServers(p.require(BOOTSTRAP, "with --sink kafka"))
                     .setRecordSerializer(KafkaRecordSerializationSchema.builder()
-                            .setTopic(require(p, "output-topic", "with --sink kafka"))
+                            .setTopic(p.require(OUTPUT_TOPIC, "with --sink kafka"))
                             .setValueSerializationSchema(new SimpleStringSchema()).build())
                     .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                     .setTransactionalIdPrefix("flink-recurrent-" + job)
                     // at most the broker's transaction.max.timeout.ms (15 min by default), or the job restarts forever
                     .setProperty("transaction.timeout.ms", "600000")
                     .build()).name("kafka").uid(job + "-kafka-sink");
-            default -> throw new UsageError("option --sink is stdout, file or kafka, not '" + sink + "'");
+            default -> throw new IllegalStateException(sink); // the option's parser allows no other
         }
         rejected.printToErr().name("rejected");
         JobClient client = env.executeAsync(job);

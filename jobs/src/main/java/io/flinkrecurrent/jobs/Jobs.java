@@ -5,11 +5,12 @@ import io.flinkrecurrent.io.NumberedLine;
 import io.flinkrecurrent.flink.RejectedEvent;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.ParameterTool;
+import io.flinkrecurrent.options.Option;
+import io.flinkrecurrent.options.OptionSet;
+import io.flinkrecurrent.options.ParsedOptions;
 
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Set;
 
 /** The example jobs by name, and how one runs: options, source, the job's streams, sink. */
 public final class Jobs {
@@ -19,11 +20,23 @@ public final class Jobs {
     public interface Job extends java.io.Serializable {
         String name();
 
-        String usage();
+        /** What the job does and what its input looks like: the paragraph of its help. */
+        String description();
 
-        /** Options of this job beyond {@link JobSupport#IO_USAGE}. */
-        default Set<String> options() {
-            return Set.of();
+        /** Options of this job beyond {@link JobSupport#IO_OPTIONS}. */
+        default List<Option<?>> options() {
+            return List.of();
+        }
+
+        /** All the options the job takes: its own, then the input and output ones. */
+        default OptionSet optionSet() {
+            return OptionSet.of(options()).with(JobSupport.IO_OPTIONS);
+        }
+
+        /** The job's help, written from its description and its options' declarations. */
+        default String usage() {
+            return name() + " [options]\n\n" + description().stripTrailing() + "\n\n" + optionSet().help()
+                    + JobSupport.CONFIG_NOTE;
         }
 
         default String modelResource() {
@@ -34,7 +47,7 @@ public final class Jobs {
             return "jobs/" + name() + "/sample.csv";
         }
 
-        Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParameterTool options);
+        Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParsedOptions options);
 
         /** The i-th line of this job's synthetic input ({@code --source generator}): deterministic in i. */
         String generate(long i);
@@ -57,9 +70,8 @@ public final class Jobs {
      * @param local true when run from the command line here (results printed by the client)
      */
     public static void run(Job job, String[] args, boolean local, PrintStream out, PrintStream err) throws Exception {
-        ParameterTool p = JobSupport.options(args, job.options());
+        ParsedOptions p = job.optionSet().parse(job.name(), args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.getConfig().setGlobalJobParameters(p);
         RecurrentModel model = JobSupport.model(p, job.modelResource());
         DataStream<NumberedLine> lines = JobSupport.lines(env, p, job);
         Outputs o = job.build(lines, model, p);

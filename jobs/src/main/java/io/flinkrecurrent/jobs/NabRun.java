@@ -11,7 +11,10 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
-import org.apache.flink.util.ParameterTool;
+import io.flinkrecurrent.options.Option;
+import io.flinkrecurrent.options.OptionSet;
+import io.flinkrecurrent.options.ParsedOptions;
+import io.flinkrecurrent.options.UsageException;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code nab}: runs the anomaly detector over the NAB corpus on an embedded Flink, one key per file,
@@ -32,6 +34,24 @@ import java.util.Set;
  */
 public final class NabRun {
     public static final String DETECTOR = "flinkRecurrent";
+    static final Option<Path> NAB_DIR = Option.path("nab-dir", "DIR", "NAB's folder: data/, labels/, results/final_results.json (e.g. ../shared/nab); required");
+    static final Option<Path> OUT = Option.path("out", "DIR2", "where to write the scores; required");
+    static final Option<String> FILES = Option.text("files", "LIST",
+            "only these files (relative paths, comma-separated): a partial run, scored alone", null);
+    static final Option<String> PLOT = Option.text("plot", "LIST|all", """
+            draw DIR2/plots/<category>/<file>.png for these files: values, labelled windows,
+            scores, and the detections at the standard profile's threshold""", null);
+    static final Option<Integer> PARALLELISM = Option.integer("parallelism", "N", "Flink's parallelism", 2, 1);
+    static final Option<String> COMPARE = Option.text("compare", "NAME", """
+            also break down a published detector's raw scores (DIR/results/NAME, e.g. numenta)
+            the same way, at its own standard threshold""", null);
+    static final Option<Boolean> ABLATION = Option.flag("ablation", """
+            also score variants of the detector (each part switched off in turn, and
+            neighbouring settings), stepped in this JVM without Flink (after checking that the
+            full one gives Flink's scores), on all files and on each half of them""");
+    static final OptionSet OPTIONS = OptionSet.of(NAB_DIR, OUT, FILES, PLOT, PARALLELISM, JobSupport.MODEL.withDefault(null, null),
+            COMPARE, ABLATION);
+
     public static final String USAGE = """
             nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--plot a.csv,b.csv|all] [--parallelism N]
                 [--compare NAME] [--ablation]
@@ -41,39 +61,22 @@ public final class NabRun {
             per data row) and scores them as NAB does (SCORING.md): the three profiles beside the published board,
             and what the standard profile's threshold detects (DIR2/report.txt has it file by file).
 
-              --nab-dir DIR       NAB's folder: data/, labels/, results/final_results.json (e.g. ../shared/nab)
-              --out DIR2          where to write the scores
-              --files LIST        only these files (relative paths, comma-separated): a partial run, scored alone
-              --plot LIST|all     draw DIR2/plots/<category>/<file>.png for these files: values, labelled windows,
-                                  scores, and the detections at the standard profile's threshold
-              --parallelism N     Flink's parallelism (default 2)
-              --model FILE        another forecaster instead of the bundled one
-              --compare NAME      also break down a published detector's raw scores (DIR/results/NAME, e.g. numenta)
-                                  the same way, at its own standard threshold
-              --ablation          also score variants of the detector (each part switched off in turn, and
-                                  neighbouring settings), stepped in this JVM without Flink (after checking that the
-                                  full one gives Flink's scores), on all files and on each half of them
-            """;
+            """ + OPTIONS.help();
 
     private NabRun() {}
 
     public static void run(String[] args, PrintStream out) throws Exception {
-        ParameterTool p = ParameterTool.fromArgs(args);
-        for (String k : p.toMap().keySet()) {
-            if (!Set.of("nab-dir", "out", "files", "parallelism", "model", "plot", "ablation", "compare").contains(k)) {
-                throw new JobSupport.UsageError("unknown option --" + k);
-            }
-        }
-        Path nab = Path.of(JobSupport.require(p, "nab-dir", ""));
-        Path outDir = Path.of(JobSupport.require(p, "out", ""));
+        ParsedOptions p = OPTIONS.parse("nab", args);
+        Path nab = p.require(NAB_DIR, "");
+        Path outDir = p.require(OUT, "");
         long t0 = System.nanoTime();
         Map<String, NabScorer.LabelledFile> corpus = NabScorer.corpus(nab);
-        if (p.has("files")) {
+        if (p.has(FILES)) {
             Map<String, NabScorer.LabelledFile> subset = new LinkedHashMap<>();
-            for (String f : p.get("files").split(",")) {
+            for (String f : p.get(FILES).split(",")) {
                 NabScorer.LabelledFile lf = corpus.get(f.trim());
                 if (lf == null) {
-                    throw new JobSupport.UsageError("no NAB file '" + f.trim() + "' (names look like realKnownCause/nyc_taxi.csv)");
+                    throw new UsageException("nab", "no NAB file '" + f.trim() + "' (names look like realKnownCause/nyc_taxi.csv)");
                 }
                 subset.put(lf.name(), lf);
             }
@@ -95,7 +98,7 @@ public final class NabRun {
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(p.getInt("parallelism", 2));
+        env.setParallelism(p.get(PARALLELISM));
         DataStream<KeyedEvent> in = env.fromData(TypeInformation.of(KeyedEvent.class), events.toArray(new KeyedEvent[0]))
                 .name("nab-rows").setParallelism(1);
         Map<String, double[]> scores = new LinkedHashMap<>();
@@ -124,23 +127,23 @@ public final class NabRun {
         out.println("nab: scores written to " + outDir + "/<category>/" + DETECTOR + "_<file>.csv");
         double threshold = printScores(nab, corpus, scores, out);
         report(DETECTOR, outDir, corpus, scores, threshold, out);
-        if (p.has("compare")) {
-            String other = p.get("compare");
+        if (p.has(COMPARE)) {
+            String other = p.get(COMPARE);
             Path dir = nab.resolve("results").resolve(other);
             if (!Files.isDirectory(dir)) {
-                throw new JobSupport.UsageError("--compare: no raw scores of '" + other + "' in " + dir.getParent());
+                throw new UsageException("nab", "--compare: no raw scores of '" + other + "' in " + dir.getParent());
             }
             Map<String, double[]> theirs = NabScorer.readScores(dir, other, corpus.keySet());
             NabScorer.Result r = NabScorer.score(corpus, theirs, NabScorer.PROFILES.get(0));
             out.printf(Locale.ROOT, "nab: %s's raw scores: standard %.2f%n", other, r.score());
             report(other, outDir.resolve("compare").resolve(other), corpus, theirs, r.threshold(), out);
         }
-        if (p.has("plot")) {
-            List<String> plots = p.get("plot").equals("all") ? new ArrayList<>(corpus.keySet()) : List.of(p.get("plot").split(","));
+        if (p.has(PLOT)) {
+            List<String> plots = p.get(PLOT).equals("all") ? new ArrayList<>(corpus.keySet()) : List.of(p.get(PLOT).split(","));
             for (String f : plots) {
                 NabScorer.LabelledFile lf = corpus.get(f.trim());
                 if (lf == null) {
-                    throw new JobSupport.UsageError("--plot: no file '" + f.trim() + "' in this run");
+                    throw new UsageException("nab", "--plot: no file '" + f.trim() + "' in this run");
                 }
                 Path png = outDir.resolve("plots").resolve(lf.name().replace(".csv", ".png"));
                 io.flinkrecurrent.nab.NabPlot.draw(png, lf.name() + " - " + DETECTOR, lf, values.get(lf.name()),
@@ -148,7 +151,7 @@ public final class NabRun {
                 out.println("nab: drew " + png);
             }
         }
-        if (p.has("ablation")) {
+        if (p.get(ABLATION)) {
             ablation(forecaster, corpus, values, scores, out);
         }
         out.printf(Locale.ROOT, "nab: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);

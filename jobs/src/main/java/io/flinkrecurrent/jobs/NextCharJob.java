@@ -3,7 +3,7 @@ package io.flinkrecurrent.jobs;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.io.NumberedLine;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.util.ParameterTool;
+import io.flinkrecurrent.options.ParsedOptions;
 
 /**
  * {@code next-char}: per key (say, per user typing), a stream of letters; per event, the most likely
@@ -19,15 +19,13 @@ public final class NextCharJob implements Jobs.Job {
     @Override public String name() { return NAME; }
 
     @Override
-    public String usage() {
+    public String description() {
         return """
-                next-char [options]
-
                 Per key, a stream of letters a-z (reset=true on a word's first letter); per event, the most
                 likely next letter, or $ for the end of the word, with its probability. Input lines:
                 key,letter[,reset] as CSV, or {"key":...,"symbol":"h","reset":true} as JSON Lines.
 
-                """ + JobSupport.IO_USAGE;
+                """;
     }
 
     @Override
@@ -53,7 +51,7 @@ public final class NextCharJob implements Jobs.Job {
     };
 
     @Override
-    public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParameterTool options) {
+    public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParsedOptions options) {
         return SymbolJobs.outputs(lines, NAME, events -> apply(events, model));
     }
 }

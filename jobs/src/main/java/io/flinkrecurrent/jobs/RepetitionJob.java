@@ -3,7 +3,7 @@ package io.flinkrecurrent.jobs;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.io.NumberedLine;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.util.ParameterTool;
+import io.flinkrecurrent.options.ParsedOptions;
 
 /**
  * {@code repetition}: per key, a stream of digit symbols; per event, the probability that this symbol
@@ -17,16 +17,14 @@ public final class RepetitionJob implements Jobs.Job {
     @Override public String name() { return NAME; }
 
     @Override
-    public String usage() {
+    public String description() {
         return """
-                repetition [options]
-
                 Per key, a stream of digits 0-9; per event, the probability that this digit already occurred
                 in the key's current sequence (a reset starts a new sequence). Input lines: key,symbol[,reset]
                 as CSV, or {"key":...,"symbol":"3","reset":true} as JSON Lines. Output: key, seq, symbol,
                 seen|new and the probability of "seen".
 
-                """ + JobSupport.IO_USAGE;
+                """;
     }
 
     @Override
@@ -46,7 +44,7 @@ public final class RepetitionJob implements Jobs.Job {
     }
 
     @Override
-    public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParameterTool options) {
+    public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParsedOptions options) {
         return SymbolJobs.outputs(lines, NAME, events -> apply(events, model));
     }
 }

@@ -3,7 +3,6 @@ package io.flinkrecurrent.jobs;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.testing.KafkaBroker;
 import io.flinkrecurrent.testing.StandaloneFlinkCluster;
-import org.apache.flink.util.ParameterTool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +43,7 @@ class ClusterIT {
         cluster.start(1);
         System.out.printf("standalone cluster up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         jarId = cluster.uploadJar(JAR);
-        model = JobSupport.model(ParameterTool.fromArgs(new String[0]), JOB.modelResource());
+        model = JobSupport.model(JOB.optionSet().parse(JOB.name(), new String[0]), JOB.modelResource());
     }
 
     @AfterAll

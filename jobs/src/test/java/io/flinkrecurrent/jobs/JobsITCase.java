@@ -8,7 +8,6 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
-import org.apache.flink.util.ParameterTool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,7 +32,7 @@ class JobsITCase {
     static List<SymbolResult> run(Jobs.Job job, List<SymbolEvent> events) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkTesting.jobConfig("hashmap", null));
         env.setParallelism(2);
-        RecurrentModel model = JobSupport.model(ParameterTool.fromArgs(new String[0]), job.modelResource());
+        RecurrentModel model = JobSupport.model(job.optionSet().parse(job.name(), new String[0]), job.modelResource());
         DataStream<SymbolEvent> in = env.fromData(TypeInformation.of(SymbolEvent.class), events.toArray(new SymbolEvent[0]))
                 .setParallelism(1);
         SymbolJobs.Streams s = job instanceof RepetitionJob ? RepetitionJob.apply(in, model) : NextCharJob.apply(in, model);

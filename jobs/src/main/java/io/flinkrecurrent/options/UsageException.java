@@ -1,16 +1,16 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.options;
 
 /** A command line that cannot be run as given: the message says why; the command's usage follows it. */
-final class UsageException extends RuntimeException {
+public final class UsageException extends RuntimeException {
     private final String command;
 
-    UsageException(String command, String message) {
+    public UsageException(String command, String message) {
         super(message, null, false, false);
         this.command = command;
     }
 
     /** The command whose usage applies, or null for the top level. */
-    String command() {
+    public String command() {
         return command;
     }
 }
