@@ -13,4 +13,12 @@ public class SymbolEvent {
         this.symbol = symbol;
         this.reset = reset;
     }
+
+    public String key() {
+        return key;
+    }
+
+    public boolean isReset() {
+        return reset;
+    }
 }

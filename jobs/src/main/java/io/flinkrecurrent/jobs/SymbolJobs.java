@@ -1,12 +1,14 @@
 package io.flinkrecurrent.jobs;
 
 import io.flinkrecurrent.cell.RecurrentModel;
-import io.flinkrecurrent.flink.KeyedEvent;
+import io.flinkrecurrent.flink.InputFiller;
+import io.flinkrecurrent.flink.InputRejected;
 import io.flinkrecurrent.io.NumberedLine;
 import io.flinkrecurrent.flink.Recurrent;
-import io.flinkrecurrent.flink.RecurrentOutput;
+import io.flinkrecurrent.flink.RecurrentStream;
 import io.flinkrecurrent.flink.RejectedEvent;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -29,11 +31,12 @@ public final class SymbolJobs {
     }
 
     /** The results of a symbol job, and the events it could not use (with the reason). */
-    public record Streams(SingleOutputStreamOperator<SymbolResult> results, DataStream<RejectedEvent> rejected) {}
+    public record Streams(DataStream<SymbolResult> results, DataStream<RejectedEvent> rejected) {}
 
     /**
-     * The job as a function of streams: each key's symbols through the model, one result per symbol.
-     * A symbol outside the alphabet goes to {@code rejected}; the event's id carries the symbol's index.
+     * The job as a function of streams: each key's symbols through the model (the typed API: the
+     * symbol one-hot encoded straight into the model's input, the result built from the event), one
+     * result per symbol. A symbol outside the alphabet goes to {@code rejected}.
      */
     public static Streams apply(DataStream<SymbolEvent> events, RecurrentModel model, String alphabet, String name,
                                 Decoder decoder) {
@@ -41,19 +44,24 @@ public final class SymbolJobs {
             throw new IllegalArgumentException(name + ": the model takes " + model.inputSize()
                     + " inputs but the alphabet has " + alphabet.length() + " symbols");
         }
-        SingleOutputStreamOperator<KeyedEvent> encoded = Recurrent.sameParallelism(events
-                .process(new OneHot(alphabet), TypeInformation.of(KeyedEvent.class))
-                .name(name + "-one-hot").uid(name + "-one-hot"), events);
-        SingleOutputStreamOperator<RecurrentOutput> out = Recurrent.builder(model).name(name).apply(encoded);
-        SingleOutputStreamOperator<SymbolResult> results = out.map(o -> {
-            SymbolResult r = new SymbolResult();
-            r.key = o.key;
-            r.seq = o.seq;
-            r.symbol = String.valueOf(alphabet.charAt((int) o.id));
-            decoder.decode(o.output, r);
-            return r;
-        }).returns(TypeInformation.of(SymbolResult.class)).name(name + "-decode").uid(name + "-decode");
-        return new Streams(results, encoded.getSideOutput(Recurrent.REJECTED).union(out.getSideOutput(Recurrent.REJECTED)));
+        RecurrentStream<SymbolEvent, SymbolResult> results = Recurrent.of(model)
+                .keyBy(SymbolEvent::key, Types.STRING)
+                .input(new OneHot(alphabet))
+                .resetWhen(SymbolEvent::isReset)
+                .emit((e, y, ctx) -> {
+                    SymbolResult r = new SymbolResult();
+                    r.key = ctx.key();
+                    r.seq = ctx.seq();
+                    r.symbol = e.symbol.toLowerCase(java.util.Locale.ROOT);
+                    decoder.decode(y, r);
+                    return r;
+                }, SymbolResult.class)
+                .name(name)
+                .apply(events);
+        DataStream<RejectedEvent> rejected = results.rejected()
+                .map(r -> new RejectedEvent(r.key, r.reason, r.message, null, r.event.symbol))
+                .returns(TypeInformation.of(RejectedEvent.class)).name(name + "-rejected");
+        return new Streams(results, rejected);
     }
 
     /**
@@ -87,8 +95,8 @@ public final class SymbolJobs {
                 events.getSideOutput(Recurrent.REJECTED).union(s.rejected()));
     }
 
-    /** Symbols to one-hot inputs; a symbol outside the alphabet is rejected, not guessed. */
-    static final class OneHot extends ProcessFunction<SymbolEvent, KeyedEvent> {
+    /** A symbol, one-hot over the alphabet, into the model's input; a symbol outside it is rejected, not guessed. */
+    static final class OneHot implements InputFiller<SymbolEvent> {
         private final String alphabet;
 
         OneHot(String alphabet) {
@@ -96,19 +104,13 @@ public final class SymbolJobs {
         }
 
         @Override
-        public void processElement(SymbolEvent e, Context ctx, Collector<KeyedEvent> out) {
+        public void fill(float[] x, SymbolEvent e) throws InputRejected {
             int i = e.symbol == null || e.symbol.length() != 1 ? -1 : alphabet.indexOf(Character.toLowerCase(e.symbol.charAt(0)));
             if (i < 0) {
-                ctx.output(Recurrent.REJECTED, new RejectedEvent(e.key, RejectedEvent.Reason.MALFORMED,
-                        "symbol '" + e.symbol + "' is not one of '" + alphabet + "'", null, e.symbol));
-                return;
+                throw new InputRejected(RejectedEvent.Reason.MALFORMED, "symbol '" + e.symbol + "' is not one of '" + alphabet + "'");
             }
-            float[] x = new float[alphabet.length()];
+            java.util.Arrays.fill(x, 0f);
             x[i] = 1f;
-            KeyedEvent k = new KeyedEvent(e.key, x);
-            k.reset = e.reset;
-            k.id = i;
-            out.collect(k);
         }
     }
 
