@@ -11,6 +11,6 @@ import java.lang.annotation.Target;
  * go in any release; a job must not depend on it.
  */
 @Documented
-@Retention(RetentionPolicy.CLASS)
+@Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD, ElementType.FIELD, ElementType.CONSTRUCTOR})
 public @interface Internal {}

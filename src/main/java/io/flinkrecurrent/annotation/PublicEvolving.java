@@ -12,6 +12,6 @@ import java.lang.annotation.Target;
  * model layers stay free of Flink imports; it means what Flink's {@code @PublicEvolving} means.)
  */
 @Documented
-@Retention(RetentionPolicy.CLASS)
+@Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD, ElementType.FIELD, ElementType.CONSTRUCTOR})
 public @interface PublicEvolving {}

@@ -3,6 +3,7 @@ package io.flinkrecurrent.cell;
 import java.util.Locale;
 
 /** An elementwise (or, for softmax, vector-wise) activation, named as in PyTorch and the model files. */
+@io.flinkrecurrent.annotation.PublicEvolving
 public enum Activation {
     /** Identity; the model files also call it {@code none} or {@code linear}. */
     IDENTITY("identity"),

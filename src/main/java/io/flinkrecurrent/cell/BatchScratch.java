@@ -1,6 +1,7 @@
 package io.flinkrecurrent.cell;
 
 /** Working buffers for {@link RecurrentNetwork#stepBatch}: one set of gate rows per key of the batch, made once. */
+@io.flinkrecurrent.annotation.PublicEvolving
 public final class BatchScratch {
     final float[][] gates;
     final float[][] gates2;

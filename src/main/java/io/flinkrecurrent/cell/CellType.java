@@ -3,6 +3,7 @@ package io.flinkrecurrent.cell;
 import java.util.Locale;
 
 /** The three recurrent cells of PyTorch, with the number of gates stacked in their weight rows. */
+@io.flinkrecurrent.annotation.PublicEvolving
 public enum CellType {
     /** torch.nn.RNN (Elman): one block of rows. */
     RNN(1, "-"),

@@ -9,6 +9,7 @@ package io.flinkrecurrent.cell;
  * h' = (1 - z) * n + z * h
  * </pre>
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public final class GruLayer extends Layer {
 
     /**

@@ -1,6 +1,7 @@
 package io.flinkrecurrent.cell;
 
 /** The output head, torch.nn.Linear plus an activation: {@code y = act(weight @ h + bias)}. */
+@io.flinkrecurrent.annotation.PublicEvolving
 public final class Head implements java.io.Serializable {
     private final int inSize;
     private final int outSize;

@@ -9,6 +9,7 @@ package io.flinkrecurrent.cell;
  * <p>The constructor takes the weights row-major in PyTorch's shapes and keeps them transposed
  * (see {@link Kernels}); {@link #weightIh()} and friends give them back in PyTorch's layout.
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public abstract sealed class Layer implements java.io.Serializable permits RnnLayer, GruLayer, LstmLayer {
     protected final int inputSize;
     protected final int hiddenSize;

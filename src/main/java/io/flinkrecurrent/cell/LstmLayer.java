@@ -10,6 +10,7 @@ package io.flinkrecurrent.cell;
  * </pre>
  * The four gates are one fused matrix-vector product over contiguous rows.
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public final class LstmLayer extends Layer {
     private final int projSize;
     /** weight_hr by column: [hidden][proj], or null. */

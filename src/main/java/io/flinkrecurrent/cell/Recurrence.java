@@ -14,6 +14,7 @@ import java.util.Objects;
  *
  * Feeding X = 3 three times gives Y = 2, -4, -16; after a reset to zero, X = 3 gives 2 again.
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public final class Recurrence implements RecurrentModel {
 
     /** The state update f: writes the new state into {@code next} from the old {@code state} and {@code x}. */

@@ -10,6 +10,7 @@ import java.io.Serializable;
  * scratch arrays, and must not allocate in {@link #step}. They are {@link Serializable} so that a
  * stream processor can ship one to its workers with the job.
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public interface RecurrentModel extends Serializable {
 
     /** Width of one input vector. */

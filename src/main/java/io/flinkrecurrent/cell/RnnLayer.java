@@ -1,6 +1,7 @@
 package io.flinkrecurrent.cell;
 
 /** torch.nn.RNN (Elman): {@code h' = act(W_ih @ x + b_ih + W_hh @ h + b_hh)}, act = tanh, relu or identity. */
+@io.flinkrecurrent.annotation.PublicEvolving
 public final class RnnLayer extends Layer {
     private final Activation nonlinearity;
 

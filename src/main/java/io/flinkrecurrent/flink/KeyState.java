@@ -3,6 +3,7 @@ package io.flinkrecurrent.flink;
 /**
  * What the operator keeps per key in Flink managed state; serialized by {@link KeyStateSerializer}.
  */
+@io.flinkrecurrent.annotation.Internal
 public final class KeyState {
     static final long NONE = Long.MIN_VALUE;
 

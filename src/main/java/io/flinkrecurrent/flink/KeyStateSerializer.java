@@ -16,6 +16,7 @@ import java.io.IOException;
  * carries a format version so that savepoints written by this version stay readable when the format
  * grows.
  */
+@io.flinkrecurrent.annotation.Internal
 public final class KeyStateSerializer extends TypeSerializer<KeyState> {
     /** Version of the binary format written by {@link #serialize}. */
     static final int FORMAT_VERSION = 1;

@@ -8,6 +8,7 @@ import java.util.Objects;
  * flag, an event time and an id that the output carries back (a line number, a Kafka offset).
  * A Flink POJO: public fields and a no-argument constructor, serialized without Kryo.
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public class KeyedEvent {
     /** No event time on this event (the record's own timestamp, if any, is used). */
     public static final long NO_TIMESTAMP = Long.MIN_VALUE;

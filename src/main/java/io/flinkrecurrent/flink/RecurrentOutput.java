@@ -8,6 +8,7 @@ import java.util.Objects;
  * +1 per event, not restarted by resets), the event time, the model's output, and the whole state
  * after the event when the operator was asked to emit it. A Flink POJO.
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public class RecurrentOutput {
     public String key;
     /** 0-based position of this event among its key's applied events. */

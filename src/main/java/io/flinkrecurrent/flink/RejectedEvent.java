@@ -4,6 +4,7 @@ package io.flinkrecurrent.flink;
  * An event the operator did not apply, with the reason: it goes to the side output
  * {@link Recurrent#REJECTED} instead of failing the job or vanishing. A Flink POJO.
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public class RejectedEvent {
     /** Why an event was not applied. */
     public enum Reason {

@@ -1,6 +1,7 @@
 package io.flinkrecurrent.flink;
 
 /** Why a key's state was zeroed; each is counted in the metric {@code recurrent.resets.<reason>}. */
+@io.flinkrecurrent.annotation.Internal
 public enum ResetReason {
     /** The event carried {@code reset = true}. */
     EVENT,

@@ -11,6 +11,7 @@ import io.flinkrecurrent.cell.CellType;
  * @param headSize   0 for no head
  * @param headPrefix the head's tensor prefix with its dot ({@code "head."}), or null without head
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public record ModelConfig(CellType cellType, Activation nonlinearity, int inputSize, int hiddenSize, int numLayers,
                           int projSize, boolean bias, int headSize, Activation headActivation,
                           String prefix, String headPrefix) {

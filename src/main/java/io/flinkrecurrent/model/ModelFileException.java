@@ -6,6 +6,7 @@ import java.nio.file.Path;
  * A model file that cannot be used as it is. The message names the file and, where one is at fault,
  * the tensor: {@code model.safetensors: tensor 'rnn.weight_hh_l0': shape [256, 32], expected [256, 64]}.
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public class ModelFileException extends RuntimeException {
     private final transient Path file;
     private final String tensor;

@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  * contradicts the tensors, a bidirectional model (a stream cannot look ahead), non-finite weights,
  * unsupported dtypes (see {@link SafeTensors}).
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public final class ModelLoader {
     private static final Pattern IH_L0 = Pattern.compile("^(.*)weight_ih_l0$");
     private static final Pattern LAYER_TENSOR = Pattern.compile("^(.*)(weight|bias)_(ih|hh|hr)_l(\\d+)(_reverse)?$");

@@ -25,6 +25,7 @@ import java.util.Map;
  * {@value #MAX_HEADER_BYTES} bytes, offsets outside the data buffer, a size that does not match the
  * shape, overlapping tensors.
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public final class SafeTensors {
     /** The same limit as the reference implementation (100 MB). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;

@@ -7,6 +7,7 @@ import java.util.Arrays;
  *
  * @param dtype the dtype it was stored with (F32, F16, BF16 or F64; the values are always float32 here)
  */
+@io.flinkrecurrent.annotation.PublicEvolving
 public record Tensor(String name, String dtype, int[] shape, float[] data) {
 
     public Tensor {
