@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 nab_dir=${1:-../shared/nab}
 out=target/seed-spread
 mkdir -p "$out"
-mvn -q -B compile
+mvn -q -B install -DskipTests && mvn -q -B -f jobs compile
 # seed hidden: the bundled model's recipe first, then three other seeds, then a wider GRU
 runs=("20261127 24" "1 24" "2 24" "3 24" "1 32")
 summary="$out/summary.txt"
@@ -33,7 +33,7 @@ for run in "${runs[@]}"; do
   fi
   mse=$(grep '^step' "$out/gru$hidden-seed$seed.log" | tail -1 | sed -E 's/.*mse ([0-9.]+) +\(last-value baseline ([0-9.]+)\).*/\1 (\2)/')
   echo "[$i/${#runs[@]}] seed $seed, hidden $hidden: MSE on the last batch (the last value's in parentheses) $mse; scoring NAB"
-  mvn -q -B exec:exec -Dexec.args="nab --nab-dir $nab_dir --out $out/nab-gru$hidden-seed$seed --model $model" \
+  mvn -q -B -f jobs exec:exec -Dexec.args="nab --nab-dir $nab_dir --out $out/nab-gru$hidden-seed$seed --model $model" \
       > "$out/nab-gru$hidden-seed$seed.log"
   read -r std lfp lfn < <(awk '$1 == "flinkRecurrent" { print $2, $3, $4; exit }' "$out/nab-gru$hidden-seed$seed.log")
   detected=$(grep -o '[0-9]* of [0-9]* windows detected.*false positives' "$out/nab-gru$hidden-seed$seed.log" \

@@ -37,7 +37,7 @@ class ClusterIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        assertTrue(Files.isRegularFile(JAR), JAR + " is built by `mvn package` before the integration tests");
+        assertTrue(Files.isRegularFile(JAR), JAR + " is built by `mvn -f jobs package` before the integration tests");
         cluster = new StandaloneFlinkCluster(Files.createDirectories(dir.resolve("cluster")), 4);
         long t0 = System.nanoTime();
         cluster.start(1);
