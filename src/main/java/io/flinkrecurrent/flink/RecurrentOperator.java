@@ -174,9 +174,13 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
             hold(e, key, ts, record);
             return;
         }
-        if (!fill(inputs[size], e, key, record)) {
-            return;
+        if (fill(inputs[size], e, key, record)) {
+            submit(e, key, ts);
         }
+    }
+
+    /** An event whose input is in {@code inputs[size]}: stepped now (per event) or into the bundle. */
+    private void submit(T e, Object key, long ts) throws Exception {
         long now = getProcessingTimeService().getCurrentProcessingTime();
         if (!batching()) {
             stepNow(e, key, ts, now, inputs[0]);
@@ -238,15 +242,9 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         buffer.remove(ts);
         K key = timer.getKey();
         for (T e : pending) {
-            if (!fill(inputs[size], e, key, null)) {
-                continue;
-            }
-            long now = getProcessingTimeService().getCurrentProcessingTime();
-            if (!batching()) {
-                stepNow(e, key, ts, now, inputs[0]);
-            } else {
-                enqueue(e, key, ts, now);
-                setCurrentKey(key); // a full bundle was stepped: the timer's key again
+            if (fill(inputs[size], e, key, null)) {
+                submit(e, key, ts);
+                setCurrentKey(key); // a full bundle may have been stepped: the timer's key again
             }
         }
     }
