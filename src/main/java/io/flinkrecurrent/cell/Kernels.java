@@ -213,4 +213,16 @@ public final class Kernels {
             dst[dOff + i] = a[aOff + i] + b[bOff + i];
         }
     }
+
+    /**
+     * Whether every value is finite (no NaN, no infinity), without a branch per value: a value's
+     * exponent bits are all ones exactly when it is not finite. {@code // a (n) -> all finite?}
+     */
+    public static boolean allFinite(float[] a) {
+        int bad = 0;
+        for (float v : a) {
+            bad |= ((Float.floatToRawIntBits(v) & 0x7f800000) + 0x00800000) >>> 31;
+        }
+        return bad == 0;
+    }
 }

@@ -7,12 +7,17 @@ import java.util.Objects;
  * over a flat float[] state. The article's example:
  *
  * <pre>{@code
- * RecurrentModel article = Recurrence.of(1, 1, 1,
+ * RecurrentModel article = Recurrence.of("article", 1, 1, 1, 1,
  *         (next, h, x) -> next[0] = 2 * h[0] + x[0],   // f(H, X) = 2H + X
  *         (y, h) -> y[0] = 5 - h[0]);                  // g(H) = 5 - H
  * }</pre>
  *
  * Feeding X = 3 three times gives Y = 2, -4, -16; after a reset to zero, X = 3 gives 2 again.
+ *
+ * <p>f and g are code, which has no stable hash: the recurrence carries an identity the user gives, a
+ * name and a version, and its fingerprint is made of them and the sizes. Change the version whenever f
+ * or g changes, so that a key's state restored from a savepoint is reset (and counted as
+ * {@code model_changed}) instead of being continued by other functions.
  */
 @io.flinkrecurrent.annotation.PublicEvolving
 public final class Recurrence implements RecurrentModel {
@@ -31,6 +36,8 @@ public final class Recurrence implements RecurrentModel {
         void apply(float[] y, float[] state);
     }
 
+    private final String name;
+    private final int version;
     private final int inputSize;
     private final int stateSize;
     private final int outputSize;
@@ -38,7 +45,12 @@ public final class Recurrence implements RecurrentModel {
     private final Readout g;
     private final long fingerprint;
 
-    private Recurrence(int inputSize, int stateSize, int outputSize, Update f, Readout g) {
+    private Recurrence(String name, int version, int inputSize, int stateSize, int outputSize, Update f, Readout g) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a recurrence needs a name (its identity in savepoints)");
+        }
+        this.name = name;
+        this.version = version;
         if (inputSize < 1 || stateSize < 1 || outputSize < 1) {
             throw new IllegalArgumentException("sizes must be positive: input " + inputSize
                     + ", state " + stateSize + ", output " + outputSize);
@@ -51,9 +63,12 @@ public final class Recurrence implements RecurrentModel {
         this.fingerprint = Fingerprint.of(describe());
     }
 
-    /** A recurrence with the given sizes, state update f and readout g. */
-    public static Recurrence of(int inputSize, int stateSize, int outputSize, Update f, Readout g) {
-        return new Recurrence(inputSize, stateSize, outputSize, f, g);
+    /**
+     * A recurrence with the given identity (name and version: change the version when f or g changes),
+     * sizes, state update f and readout g.
+     */
+    public static Recurrence of(String name, int version, int inputSize, int stateSize, int outputSize, Update f, Readout g) {
+        return new Recurrence(name, version, inputSize, stateSize, outputSize, f, g);
     }
 
     @Override public int inputSize() { return inputSize; }
@@ -68,10 +83,7 @@ public final class Recurrence implements RecurrentModel {
         g.apply(out, state);
     }
 
-    /**
-     * From the sizes only: f and g are code, which has no stable hash. Change the sizes (or wrap the
-     * model) when a new f or g must not continue states written by the old one.
-     */
+    /** From the name, the version and the sizes (f and g are code, which has no stable hash). */
     @Override
     public long fingerprint() {
         return fingerprint;
@@ -79,6 +91,6 @@ public final class Recurrence implements RecurrentModel {
 
     @Override
     public String describe() {
-        return "recurrence(input=" + inputSize + ", state=" + stateSize + ", output=" + outputSize + ")";
+        return "recurrence " + name + " v" + version + "(input=" + inputSize + ", state=" + stateSize + ", output=" + outputSize + ")";
     }
 }

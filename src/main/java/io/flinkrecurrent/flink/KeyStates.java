@@ -1,18 +1,11 @@
 package io.flinkrecurrent.flink;
 
-import io.flinkrecurrent.cell.RecurrentModel;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.TimeDomain;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /** What both forms of the operator do to a key's state around a step: create, check, reset, advance. */
 final class KeyStates {
@@ -28,11 +21,6 @@ final class KeyStates {
                     .build());
         }
         return sd;
-    }
-
-    /** Ordering by event time: the events waiting for the watermark, by timestamp (the same in both modes). */
-    static <T> MapStateDescriptor<Long, List<T>> bufferDescriptor(TypeInformation<T> eventType) {
-        return new MapStateDescriptor<>("recurrent-buffer", Types.LONG, Types.LIST(eventType));
     }
 
     /**
@@ -55,20 +43,6 @@ final class KeyStates {
                 ? "ordering by event time, but the event has no timestamp"
                 : "event time " + ts + " is before " + ks.lastEventTime + ", the key's latest applied event, beyond the allowed lateness of "
                         + o.allowedLatenessMs() + " ms";
-    }
-
-    /**
-     * Ordering by event time: the event joins the key's events of its timestamp; returns when the
-     * watermark releases them (the timestamp plus the allowed lateness).
-     */
-    static <T> long hold(MapState<Long, List<T>> buffer, T e, long ts, RecurrentOptions o) throws Exception {
-        List<T> pending = buffer.get(ts);
-        if (pending == null) {
-            pending = new ArrayList<>(1);
-        }
-        pending.add(e);
-        buffer.put(ts, pending);
-        return ts + o.allowedLatenessMs();
     }
 
     /**

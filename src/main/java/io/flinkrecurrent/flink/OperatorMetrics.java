@@ -20,9 +20,11 @@ final class OperatorMetrics {
     private final Map<RejectedEvent.Reason, Counter> rejected = new EnumMap<>(RejectedEvent.Reason.class);
     /** Nanoseconds of the last timed step (per-event mode) or per event of the last batch. */
     volatile long stepNanos;
+    private final MetricGroup group;
 
     OperatorMetrics(MetricGroup operator) {
         MetricGroup g = operator.addGroup("recurrent");
+        group = g;
         events = g.counter("events");
         outputs = g.counter("outputs");
         keysCreated = g.counter("keysCreated");
@@ -35,6 +37,11 @@ final class OperatorMetrics {
             rejected.put(r, jg.counter(r.name().toLowerCase(Locale.ROOT)));
         }
         g.gauge("stepTimeNanos", (Gauge<Long>) () -> stepNanos);
+    }
+
+    /** The operator's group {@code recurrent}, for its other gauges. */
+    MetricGroup group() {
+        return group;
     }
 
     void reset(ResetReason r) {

@@ -5,10 +5,19 @@ import io.flinkrecurrent.cell.BatchedModel;
 import io.flinkrecurrent.cell.Kernels;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.Scratch;
-import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.api.common.typeutils.base.array.LongPrimitiveArraySerializer;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.runtime.state.internal.InternalListState;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
@@ -20,10 +29,11 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
 
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * The recurrent operator, the one core behind every form of the API: keeps each key's state in Flink
@@ -34,9 +44,10 @@ import java.util.Set;
  *   <li><b>per event</b> ({@code microBatch() == 1}): at once, one {@link RecurrentModel#step};</li>
  *   <li><b>micro-batched</b>: events are collected per subtask, up to {@code microBatch()} or for at
  *       most {@code microBatchDelayMs()}, and the distinct keys of the bundle are stepped together
- *       ({@link BatchedModel#stepBatch} when the model has it). A key that comes twice goes into the
- *       next round, so each key's events keep their order. The bundle is flushed before every
- *       checkpoint barrier, on every watermark and at the end of the input, so exactly-once holds.</li>
+ *       ({@link BatchedModel#stepBatch} when the model has it): the bundle's k-th round holds the k-th
+ *       event of every key, so each key's events keep their order, and sorting a bundle into rounds is
+ *       linear in its size however its keys are spread. The bundle is flushed before every checkpoint
+ *       barrier, on every watermark and at the end of the input, so exactly-once holds.</li>
  * </ul>
  *
  * <p>Timestamps, the same in both modes: the step's event time is the record's timestamp, else the
@@ -44,6 +55,12 @@ import java.util.Set;
  * (none when there is none), and with event-time ordering the release time, event time plus the
  * allowed lateness, so that no output is behind a watermark the operator has forwarded. A rejected
  * event keeps the timestamp of the record it came in.
+ *
+ * <p>Event-time ordering buffers each key's events per timestamp in a list state whose namespace is
+ * the timestamp (appending is constant time on every backend); the buffer is bounded per key and per
+ * subtask ({@link RecurrentOptions#maxBufferedPerKey()}), its size a gauge, and events that wait with
+ * no watermark coming are warned about once. A step that makes the state or the output non-finite is
+ * rejected ({@link RecurrentOptions#nonFinitePolicy()}).
  *
  * <p>Built by {@link RecurrentBuilder} and {@link Recurrent.Builder}; see {@link RecurrentOptions}.
  */
@@ -61,10 +78,7 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
     private final int capacity;
 
     private transient ValueState<KeyState> keyState;
-    /** Ordering by event time: a key's events by timestamp, until the watermark releases them. */
-    private transient MapState<Long, List<T>> buffer;
     private transient InternalTimerService<VoidNamespace> idleTimers;
-    private transient InternalTimerService<VoidNamespace> releaseTimers;
     private transient OperatorMetrics metrics;
     private transient Scratch scratch;
     private transient Object batchScratch;
@@ -74,8 +88,25 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
     private transient long fingerprint;
     private transient int stateSize;
     private transient long timedSteps;
-    /** Ordering: the buffer an arriving event's input is checked in before it waits. */
+
+    // ordering by event time
+    /** A key's events of one timestamp (the namespace), in arrival order, until the watermark releases them. */
+    private transient InternalListState<K, Long, T> pending;
+    /** A key's buffered event count, then its distinct buffered timestamps in order: {@code [n, t1, t2, ...]}. */
+    private transient ValueState<long[]> pendingTimes;
+    private transient InternalTimerService<VoidNamespace> releaseTimers;
+    /** The buffer an arriving event's input is checked in before it waits. */
     private transient float[] probe;
+    /** Buffered events per key group of this subtask (index from the range's start); their sum is {@link #buffered}. */
+    private transient long[] bufferedByGroup;
+    private transient int firstGroup;
+    private transient int maxParallelism;
+    private transient ListState<long[]> bufferedCounts;
+    private transient volatile long buffered;
+    private transient volatile long watermark;
+    private transient volatile long newestEventTime;
+    private transient long lastWatermarkAt;
+    private transient boolean warnedNoWatermark;
 
     // the bundle: events, their keys, event times, arrival times (processing time) and inputs
     private transient Object[] events;
@@ -85,15 +116,20 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
     private transient float[][] inputs;
     private transient int size;
     private transient boolean flushTimerSet;
+    // sorting a bundle into rounds: each event's round, the events by round, per-key counters reused
+    private transient int[] roundOf;
+    private transient int[] byRound;
+    private transient int[] roundStart;
+    private transient Map<Object, int[]> occurrences;
+    private transient int[][] counters;
     // one round of distinct keys
     private transient int[] round;
     private transient KeyState[] roundStates;
     private transient float[][] states;
     private transient float[][] roundInputs;
     private transient float[][] outs;
+    private transient float[][] before;
     private transient boolean[] fromZero;
-    private transient Set<Object> roundKeys;
-    private transient int[] deferred;
 
     public RecurrentOperator(RecurrentModel model, RecurrentOptions options, EventBinding<T, K, R, X> fn) {
         this.model = model;
@@ -107,24 +143,79 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
     }
 
     @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        if (!options.ordered()) {
+            return;
+        }
+        maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
+        var range = KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(maxParallelism,
+                getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(),
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        firstGroup = range.getStartKeyGroup();
+        bufferedByGroup = new long[range.getNumberOfKeyGroups()];
+        // every subtask's counts by key group, to all; each keeps its own range's (exact after a rescale)
+        bufferedCounts = context.getOperatorStateStore().getUnionListState(
+                new ListStateDescriptor<>("recurrent-buffered-by-key-group", LongPrimitiveArraySerializer.INSTANCE));
+        long total = 0;
+        if (context.isRestored()) {
+            for (long[] groupCount : bufferedCounts.get()) {
+                int g = (int) groupCount[0];
+                if (range.contains(g)) {
+                    bufferedByGroup[g - firstGroup] += groupCount[1];
+                    total += groupCount[1];
+                }
+            }
+        }
+        buffered = total;
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        if (bufferedCounts != null) {
+            List<long[]> counts = new ArrayList<>();
+            for (int i = 0; i < bufferedByGroup.length; i++) {
+                if (bufferedByGroup[i] != 0) {
+                    counts.add(new long[] {firstGroup + i, bufferedByGroup[i]});
+                }
+            }
+            bufferedCounts.update(counts);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
     public void open() throws Exception {
         super.open();
         keyState = getRuntimeContext().getState(KeyStates.descriptor(options.ttl()));
         metrics = new OperatorMetrics(getMetricGroup());
         idleTimers = getInternalTimerService("recurrent-idle", VoidNamespaceSerializer.INSTANCE, this);
+        watermark = Long.MIN_VALUE;
+        newestEventTime = Long.MIN_VALUE;
         if (options.ordered()) {
-            buffer = getRuntimeContext().getMapState(KeyStates.bufferDescriptor(fn.eventType()));
+            pending = (InternalListState<K, Long, T>) getOrCreateKeyedState(LongSerializer.INSTANCE,
+                    new ListStateDescriptor<>("recurrent-pending", fn.eventType()));
+            pendingTimes = getRuntimeContext().getState(
+                    new ValueStateDescriptor<>("recurrent-pending-times", LongPrimitiveArraySerializer.INSTANCE));
             releaseTimers = getInternalTimerService("recurrent-release", VoidNamespaceSerializer.INSTANCE,
                     new Triggerable<K, VoidNamespace>() {
                         @Override
                         public void onEventTime(InternalTimer<K, VoidNamespace> timer) throws Exception {
-                            release(timer);
+                            release(timer.getKey(), timer.getTimestamp() - options.allowedLatenessMs());
                         }
 
                         @Override
                         public void onProcessingTime(InternalTimer<K, VoidNamespace> timer) {}
                     });
             probe = new float[model.inputSize()];
+            lastWatermarkAt = getProcessingTimeService().getCurrentProcessingTime();
+            metrics.group().gauge("bufferedEvents", (Gauge<Long>) () -> buffered);
+            metrics.group().gauge("watermarkLagMs", (Gauge<Long>) () -> {
+                long w = watermark;
+                long t = newestEventTime;
+                return w == Long.MIN_VALUE || t == Long.MIN_VALUE ? 0L : Math.max(0L, t - w);
+            });
         }
         fingerprint = model.fingerprint();
         stateSize = model.stateSize();
@@ -138,14 +229,18 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         arrivals = new long[capacity];
         inputs = new float[capacity][model.inputSize()];
         outs = new float[capacity][model.outputSize()];
+        before = new float[capacity][stateSize];
         round = new int[capacity];
         roundStates = new KeyState[capacity];
         states = new float[capacity][];
         roundInputs = new float[capacity][];
         fromZero = new boolean[capacity];
-        deferred = new int[capacity];
         if (batching()) {
-            roundKeys = new HashSet<>(capacity * 2);
+            roundOf = new int[capacity];
+            byRound = new int[capacity];
+            roundStart = new int[capacity + 1];
+            occurrences = new HashMap<>(capacity * 2);
+            counters = new int[capacity][1];
             if (model instanceof BatchedModel<?> b) {
                 batchScratch = b.newBatchScratch(capacity);
             }
@@ -155,6 +250,11 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
                         + (batchScratch != null ? ", batched product)" : ", stepped one by one)") : "per event",
                 model.describe(), Long.toHexString(fingerprint), stateSize, options,
                 Kernels.VECTOR ? "Vector API" : "plain loops");
+    }
+
+    /** Events waiting for the watermark in this subtask (the gauge {@code bufferedEvents}). */
+    long bufferedEvents() {
+        return buffered;
     }
 
     // ---------------------------------------------------------------- arrival
@@ -197,11 +297,14 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
             reject(e, key, r.reason(), r.getMessage(), record);
             return false;
         }
-        for (int i = 0; i < x.length; i++) {
-            if (!Float.isFinite(x[i])) {
-                reject(e, key, RejectedEvent.Reason.NON_FINITE, "input[" + i + "] is " + x[i], record);
-                return false;
+        if (!Kernels.allFinite(x)) {
+            for (int i = 0; i < x.length; i++) {
+                if (!Float.isFinite(x[i])) {
+                    reject(e, key, RejectedEvent.Reason.NON_FINITE, "input[" + i + "] is " + x[i], record);
+                    break;
+                }
             }
+            return false;
         }
         return true;
     }
@@ -218,7 +321,9 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         output.collect(fn.rejectedTag(), rejectRecord);
     }
 
-    /** Ordering by event time: the event waits in the key's buffer for the watermark, or is rejected. */
+    // ---------------------------------------------------------------- ordering by event time
+
+    /** The event waits in the key's buffer for the watermark; or is rejected, or released, as the limits say. */
     private void hold(T e, Object key, long ts, StreamRecord<T> record) throws Exception {
         if (!fill(probe, e, key, record)) {
             return;
@@ -229,23 +334,145 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
             reject(e, key, bad, KeyStates.unorderableMessage(bad, ts, ks, options), record);
             return;
         }
-        releaseTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, KeyStates.hold(buffer, e, ts, options));
-    }
-
-    /** The watermark passed a key's events of one timestamp (plus the lateness): applied in arrival order. */
-    private void release(InternalTimer<K, VoidNamespace> timer) throws Exception {
-        long ts = timer.getTimestamp() - options.allowedLatenessMs();
-        List<T> pending = buffer.get(ts);
-        if (pending == null) {
+        long[] p = pendingTimes.value();
+        long keyCount = p == null ? 0 : p[0];
+        if (keyCount >= options.maxBufferedPerKey() || buffered >= options.maxBufferedPerSubtask()) {
+            String why = keyCount >= options.maxBufferedPerKey()
+                    ? "the key has " + keyCount + " events waiting for the watermark, its limit"
+                    : "the subtask has " + buffered + " events waiting for the watermark, its limit";
+            if (options.bufferFullPolicy() == RecurrentOptions.BufferFullPolicy.REJECT) {
+                reject(e, key, RejectedEvent.Reason.BUFFER_FULL, why + " (policy REJECT)", record);
+                return;
+            }
+            releaseAll(key, p);
+            if (batching()) {
+                flush(); // stepped now, so that the key's latest event time is known to the events after it
+                setCurrentKey(key);
+            }
+            ks = keyState.value();
+            if (ks != null && ks.lastEventTime != KeyState.NONE && ts < ks.lastEventTime) {
+                reject(e, key, RejectedEvent.Reason.LATE, "event time " + ts + " is before " + ks.lastEventTime
+                        + ", applied when the full buffer was released (" + why + ")", record);
+                return;
+            }
+            if (fill(inputs[size], e, key, record)) {
+                submit(e, key, ts);
+                if (batching()) {
+                    flush();
+                    setCurrentKey(key);
+                }
+            }
             return;
         }
-        buffer.remove(ts);
-        K key = timer.getKey();
-        for (T e : pending) {
+        pending.setCurrentNamespace(ts);
+        pending.add(e);
+        pendingTimes.update(withTime(p, ts));
+        count(key, 1);
+        if (ts > newestEventTime) {
+            newestEventTime = ts;
+        }
+        releaseTimers.registerEventTimeTimer(VoidNamespace.INSTANCE, ts + options.allowedLatenessMs());
+        warnIfNoWatermark();
+    }
+
+    /** The key's buffered events of timestamp {@code ts}, in arrival order, stepped (per event) or bundled. */
+    private void release(K key, long ts) throws Exception {
+        pending.setCurrentNamespace(ts);
+        Iterable<T> waiting = pending.get();
+        if (waiting == null) {
+            return;
+        }
+        pending.clear();
+        long n = 0;
+        for (T e : waiting) {
+            n++;
             if (fill(inputs[size], e, key, null)) {
                 submit(e, key, ts);
                 setCurrentKey(key); // a full bundle may have been stepped: the timer's key again
             }
+        }
+        long[] p = pendingTimes.value();
+        if (p != null) {
+            long[] rest = withoutTime(p, ts, n);
+            if (rest == null) {
+                pendingTimes.clear();
+            } else {
+                pendingTimes.update(rest);
+            }
+        }
+        count(key, -n);
+    }
+
+    /** A full buffer under {@code RELEASE}: every buffered event of the key, in timestamp order, now. */
+    private void releaseAll(Object key, long[] p) throws Exception {
+        if (p == null) {
+            return;
+        }
+        @SuppressWarnings("unchecked") K k = (K) key;
+        for (int i = 1; i < p.length; i++) {
+            releaseTimers.deleteEventTimeTimer(VoidNamespace.INSTANCE, p[i] + options.allowedLatenessMs());
+            release(k, p[i]);
+            setCurrentKey(key);
+        }
+        pendingTimes.clear();
+    }
+
+    /** {@code [n, t1, ...]} with one more event at {@code ts} (its time inserted in order if new). */
+    private static long[] withTime(long[] p, long ts) {
+        if (p == null) {
+            return new long[] {1, ts};
+        }
+        int i = Arrays.binarySearch(p, 1, p.length, ts);
+        if (i >= 0) {
+            p[0]++;
+            return p;
+        }
+        int at = -i - 1;
+        long[] q = new long[p.length + 1];
+        System.arraycopy(p, 0, q, 0, at);
+        q[at] = ts;
+        System.arraycopy(p, at, q, at + 1, p.length - at);
+        q[0]++;
+        return q;
+    }
+
+    /** {@code [n, t1, ...]} without time {@code ts} and its {@code n} events; null when nothing is left. */
+    private static long[] withoutTime(long[] p, long ts, long n) {
+        int i = Arrays.binarySearch(p, 1, p.length, ts);
+        long left = p[0] - n;
+        if (left <= 0 || p.length <= 2 && i >= 0) {
+            return null;
+        }
+        if (i < 0) {
+            p[0] = left;
+            return p;
+        }
+        long[] q = new long[p.length - 1];
+        System.arraycopy(p, 0, q, 0, i);
+        System.arraycopy(p, i + 1, q, i, p.length - i - 1);
+        q[0] = left;
+        return q;
+    }
+
+    /** The subtask's buffered events, by key group (for the snapshot) and in all (the limit and the gauge). */
+    private void count(Object key, long delta) {
+        int g = KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism);
+        bufferedByGroup[g - firstGroup] += delta;
+        buffered += delta;
+    }
+
+    private void warnIfNoWatermark() {
+        if (warnedNoWatermark) {
+            return;
+        }
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        if (now - lastWatermarkAt > options.noWatermarkWarningMs()) {
+            warnedNoWatermark = true;
+            LOG.warn("{} events are waiting to be applied in event-time order, and no watermark has advanced for {} s: "
+                    + "does the source assign watermarks (WatermarkStrategy)? Events beyond {} per key or {} per subtask "
+                    + "are handled as {} (see the metrics bufferedEvents and rejected.buffer_full)",
+                    buffered, (now - lastWatermarkAt) / 1000, options.maxBufferedPerKey(), options.maxBufferedPerSubtask(),
+                    options.bufferFullPolicy());
         }
     }
 
@@ -256,6 +483,7 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         KeyState ks = prepare(e, ts, now);
         boolean zero = ks.sinceReset == 0;
         float[] y = outs[0];
+        System.arraycopy(ks.state, 0, before[0], 0, stateSize);
         if ((++timedSteps & TIMING_MASK) == 0) {
             long t0 = System.nanoTime();
             model.step(y, ks.state, x, scratch);
@@ -263,13 +491,35 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         } else {
             model.step(y, ks.state, x, scratch);
         }
-        finish(e, key, ks, zero, y, ts, now);
+        if (finite(y, ks, before[0], e, key, ts)) {
+            finish(e, key, ks, zero, y, ts, now);
+        }
     }
 
     /** The key's state ready for the step: created, checked against the model, reset as the options say. */
     private KeyState prepare(T e, long ts, long now) throws Exception {
         boolean resetFlag = fn.reset() != null && fn.reset().resetBefore(e);
         return KeyStates.prepare(keyState.value(), resetFlag, fingerprint, stateSize, options, ts, now, metrics);
+    }
+
+    /**
+     * Whether the step left the state and the output finite; if not, the key's state is put back as it
+     * was before the step (or zeroed, as the options say), and the event rejected.
+     */
+    private boolean finite(float[] y, KeyState ks, float[] old, T e, Object key, long ts) throws Exception {
+        if (Kernels.allFinite(ks.state) && Kernels.allFinite(y)) {
+            return true;
+        }
+        if (options.nonFinitePolicy() == RecurrentOptions.NonFinitePolicy.RESET) {
+            KeyStates.reset(ks, ResetReason.NON_FINITE, metrics);
+        } else {
+            System.arraycopy(old, 0, ks.state, 0, stateSize);
+        }
+        keyState.update(ks);
+        reject(e, key, RejectedEvent.Reason.NON_FINITE_STATE, "the step made the key's state or the output NaN or infinite"
+                + " (an overflow); the event is not applied and the key " + (options.nonFinitePolicy()
+                        == RecurrentOptions.NonFinitePolicy.RESET ? "restarts from zeros" : "keeps its state from before it"), null);
+        return false;
     }
 
     /** After the step: counters, the idle timer, the state written back, the output emitted. */
@@ -321,41 +571,50 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
     }
 
     /**
-     * Steps every buffered event: rounds of distinct keys, in arrival order. Each round takes the
-     * first event of every key still waiting; the rest move up, so a bundle of b events over k keys
-     * takes as many rounds as its most frequent key has events.
+     * Steps every bundled event: its k-th round holds the k-th event of each key, in arrival order. A
+     * counting sort puts the bundle into rounds in one pass, whatever the mix of keys (one key with every
+     * event gives as many rounds of one; distinct keys one round of all).
      */
     private void flush() throws Exception {
-        int pending = size;
-        while (pending > 0) {
-            int n = 0;
-            int rest = 0;
-            roundKeys.clear();
-            for (int i = 0; i < pending; i++) {
-                if (roundKeys.add(keys[i])) {
-                    round[n++] = i;
-                } else {
-                    deferred[rest++] = i;
-                }
-            }
-            stepRound(n);
-            // the deferred events move to the front, in order; their input buffers swap with the freed ones
-            for (int j = 0; j < rest; j++) {
-                int from = deferred[j];
-                if (from != j) {
-                    events[j] = events[from];
-                    keys[j] = keys[from];
-                    times[j] = times[from];
-                    arrivals[j] = arrivals[from];
-                    float[] t = inputs[j];
-                    inputs[j] = inputs[from];
-                    inputs[from] = t;
-                }
-            }
-            pending = rest;
+        int n = size;
+        if (n == 0) {
+            return;
         }
-        Arrays.fill(events, 0, size, null);
-        Arrays.fill(keys, 0, size, null);
+        occurrences.clear();
+        int rounds = 0;
+        for (int i = 0; i < n; i++) {
+            int[] c = occurrences.get(keys[i]);
+            if (c == null) {
+                c = counters[occurrences.size()];
+                c[0] = 0;
+                occurrences.put(keys[i], c);
+            }
+            roundOf[i] = c[0]++;
+            rounds = Math.max(rounds, c[0]);
+        }
+        Arrays.fill(roundStart, 0, rounds + 1, 0);
+        for (int i = 0; i < n; i++) {
+            roundStart[roundOf[i] + 1]++;
+        }
+        for (int r = 0; r < rounds; r++) {
+            roundStart[r + 1] += roundStart[r];
+        }
+        for (int i = 0; i < n; i++) {
+            byRound[roundStart[roundOf[i]]++] = i; // stable: arrival order within a round
+        }
+        int from = 0;
+        for (int r = 0; r < rounds; r++) {
+            int to = roundStart[r]; // after the placement pass, roundStart[r] is where round r ends
+            int m = 0;
+            for (int j = from; j < to; j++) {
+                round[m++] = byRound[j];
+            }
+            stepRound(m);
+            from = to;
+        }
+        occurrences.clear();
+        Arrays.fill(events, 0, n, null);
+        Arrays.fill(keys, 0, n, null);
         size = 0;
     }
 
@@ -369,6 +628,7 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
             fromZero[j] = ks.sinceReset == 0;
             states[j] = ks.state;
             roundInputs[j] = inputs[i];
+            System.arraycopy(ks.state, 0, before[j], 0, stateSize);
         }
         long t0 = System.nanoTime();
         if (batchScratch != null) {
@@ -382,7 +642,9 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         for (int j = 0; j < n; j++) {
             int i = round[j];
             setCurrentKey(keys[i]);
-            finish((T) events[i], keys[i], roundStates[j], fromZero[j], outs[j], times[i], arrivals[i]);
+            if (finite(outs[j], roundStates[j], before[j], (T) events[i], keys[i], times[i])) {
+                finish((T) events[i], keys[i], roundStates[j], fromZero[j], outs[j], times[i], arrivals[i]);
+            }
             roundStates[j] = null;
             states[j] = null;
             roundInputs[j] = null;
@@ -395,6 +657,10 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
     public void processWatermark(Watermark mark) throws Exception {
         if (batching()) {
             flush();
+        }
+        if (mark.getTimestamp() > watermark) {
+            watermark = mark.getTimestamp();
+            lastWatermarkAt = getProcessingTimeService().getCurrentProcessingTime();
         }
         // fire the timers here rather than in super, so that what they release is stepped before the
         // watermark goes on: downstream, no output of this operator is behind a watermark it passed
@@ -410,7 +676,7 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         if (batching()) {
-            flush(); // the barrier follows: nothing buffered is left out of the checkpoint
+            flush(); // the barrier follows: nothing bundled is left out of the checkpoint
         }
         super.prepareSnapshotPreBarrier(checkpointId);
     }

@@ -25,6 +25,33 @@ public final class RecurrentOptions implements Serializable {
     private final long allowedLatenessMs;
     private final int microBatch;
     private final long microBatchDelayMs;
+    private final NonFinitePolicy nonFinite;
+    private final int maxBufferedPerKey;
+    private final long maxBufferedPerSubtask;
+    private final BufferFullPolicy bufferFull;
+    private final long noWatermarkWarningMs;
+
+    /** What happens when a step makes the key's state or the output NaN or infinite. */
+    @PublicEvolving
+    public enum NonFinitePolicy {
+        /** The event is rejected ({@code NON_FINITE_STATE}) and the key keeps its state from before the step. */
+        REJECT,
+        /** The event is rejected ({@code NON_FINITE_STATE}) and the key restarts from zeros (counted as a reset). */
+        RESET
+    }
+
+    /** What happens to an event when event-time ordering's buffer is full (for its key or its subtask). */
+    @PublicEvolving
+    public enum BufferFullPolicy {
+        /** The event is rejected ({@code BUFFER_FULL}); what is buffered waits for the watermark as before. */
+        REJECT,
+        /**
+         * The key's buffered events are applied at once, in timestamp order, and the event after them (or
+         * rejected as {@code LATE} if it is older): the key stops waiting for the watermark rather than
+         * holding more memory. An event of a key with nothing buffered is applied as it arrives.
+         */
+        RELEASE
+    }
 
     private RecurrentOptions(Builder b) {
         resetAfterSteps = b.resetAfterSteps;
@@ -35,6 +62,11 @@ public final class RecurrentOptions implements Serializable {
         allowedLatenessMs = b.allowedLatenessMs;
         microBatch = b.microBatch;
         microBatchDelayMs = b.microBatchDelayMs;
+        nonFinite = b.nonFinite;
+        maxBufferedPerKey = b.maxBufferedPerKey;
+        maxBufferedPerSubtask = b.maxBufferedPerSubtask;
+        bufferFull = b.bufferFull;
+        noWatermarkWarningMs = b.noWatermarkWarningMs;
     }
 
     public static Builder builder() {
@@ -52,6 +84,11 @@ public final class RecurrentOptions implements Serializable {
         b.allowedLatenessMs = allowedLatenessMs;
         b.microBatch = microBatch;
         b.microBatchDelayMs = microBatchDelayMs;
+        b.nonFinite = nonFinite;
+        b.maxBufferedPerKey = maxBufferedPerKey;
+        b.maxBufferedPerSubtask = maxBufferedPerSubtask;
+        b.bufferFull = bufferFull;
+        b.noWatermarkWarningMs = noWatermarkWarningMs;
         return b;
     }
 
@@ -79,11 +116,27 @@ public final class RecurrentOptions implements Serializable {
     /** The longest an event waits in a micro-batch, in milliseconds. */
     public long microBatchDelayMs() { return microBatchDelayMs; }
 
+    /** What a step that makes the state or the output non-finite does. Default {@link NonFinitePolicy#REJECT}. */
+    public NonFinitePolicy nonFinitePolicy() { return nonFinite; }
+
+    /** With {@link #ordered()}: the most events one key may have waiting for the watermark. Default 10,000. */
+    public int maxBufferedPerKey() { return maxBufferedPerKey; }
+
+    /** With {@link #ordered()}: the most events one subtask may have waiting, over all its keys. Default 1,000,000. */
+    public long maxBufferedPerSubtask() { return maxBufferedPerSubtask; }
+
+    /** What happens to an event when a buffer is full. Default {@link BufferFullPolicy#REJECT}. */
+    public BufferFullPolicy bufferFullPolicy() { return bufferFull; }
+
+    /** With {@link #ordered()}: events waiting this long (processing time) without a watermark log a warning, once. */
+    public long noWatermarkWarningMs() { return noWatermarkWarningMs; }
+
     @Override
     public String toString() {
         return "RecurrentOptions{resetAfterSteps=" + resetAfterSteps + ", idleGapMs=" + idleGapMs + " (" + idleDomain
                 + "), ttl=" + ttl + ", ordered=" + ordered + ", allowedLatenessMs=" + allowedLatenessMs
-                + ", microBatch=" + microBatch + "/" + microBatchDelayMs + " ms}";
+                + ", microBatch=" + microBatch + "/" + microBatchDelayMs + " ms, nonFinite=" + nonFinite
+                + (ordered ? ", buffer " + maxBufferedPerKey + "/key " + maxBufferedPerSubtask + "/subtask " + bufferFull : "") + "}";
     }
 
     /** Sets the options; each setter checks its value at once. */
@@ -97,6 +150,11 @@ public final class RecurrentOptions implements Serializable {
         private long allowedLatenessMs;
         private int microBatch = 1;
         private long microBatchDelayMs;
+        private NonFinitePolicy nonFinite = NonFinitePolicy.REJECT;
+        private int maxBufferedPerKey = 10_000;
+        private long maxBufferedPerSubtask = 1_000_000;
+        private BufferFullPolicy bufferFull = BufferFullPolicy.REJECT;
+        private long noWatermarkWarningMs = 60_000;
 
         private Builder() {}
 
@@ -164,6 +222,37 @@ public final class RecurrentOptions implements Serializable {
             }
             this.microBatch = maxEvents;
             this.microBatchDelayMs = maxDelay.toMillis();
+            return this;
+        }
+
+        /** What a step that makes the key's state or the output NaN or infinite does (default: reject, keep the state). */
+        public Builder onNonFiniteState(NonFinitePolicy policy) {
+            this.nonFinite = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * The bounds of event-time ordering's buffer: at most {@code perKey} events of one key and
+         * {@code perSubtask} of one subtask wait for the watermark; {@code policy} says what happens to an
+         * event beyond them. Defaults: 10,000, 1,000,000, {@link BufferFullPolicy#REJECT}.
+         */
+        public Builder bufferLimits(int perKey, long perSubtask, BufferFullPolicy policy) {
+            if (perKey < 1 || perSubtask < 1) {
+                throw new IllegalArgumentException("buffer limits must be at least 1, got " + perKey + " per key and "
+                        + perSubtask + " per subtask");
+            }
+            this.maxBufferedPerKey = perKey;
+            this.maxBufferedPerSubtask = perSubtask;
+            this.bufferFull = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** Log a warning (once per subtask) when events have waited this long with no watermark arriving. Default 1 minute. */
+        public Builder warnWithoutWatermarkAfter(Duration after) {
+            if (after.isNegative() || after.isZero()) {
+                throw new IllegalArgumentException("the warning delay must be positive, got " + after);
+            }
+            this.noWatermarkWarningMs = after.toMillis();
             return this;
         }
 

@@ -21,7 +21,14 @@ public class RejectedEvent {
         /** Ordered by event time, and a later event of the key was applied already. */
         LATE,
         /** The event could not be parsed (readers of files and topics). */
-        MALFORMED
+        MALFORMED,
+        /**
+         * The step made the key's state or the output NaN or infinite (an overflow): the event is not
+         * applied, and the key keeps its state from before it (or restarts from zeros, as the options say).
+         */
+        NON_FINITE_STATE,
+        /** Ordered by event time, and the key's or the subtask's buffer was full (see {@link RecurrentOptions#maxBufferedPerKey()}). */
+        BUFFER_FULL
     }
 
     /** The event's key, or null. */

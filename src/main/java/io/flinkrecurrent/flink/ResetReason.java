@@ -10,5 +10,7 @@ public enum ResetReason {
     /** The key was idle longer than the configured gap (event or processing time). */
     IDLE,
     /** A restored state was written by another model (fingerprint or size differs). */
-    MODEL_CHANGED
+    MODEL_CHANGED,
+    /** A step made the state or the output NaN or infinite, under {@link RecurrentOptions.NonFinitePolicy#RESET}. */
+    NON_FINITE
 }

@@ -15,6 +15,8 @@ import java.util.Map;
 final class HeaderJson {
     /** Nesting deeper than this is refused (a safetensors header nests three levels). */
     private static final int MAX_DEPTH = 64;
+    /** Members of one object, elements of one array: more is refused while reading (no model has that many tensors). */
+    static final int MAX_MEMBERS = 100_000;
 
     private final String s;
     private int pos;
@@ -104,6 +106,9 @@ final class HeaderJson {
                 pos = at;
                 throw error("the name '" + name + "' appears twice");
             }
+            if (m.size() == MAX_MEMBERS) {
+                throw error("more than " + MAX_MEMBERS + " members in one object");
+            }
             m.put(name, v);
             space();
             if (pos < s.length() && s.charAt(pos) == ',') {
@@ -125,6 +130,9 @@ final class HeaderJson {
         }
         while (true) {
             space();
+            if (l.size() == MAX_MEMBERS) {
+                throw error("more than " + MAX_MEMBERS + " elements in one array");
+            }
             l.add(value(depth + 1));
             space();
             if (pos < s.length() && s.charAt(pos) == ',') {

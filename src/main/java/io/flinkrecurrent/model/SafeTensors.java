@@ -29,6 +29,8 @@ import java.util.Map;
 public final class SafeTensors {
     /** The same limit as the reference implementation (100 MB). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
+    /** The largest file read: one memory map (2 GiB; a recurrent model for a stream is megabytes). */
+    public static final long MAX_FILE_BYTES = Integer.MAX_VALUE;
 
     private final Path file;
     private final Map<String, String> metadata;
@@ -57,8 +59,17 @@ public final class SafeTensors {
      * @throws ModelFileException naming the file (and the tensor) for anything unreadable
      */
     public static SafeTensors read(Path file) {
+        // checked before opening: a FIFO would block the open or the read for ever
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new ModelFileException(file, null, "not a regular file (a folder, a FIFO or a device): refused without reading");
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return read(file, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()));
+            long size = ch.size();
+            if (size > MAX_FILE_BYTES) {
+                throw new ModelFileException(file, null, "the file holds " + size + " bytes; files over "
+                        + MAX_FILE_BYTES + " bytes (2 GiB) are not supported");
+            }
+            return read(file, ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
         } catch (IOException e) {
             throw new ModelFileException(file, null, "cannot read: " + e, e);
         }
@@ -113,12 +124,22 @@ public final class SafeTensors {
             }
         }
         entries.sort((a, b) -> Long.compare(a.begin, b.begin));
+        // as the reference implementation: the tensors tile the data buffer, no overlap, no gap, nothing after
         long pos = 0;
         for (Entry en : entries) {
             if (en.begin < pos) {
                 throw new ModelFileException(file, en.name, "data_offsets overlap the previous tensor's");
             }
+            if (en.begin > pos) {
+                throw new ModelFileException(file, en.name, "data_offsets begin at byte " + en.begin
+                        + " of the data buffer, but the previous tensor ends at byte " + pos + ": a gap of "
+                        + (en.begin - pos) + " bytes");
+            }
             pos = en.end;
+        }
+        if (pos != dataLen) {
+            throw new ModelFileException(file, null, (dataLen - pos) + " bytes after the last tensor's data (which ends at byte "
+                    + pos + " of a " + dataLen + "-byte data buffer): trailing bytes");
         }
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Entry en : entries) {

@@ -58,7 +58,7 @@ class GoldenCellTest {
     /** The article's example through the general-recurrence API: 2, -4, -16, reset, 2. */
     @Test
     void articleExampleThroughGeneralRecurrence() {
-        RecurrentModel article = Recurrence.of(1, 1, 1,
+        RecurrentModel article = Recurrence.of("article", 1, 1, 1, 1,
                 (next, h, x) -> next[0] = 2 * h[0] + x[0],
                 (y, h) -> y[0] = 5 - h[0]);
         assertArrayEquals(new float[] {2, -4, -16, 2}, runArticle(article));

@@ -181,7 +181,7 @@ class PerEventOperatorTest {
 
     @Test
     void ordersByEventTimeAndRejectsWhatComesTooLate() throws Exception {
-        RecurrentModel counter = io.flinkrecurrent.cell.Recurrence.of(1, 1, 1,
+        RecurrentModel counter = io.flinkrecurrent.cell.Recurrence.of("counter", 1, 1, 1, 1,
                 (next, s, x) -> next[0] = s[0] * 10 + x[0], (y, s) -> y[0] = s[0]); // digits in order of application
         var h = harness(counter, Recurrent.builder(counter).orderByEventTime(Duration.ofMillis(100)));
         h.open();
@@ -249,6 +249,38 @@ class PerEventOperatorTest {
         same.open();
         same.processElement(ev("a", 3), 0L);
         assertArrayEquals(new float[] {-16f}, same.extractOutputValues().get(0).output);
+        same.close();
+    }
+
+    /** Issue 13's reproduction: the same sizes, other functions; the old state must not be read as the new one's. */
+    @Test
+    void aRecurrenceOfAnotherVersionDoesNotContinueTheOldState() throws Exception {
+        RecurrentModel v1 = io.flinkrecurrent.cell.Recurrence.of("sum", 1, 1, 1, 1,
+                (next, h, x) -> next[0] = h[0] + x[0], (y, h) -> y[0] = h[0]);
+        var first = harness(v1, Recurrent.builder(v1));
+        first.open();
+        first.processElement(ev("a", 5000), 0L);
+        OperatorSubtaskState snapshot = first.snapshot(1L, 1L);
+        first.close();
+
+        // new functions of the same sizes, so a new version: a decaying sum, from zeros 1 (from 5000: 2501)
+        RecurrentModel v2 = io.flinkrecurrent.cell.Recurrence.of("sum", 2, 1, 1, 1,
+                (next, h, x) -> next[0] = 0.5f * h[0] + x[0], (y, h) -> y[0] = h[0]);
+        var second = harness(v2, Recurrent.builder(v2));
+        second.initializeState(snapshot);
+        second.open();
+        second.processElement(ev("a", 1), 0L);
+        assertArrayEquals(new float[] {1f}, second.extractOutputValues().get(0).output);
+        second.close();
+
+        // the same identity continues it
+        RecurrentModel again = io.flinkrecurrent.cell.Recurrence.of("sum", 1, 1, 1, 1,
+                (next, h, x) -> next[0] = h[0] + x[0], (y, h) -> y[0] = h[0]);
+        var same = harness(again, Recurrent.builder(again));
+        same.initializeState(snapshot);
+        same.open();
+        same.processElement(ev("a", 1), 0L);
+        assertArrayEquals(new float[] {5001f}, same.extractOutputValues().get(0).output);
         same.close();
     }
 }

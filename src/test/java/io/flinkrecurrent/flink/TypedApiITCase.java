@@ -94,7 +94,7 @@ class TypedApiITCase {
     }
 
     /** The article's recurrence over two inputs: h = 2h + temp + load, y = 5 - h. */
-    static final RecurrentModel MODEL = Recurrence.of(2, 1, 1,
+    static final RecurrentModel MODEL = Recurrence.of("article-2", 1, 2, 1, 1,
             (next, h, x) -> next[0] = 2 * h[0] + x[0] + x[1],
             (y, h) -> y[0] = 5 - h[0]);
 

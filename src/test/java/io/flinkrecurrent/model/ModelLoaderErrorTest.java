@@ -19,6 +19,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every way a model file can be wrong gets an error that names the file and the tensor. */
@@ -228,6 +229,65 @@ class ModelLoaderErrorTest {
         ModelFileException e = assertThrows(ModelFileException.class, () -> ModelLoader.load(f,
                 new ModelLoader.Options("encoder", null, null, null, null)));
         assertNames(e, f, "encoder.weight_ih_l0", "missing");
+    }
+
+    @Test
+    void aTensorNameTwiceIsRefused() throws IOException {
+        Path f = dir.resolve("twice.safetensors");
+        writeRaw(f, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]);
+        assertNames(loadFails(f), f, null, "'a' appears twice");
+    }
+
+    @Test
+    void shapesAndOffsetsMustBeIntegers() throws IOException {
+        Path f = dir.resolve("fraction.safetensors");
+        writeRaw(f, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1.9,1],\"data_offsets\":[0,4]}}", new byte[4]);
+        assertNames(loadFails(f), f, "a", "shape [1.9, 1] has an invalid dimension");
+        Path g = dir.resolve("fraction2.safetensors");
+        writeRaw(g, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4.0]}}", new byte[4]);
+        assertNames(loadFails(g), g, "a", "must be two integers");
+    }
+
+    @Test
+    void trailingBytesAndGapsAreRefused() throws IOException {
+        Path trailing = dir.resolve("trailing.safetensors");
+        writeRaw(trailing, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[7]);
+        assertNames(loadFails(trailing), trailing, null, "3 bytes after the last tensor's data", "trailing");
+        Path gap = dir.resolve("gap.safetensors");
+        writeRaw(gap, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", new byte[12]);
+        assertNames(loadFails(gap), gap, "b", "a gap of 4 bytes");
+    }
+
+    @Test
+    void aFifoIsRefusedWithoutReading() throws Exception {
+        Path fifo = dir.resolve("model.fifo");
+        Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, p.waitFor(), "mkfifo");
+        // on a FIFO with no writer an open blocks for ever: the check must come first
+        ModelFileException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> loadFails(fifo));
+        assertNames(e, fifo, null, "not a regular file");
+    }
+
+    @Test
+    void aFileOver2GiBIsRefusedByName() throws IOException {
+        Path big = dir.resolve("big.safetensors");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(3L << 30); // sparse: nothing written
+        }
+        assertNames(loadFails(big), big, null, "over " + SafeTensors.MAX_FILE_BYTES + " bytes");
+    }
+
+    @Test
+    void aHeaderOfTooManyEntriesIsRefusedWhileReading() throws IOException {
+        StringBuilder h = new StringBuilder("{");
+        for (int i = 0; i <= HeaderJson.MAX_MEMBERS; i++) {
+            h.append(i == 0 ? "" : ",").append("\"t").append(i).append("\":0");
+        }
+        Path f = dir.resolve("many.safetensors");
+        writeRaw(f, h.append('}').toString(), new byte[0]);
+        assertNames(loadFails(f), f, null, "more than " + HeaderJson.MAX_MEMBERS + " members");
     }
 
     private static void writeRaw(Path f, String header, byte[] data) throws IOException {

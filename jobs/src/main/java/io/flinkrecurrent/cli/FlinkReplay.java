@@ -9,7 +9,7 @@ import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import java.io.BufferedReader;
+import io.flinkrecurrent.io.Utf8Lines;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Writer;
@@ -21,7 +21,7 @@ final class FlinkReplay {
     private FlinkReplay() {}
 
     /** Returns how many lines were skipped (each reported on {@code stderr}). */
-    static long replay(RecurrentNetwork net, Path events, int parallelism, BufferedReader in, Writer out,
+    static long replay(RecurrentNetwork net, Path events, int parallelism, Utf8Lines in, Writer out,
                        PrintStream stderr) throws IOException {
         Configuration conf = new Configuration();
         conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
@@ -41,7 +41,7 @@ final class FlinkReplay {
         long lineNo = 0;
         int next = 0;
         String line;
-        while ((line = in.readLine()) != null) {
+        while ((line = in.next()) != null) {
             lineNo++;
             while (next < results.size() && results.get(next).line == lineNo) {
                 ReplayJob.Result r = results.get(next++);

@@ -2,14 +2,16 @@ package io.flinkrecurrent.cli;
 
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.io.Event;
+import io.flinkrecurrent.cell.Kernels;
 import io.flinkrecurrent.io.JsonEvents;
+import io.flinkrecurrent.io.NumberedLine;
+import io.flinkrecurrent.io.Utf8Lines;
 import io.flinkrecurrent.model.LoadedModel;
 import io.flinkrecurrent.options.Option;
 import io.flinkrecurrent.options.OptionSet;
 import io.flinkrecurrent.options.ParsedOptions;
 import io.flinkrecurrent.options.UsageException;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -53,6 +55,10 @@ final class Replay {
             not be read; 2 usage error.
             """;
 
+    /** What a line whose step overflows is told (the operator's NON_FINITE_STATE). */
+    static final String NON_FINITE_STATE = "the step made the key's state or the output NaN or infinite (an overflow); "
+            + "the event is not applied and the key keeps its state from before it";
+
     /** Exit status when the run completed but skipped malformed lines. */
     static final int EXIT_SKIPPED = 3;
 
@@ -70,11 +76,15 @@ final class Replay {
         if (!Files.isRegularFile(events)) {
             throw new NoSuchFileException(events.toString(), null, "events file not found");
         }
+        if (a.has(OUT) && sameFile(events, a.get(OUT))) {
+            throw new UsageException("replay", "--out " + a.get(OUT) + " is the events file " + events
+                    + ": writing would destroy the input");
+        }
         Writer out = a.has(OUT)
                 ? Files.newBufferedWriter(a.get(OUT), StandardCharsets.UTF_8)
                 : new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16);
         long skipped;
-        try (BufferedReader in = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
+        try (Utf8Lines in = new Utf8Lines(Files.newInputStream(events))) {
             skipped = engine.equals("flink")
                     ? FlinkReplay.replay(model.network(), events, parallelism, in, out, stderr)
                     : replay(model.network(), in, out, stderr);
@@ -90,6 +100,11 @@ final class Replay {
             return EXIT_SKIPPED;
         }
         return 0;
+    }
+
+    /** Whether {@code out} names the events file, through any path or link (a file that does not exist yet cannot be it). */
+    static boolean sameFile(Path events, Path out) throws IOException {
+        return Files.exists(out) && Files.isSameFile(events, out);
     }
 
     /** Writes one result line: the output, and every layer's h (and c for an LSTM) out of the key's state. */
@@ -109,16 +124,22 @@ final class Replay {
     }
 
     /** Replays every line; returns how many were skipped (each reported on {@code stderr}). */
-    static long replay(RecurrentNetwork net, BufferedReader in, Writer out, PrintStream stderr) throws IOException {
+    static long replay(RecurrentNetwork net, Utf8Lines in, Writer out, PrintStream stderr) throws IOException {
         Map<String, float[]> states = new HashMap<>();
         Map<String, long[]> counts = new HashMap<>();
         float[] output = new float[net.outputSize()];
+        float[] before = new float[net.stateSize()];
         io.flinkrecurrent.cell.Scratch scratch = net.newScratch();
         long lineNo = 0;
         long skipped = 0;
         String line;
-        while ((line = in.readLine()) != null) {
+        while ((line = in.next()) != null) {
             lineNo++;
+            if (in.malformed()) {
+                stderr.println("line " + lineNo + ": " + NumberedLine.NOT_UTF8 + " (skipped)");
+                skipped++;
+                continue;
+            }
             if (line.isBlank()) {
                 continue;
             }
@@ -135,7 +156,14 @@ final class Replay {
             if (e.reset()) {
                 java.util.Arrays.fill(state, 0f);
             }
+            System.arraycopy(state, 0, before, 0, state.length);
             net.step(output, state, e.input(), scratch);
+            if (!Kernels.allFinite(state) || !Kernels.allFinite(output)) {
+                System.arraycopy(before, 0, state, 0, state.length); // as the operator: the key keeps its state
+                stderr.println("line " + lineNo + ": " + NON_FINITE_STATE + " (skipped)");
+                skipped++;
+                continue;
+            }
             long seq = e.seq() >= 0 ? e.seq() : count[0];
             count[0]++;
             writeResult(out, net, e.key(), seq, output, state);

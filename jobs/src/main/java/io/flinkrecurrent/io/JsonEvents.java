@@ -14,7 +14,9 @@ import java.io.Writer;
  * and says what is wrong with a line in words a user can act on; fields it does not know are ignored.
  */
 public final class JsonEvents {
-    private static final JsonFactory JSON = new JsonFactory();
+    /** Refuses a field given twice ("input" twice would otherwise silently take the last). */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private JsonEvents() {}
 
@@ -184,6 +186,9 @@ public final class JsonEvents {
     private static void writeArray(JsonGenerator g, float[] v) throws IOException {
         g.writeStartArray();
         for (float f : v) {
+            if (!Float.isFinite(f)) { // JSON has no NaN or infinity; the replay rejects such steps before writing
+                throw new IllegalArgumentException("a result holds " + f + ", which JSON cannot write");
+            }
             g.writeNumber(f);
         }
         g.writeEndArray();

@@ -22,6 +22,10 @@ public class JsonLineParser extends ProcessFunction<NumberedLine, KeyedEvent> {
 
     @Override
     public void processElement(NumberedLine l, Context ctx, Collector<KeyedEvent> out) {
+        if (l.text == null) {
+            ctx.output(Recurrent.REJECTED, l.malformed(NumberedLine.NOT_UTF8));
+            return;
+        }
         if (l.text.isBlank()) {
             return;
         }
@@ -32,8 +36,7 @@ public class JsonLineParser extends ProcessFunction<NumberedLine, KeyedEvent> {
             k.id = l.line;
             out.collect(k);
         } catch (JsonEvents.MalformedEventException ex) {
-            ctx.output(Recurrent.REJECTED, new RejectedEvent(null, RejectedEvent.Reason.MALFORMED,
-                    l.where() + ": " + ex.getMessage(), null, l.text).withId(l.line));
+            ctx.output(Recurrent.REJECTED, l.malformed(ex.getMessage()));
         }
     }
 }

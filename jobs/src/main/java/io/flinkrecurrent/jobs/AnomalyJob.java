@@ -114,6 +114,10 @@ public final class AnomalyJob implements Jobs.Job {
     static final class ParsePoints extends ProcessFunction<NumberedLine, KeyedEvent> {
         @Override
         public void processElement(NumberedLine l, Context ctx, Collector<KeyedEvent> out) {
+            if (l.text == null) {
+                ctx.output(Recurrent.REJECTED, l.malformed(NumberedLine.NOT_UTF8));
+                return;
+            }
             String t = l.text.trim();
             if (t.isEmpty() || t.startsWith("#") || t.startsWith("timestamp,") || t.startsWith("key,")) {
                 return;
@@ -151,8 +155,7 @@ public final class AnomalyJob implements Jobs.Job {
                 e.id = l.line;
                 out.collect(e);
             } catch (IllegalArgumentException e) {
-                ctx.output(Recurrent.REJECTED, new RejectedEvent(null, RejectedEvent.Reason.MALFORMED,
-                        l.where() + ": " + e.getMessage(), null, l.text).withId(l.line));
+                ctx.output(Recurrent.REJECTED, l.malformed(e.getMessage()));
             }
         }
     }

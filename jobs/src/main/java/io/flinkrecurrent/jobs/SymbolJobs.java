@@ -118,6 +118,10 @@ public final class SymbolJobs {
     static final class ParseSymbols extends ProcessFunction<NumberedLine, SymbolEvent> {
         @Override
         public void processElement(NumberedLine l, Context ctx, Collector<SymbolEvent> out) {
+            if (l.text == null) {
+                ctx.output(Recurrent.REJECTED, l.malformed(NumberedLine.NOT_UTF8));
+                return;
+            }
             String t = l.text.trim();
             if (t.isEmpty() || t.startsWith("#") || t.startsWith("key,")) {
                 return;
@@ -125,8 +129,7 @@ public final class SymbolJobs {
             try {
                 out.collect(t.startsWith("{") ? fromJson(t) : fromCsv(t));
             } catch (IllegalArgumentException e) {
-                ctx.output(Recurrent.REJECTED, new RejectedEvent(null, RejectedEvent.Reason.MALFORMED,
-                        l.where() + ": " + e.getMessage(), null, l.text).withId(l.line));
+                ctx.output(Recurrent.REJECTED, l.malformed(e.getMessage()));
             }
         }
 

@@ -104,6 +104,37 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         p.waitFor();
     }
 
+    /** kill -9 of the first TaskManager still alive; returns its index. */
+    public int killLiveTaskManager() throws InterruptedException {
+        for (int i = 0; i < taskManagers.size(); i++) {
+            if (taskManagers.get(i).isAlive()) {
+                killTaskManager(i);
+                return i;
+            }
+        }
+        throw new IllegalStateException("no TaskManager alive");
+    }
+
+    /**
+     * The job's failures as the JobManager recorded them (REST {@code /jobs/:id/exceptions}): one entry
+     * per failover, with the exception's name and where it happened. Kept after the job ends.
+     */
+    public List<JsonNode> exceptionHistory(String jobId) throws IOException, InterruptedException {
+        List<JsonNode> entries = new ArrayList<>();
+        get("/jobs/" + jobId + "/exceptions?maxExceptions=100").path("exceptionHistory").path("entries").forEach(entries::add);
+        return entries;
+    }
+
+    /** Cancels a running job and waits until it is CANCELED. */
+    public void cancel(String jobId) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(restUrl() + "/jobs/" + jobId + "?mode=cancel"))
+                .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IOException("cancel " + jobId + ": " + r.statusCode() + " " + r.body());
+        }
+        awaitState(jobId, "CANCELED", Duration.ofSeconds(60));
+    }
+
     private Process launch(String mainClass, String resourceQuery, String name) throws Exception {
         List<String> jvmArgs = new ArrayList<>();
         List<String> dynamic = new ArrayList<>();
@@ -185,6 +216,21 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
             Thread.sleep(250);
         }
         throw new IllegalStateException("cluster not up with " + slots + " slots: " + last + "; logs in " + dir);
+    }
+
+    /** Waits until {@code slots} slots are free (a killed TaskManager's slots are gone once its heartbeat times out). */
+    public void awaitFreeSlots(int slots, Duration timeout) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < end) {
+            JsonNode o = get("/overview");
+            if (o.path("slots-available").asInt() >= slots) {
+                return;
+            }
+            last = o.toString();
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException(slots + " free slots not reached: " + last + "; logs in " + dir);
     }
 
     /** Uploads a job jar; returns its id. */
