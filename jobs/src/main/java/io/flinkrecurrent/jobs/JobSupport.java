@@ -168,8 +168,11 @@ public final class JobSupport {
         }
         switch (sink) {
             case "stdout" -> text.print().name("stdout");
+            // part files roll and commit at every checkpoint: what a checkpoint covers is visible, exactly once
             case "file" -> json.sinkTo(FileSink.forRowFormat(new Path(p.require(OUTPUT, "with --sink file")),
-                    new SimpleStringEncoder<String>()).build()).name("files").uid(job + "-files");
+                            new SimpleStringEncoder<String>())
+                    .withRollingPolicy(org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy.build())
+                    .build()).name("files").uid(job + "-files");
             case "kafka" -> json.sinkTo(KafkaSink.<String>builder()
                     .setBootstrapServers(p.require(BOOTSTRAP, "with --sink kafka"))
                     .setRecordSerializer(KafkaRecordSerializationSchema.builder()

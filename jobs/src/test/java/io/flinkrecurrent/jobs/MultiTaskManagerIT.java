@@ -52,6 +52,7 @@ class MultiTaskManagerIT {
 
     @Test
     void killingOneOfThreeTaskManagersUnderLoadLosesNothing() throws Exception {
+        cluster.ensureLiveTaskManagers(3);
         cluster.awaitFreeSlots(6, Duration.ofSeconds(60));
         Path out = dir.resolve("out-kill");
         long n = 20_000;
@@ -65,11 +66,11 @@ class MultiTaskManagerIT {
         assertTrue(before > 0 && before < n, "the kill landed mid-stream: " + before + " of " + n + " committed before it");
         ClusterIT.assertFailedOver(cluster, job);
         ClusterIT.assertSameLines(ClusterIT.expected(n), ClusterIT.committed(out));
-        cluster.startTaskManager(); // three again, for the rescale
     }
 
     @Test
     void rescalingThroughSavepointsFrom2To6To3LosesNothing() throws Exception {
+        cluster.ensureLiveTaskManagers(3); // after the kill test, three again
         cluster.awaitFreeSlots(6, Duration.ofSeconds(60));
         Path out = dir.resolve("out-rescale");
         long n = 15_000;

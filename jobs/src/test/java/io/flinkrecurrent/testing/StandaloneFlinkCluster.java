@@ -104,6 +104,14 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         p.waitFor();
     }
 
+    /** Starts TaskManagers until {@code n} are alive. */
+    public void ensureLiveTaskManagers(int n) throws Exception {
+        long alive = taskManagers.stream().filter(Process::isAlive).count();
+        for (long i = alive; i < n; i++) {
+            startTaskManager();
+        }
+    }
+
     /** kill -9 of the first TaskManager still alive; returns its index. */
     public int killLiveTaskManager() throws InterruptedException {
         for (int i = 0; i < taskManagers.size(); i++) {
