@@ -7,7 +7,6 @@ import io.flinkrecurrent.flink.KeyedEvent;
 import io.flinkrecurrent.flink.Recurrent;
 import io.flinkrecurrent.flink.RecurrentOutput;
 import io.flinkrecurrent.model.ModelLoader;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -140,26 +139,21 @@ public final class Scale {
         System.out.printf(Locale.ROOT, "- %,d keys, %,d events%s ...%n", keys, events, failOnce ? ", one failure after a checkpoint" : "");
         long t0 = System.nanoTime();
         JobClient job = env.executeAsync("scale " + keys);
+        var result = job.getJobExecutionResult();
         HttpClient http = HttpClient.newHttpClient();
         JsonNode last = null;
         long count = 0;
-        while (!job.getJobStatus().get().isGloballyTerminalState()) {
-            Thread.sleep(1000);
+        // the local cluster goes away with its job: the checkpoint statistics are read while it runs
+        while (!result.isDone()) {
+            Thread.sleep(500);
             JsonNode c = checkpointStats(http, port, job.getJobID().toString());
-            if (c != null && !c.path("latest").path("completed").isMissingNode() && !c.path("latest").path("completed").isNull()) {
+            if (c != null && c.path("latest").path("completed").isObject()) {
                 last = c.path("latest").path("completed");
                 count = c.path("counts").path("completed").asLong();
             }
         }
+        result.get(); // throws if the job failed
         double seconds = (System.nanoTime() - t0) / 1e9;
-        if (job.getJobStatus().get() != JobStatus.FINISHED) {
-            throw new IllegalStateException("the job ended " + job.getJobStatus().get());
-        }
-        JsonNode c = checkpointStats(http, port, job.getJobID().toString());
-        if (c != null && c.path("latest").path("completed").isObject()) {
-            last = c.path("latest").path("completed");
-            count = c.path("counts").path("completed").asLong();
-        }
         double recovery = failOnce ? (RECOVERED_AT.get() - FAILED_AT.get()) / 1e9 : -1;
         Result r = new Result(keys, events, seconds, count, last == null ? -1 : last.path("end_to_end_duration").asLong(),
                 last == null ? -1 : last.path("state_size").asLong(), last == null ? -1 : last.path("checkpointed_size").asLong(),
