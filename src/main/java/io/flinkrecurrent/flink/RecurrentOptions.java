@@ -122,7 +122,7 @@ public final class RecurrentOptions implements Serializable {
     /** With {@link #ordered()}: the most events one key may have waiting for the watermark. Default 10,000. */
     public int maxBufferedPerKey() { return maxBufferedPerKey; }
 
-    /** With {@link #ordered()}: the most events one subtask may have waiting, over all its keys. Default 1,000,000. */
+    /** With {@link #ordered()}: the most events one subtask may have waiting, over all its keys. Default 100,000. */
     public long maxBufferedPerSubtask() { return maxBufferedPerSubtask; }
 
     /** What happens to an event when a buffer is full. Default {@link BufferFullPolicy#REJECT}. */
@@ -152,7 +152,7 @@ public final class RecurrentOptions implements Serializable {
         private long microBatchDelayMs;
         private NonFinitePolicy nonFinite = NonFinitePolicy.REJECT;
         private int maxBufferedPerKey = 10_000;
-        private long maxBufferedPerSubtask = 1_000_000;
+        private long maxBufferedPerSubtask = 100_000;
         private BufferFullPolicy bufferFull = BufferFullPolicy.REJECT;
         private long noWatermarkWarningMs = 60_000;
 
@@ -234,7 +234,8 @@ public final class RecurrentOptions implements Serializable {
         /**
          * The bounds of event-time ordering's buffer: at most {@code perKey} events of one key and
          * {@code perSubtask} of one subtask wait for the watermark; {@code policy} says what happens to an
-         * event beyond them. Defaults: 10,000, 1,000,000, {@link BufferFullPolicy#REJECT}.
+         * event beyond them. Defaults: 10,000, 100,000, {@link BufferFullPolicy#REJECT} (a buffered event costs
+         * about 150 bytes on the heap backend with an input of 16 floats).
          */
         public Builder bufferLimits(int perKey, long perSubtask, BufferFullPolicy policy) {
             if (perKey < 1 || perSubtask < 1) {

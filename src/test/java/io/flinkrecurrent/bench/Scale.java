@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * How the operator scales with the number of keys, on RocksDB with incremental checkpoints: for each
  * key count, throughput, the last checkpoint's duration, its full and incremental size, and (at the
  * key count given with {@code --recovery}) the time from a failure to the first output after the
- * restore. The LSTM of golden/perf (128 floats of state per key), parallelism 2, a checkpoint every
+ * restore. Checkpoint figures are over all the run's completed checkpoints (Flink's summary: average and
+ * largest end-to-end duration, largest full size, average size of what each one added). The LSTM of golden/perf (128 floats of state per key), parallelism 2, a checkpoint every
  * 5 s, each key's events spread over the run.
  *
  * <pre>mvn -q -Pbench test-compile exec:exec -Dbench.main=io.flinkrecurrent.bench.Scale -Dexec.args='10000 1000000 10000000 --recovery 1000000'</pre>
@@ -51,8 +52,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Scale {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Result(long keys, long events, double seconds, long checkpoints, long lastDurationMs, long fullBytes,
-                  long incrementalBytes, double recoverySeconds) {}
+    /** One run: checkpoint figures over its completed checkpoints (durations end to end, sizes as Flink reports them). */
+    record Result(long keys, long events, double seconds, long checkpoints, long avgDurationMs, long maxDurationMs,
+                  long maxFullBytes, long avgIncrementalBytes, long maxIncrementalBytes, double recoverySeconds) {}
 
     public static void main(String[] args) throws Exception {
         List<Long> keyCounts = new ArrayList<>();
@@ -80,20 +82,22 @@ public final class Scale {
             results.add(run(model, recoveryKeys, true));
         }
         System.out.println();
-        System.out.printf("%12s %12s %12s %12s %14s %14s %16s %12s%n", "keys", "events", "events/s", "checkpoints",
-                "last cp (ms)", "full (MiB)", "incremental (MiB)", "recovery (s)");
+        System.out.printf("%12s %12s %10s %6s %14s %14s %12s %18s %12s%n", "keys", "events", "events/s", "cps",
+                "cp avg (ms)", "cp max (ms)", "full (MiB)", "incr. avg/max (MiB)", "recovery (s)");
         for (Result r : results) {
-            System.out.printf(Locale.ROOT, "%,12d %,12d %,12.0f %12d %,14d %,14.1f %,16.1f %12s%n", r.keys, r.events,
-                    r.events / r.seconds, r.checkpoints, r.lastDurationMs, r.fullBytes / 1048576.0,
-                    r.incrementalBytes / 1048576.0, r.recoverySeconds < 0 ? "-" : String.format(Locale.ROOT, "%.1f", r.recoverySeconds));
+            System.out.printf(Locale.ROOT, "%,12d %,12d %,10.0f %6d %,14d %,14d %,12.1f %18s %12s%n", r.keys, r.events,
+                    r.events / r.seconds, r.checkpoints, r.avgDurationMs, r.maxDurationMs, r.maxFullBytes / 1048576.0,
+                    String.format(Locale.ROOT, "%.1f / %.1f", r.avgIncrementalBytes / 1048576.0, r.maxIncrementalBytes / 1048576.0),
+                    r.recoverySeconds < 0 ? "-" : String.format(Locale.ROOT, "%.1f", r.recoverySeconds));
         }
         System.out.println();
         for (Result r : results) {
             String k = (r.recoverySeconds >= 0 ? "recovery." : "scale.") + r.keys;
             System.out.printf(Locale.ROOT, "%s.events_per_s=%.0f%n", k, r.events / r.seconds);
-            System.out.printf(Locale.ROOT, "%s.checkpoint_ms=%d%n", k, r.lastDurationMs);
-            System.out.printf(Locale.ROOT, "%s.checkpoint_full_bytes=%d%n", k, r.fullBytes);
-            System.out.printf(Locale.ROOT, "%s.checkpoint_incremental_bytes=%d%n", k, r.incrementalBytes);
+            System.out.printf(Locale.ROOT, "%s.checkpoint_avg_ms=%d%n", k, r.avgDurationMs);
+            System.out.printf(Locale.ROOT, "%s.checkpoint_max_ms=%d%n", k, r.maxDurationMs);
+            System.out.printf(Locale.ROOT, "%s.checkpoint_full_bytes=%d%n", k, r.maxFullBytes);
+            System.out.printf(Locale.ROOT, "%s.checkpoint_incremental_avg_bytes=%d%n", k, r.avgIncrementalBytes);
             if (r.recoverySeconds >= 0) {
                 System.out.printf(Locale.ROOT, "%s.recovery_s=%.2f%n", k, r.recoverySeconds);
             }
@@ -141,25 +145,29 @@ public final class Scale {
         JobClient job = env.executeAsync("scale " + keys);
         var result = job.getJobExecutionResult();
         HttpClient http = HttpClient.newHttpClient();
-        JsonNode last = null;
-        long count = 0;
+        JsonNode stats = null;
         // the local cluster goes away with its job: the checkpoint statistics are read while it runs
         while (!result.isDone()) {
             Thread.sleep(500);
             JsonNode c = checkpointStats(http, port, job.getJobID().toString());
-            if (c != null && c.path("latest").path("completed").isObject()) {
-                last = c.path("latest").path("completed");
-                count = c.path("counts").path("completed").asLong();
+            if (c != null && c.path("counts").path("completed").asLong() > 0) {
+                stats = c;
             }
         }
         result.get(); // throws if the job failed
         double seconds = (System.nanoTime() - t0) / 1e9;
         double recovery = failOnce ? (RECOVERED_AT.get() - FAILED_AT.get()) / 1e9 : -1;
-        Result r = new Result(keys, events, seconds, count, last == null ? -1 : last.path("end_to_end_duration").asLong(),
-                last == null ? -1 : last.path("state_size").asLong(), last == null ? -1 : last.path("checkpointed_size").asLong(),
-                recovery);
-        System.out.printf(Locale.ROOT, "  %,.0f events/s over %.1f s; %d checkpoints, the last %d ms, %.1f MiB (%.1f MiB new)%s%n",
-                events / seconds, seconds, r.checkpoints, r.lastDurationMs, r.fullBytes / 1048576.0, r.incrementalBytes / 1048576.0,
+        JsonNode sum = stats == null ? null : stats.path("summary");
+        Result r = new Result(keys, events, seconds, stats == null ? 0 : stats.path("counts").path("completed").asLong(),
+                sum == null ? -1 : sum.path("end_to_end_duration").path("avg").asLong(),
+                sum == null ? -1 : sum.path("end_to_end_duration").path("max").asLong(),
+                sum == null ? -1 : sum.path("state_size").path("max").asLong(),
+                sum == null ? -1 : sum.path("checkpointed_size").path("avg").asLong(),
+                sum == null ? -1 : sum.path("checkpointed_size").path("max").asLong(), recovery);
+        System.out.printf(Locale.ROOT, "  %,.0f events/s over %.1f s; %d checkpoints, %d ms on average (at most %d), up to %.1f MiB"
+                        + " (%.1f MiB new on average)%s%n",
+                events / seconds, seconds, r.checkpoints, r.avgDurationMs, r.maxDurationMs, r.maxFullBytes / 1048576.0,
+                r.avgIncrementalBytes / 1048576.0,
                 failOnce ? String.format(Locale.ROOT, "; from the failure to the first output after the restore: %.1f s", recovery) : "");
         deleteQuietly(checkpoints);
         return r;
