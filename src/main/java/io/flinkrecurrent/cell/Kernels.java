@@ -215,10 +215,14 @@ public final class Kernels {
     }
 
     /**
-     * Whether every value is finite (no NaN, no infinity), without a branch per value: a value's
-     * exponent bits are all ones exactly when it is not finite. {@code // a (n) -> all finite?}
+     * Whether every value is finite (no NaN, no infinity): with the Vector API a vector at a time;
+     * else without a branch per value (a value's exponent bits are all ones exactly when it is not
+     * finite). {@code // a (n) -> all finite?}
      */
     public static boolean allFinite(float[] a) {
+        if (VECTOR) {
+            return VectorKernels.allFinite(a);
+        }
         int bad = 0;
         for (float v : a) {
             bad |= ((Float.floatToRawIntBits(v) & 0x7f800000) + 0x00800000) >>> 31;

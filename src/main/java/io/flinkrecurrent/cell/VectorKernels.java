@@ -182,4 +182,24 @@ final class VectorKernels {
             out[r] += s;
         }
     }
+
+    /** Whether every value is finite: a vector of lanes at a time, the tail one by one. {@code // a (n) -> all finite?} */
+    static boolean allFinite(float[] a) {
+        int i = 0;
+        final int bound = S.loopBound(a.length);
+        // |v| <= MAX_VALUE is false for NaN and for either infinity; one mask test at the end
+        jdk.incubator.vector.VectorMask<Float> ok = S.maskAll(true);
+        for (; i < bound; i += L) {
+            ok = ok.and(FloatVector.fromArray(S, a, i).abs().compare(jdk.incubator.vector.VectorOperators.LE, Float.MAX_VALUE));
+        }
+        if (!ok.allTrue()) {
+            return false;
+        }
+        for (; i < a.length; i++) {
+            if (!Float.isFinite(a[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The kernels against double-precision references. */
@@ -159,5 +160,24 @@ class KernelsTest {
         assertEquals(e1 / sum, v[1], 1e-7);
         assertEquals(1 / sum, v[2], 1e-7);
         assertEquals(0f, v[3]);
+    }
+
+    @Test
+    void allFiniteFindsEveryNanAndInfinityAtEveryPosition() {
+        for (int n : new int[] {0, 1, 7, 15, 16, 17, 31, 33, 128, 129}) {
+            float[] a = new float[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = (i % 2 == 0 ? 1 : -1) * (i % 3 == 0 ? Float.MAX_VALUE : Float.MIN_VALUE * i);
+            }
+            assertTrue(Kernels.allFinite(a), "all finite, n=" + n);
+            for (int i = 0; i < n; i++) {
+                for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                    float keep = a[i];
+                    a[i] = bad;
+                    assertFalse(Kernels.allFinite(a), bad + " at " + i + " of " + n);
+                    a[i] = keep;
+                }
+            }
+        }
     }
 }
