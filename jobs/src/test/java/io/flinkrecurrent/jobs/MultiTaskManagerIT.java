@@ -56,12 +56,14 @@ class MultiTaskManagerIT {
         cluster.awaitFreeSlots(6, Duration.ofSeconds(60));
         Path out = dir.resolve("out-kill");
         long n = 20_000;
-        // parallelism 4 over 3 TaskManagers: after the kill, the 4 slots left run the job again
-        String job = cluster.run(jarId, args(n, 2_500, out, 4), null);
+        // parallelism 6 fills all six slots, so every TaskManager runs part of the job and the kill
+        // always hits it; a new TaskManager then joins and the job fails over onto it
+        String job = cluster.run(jarId, args(n, 2_500, out, 6), null);
         cluster.awaitState(job, "RUNNING", Duration.ofSeconds(60));
         ClusterIT.awaitCheckpoints(cluster, job, 3);
         int before = ClusterIT.committed(out).size();
         cluster.killLiveTaskManager();
+        cluster.startTaskManager();
         cluster.awaitState(job, "FINISHED", Duration.ofSeconds(180));
         assertTrue(before > 0 && before < n, "the kill landed mid-stream: " + before + " of " + n + " committed before it");
         ClusterIT.assertFailedOver(cluster, job);
