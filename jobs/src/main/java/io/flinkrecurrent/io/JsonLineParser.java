@@ -2,16 +2,13 @@ package io.flinkrecurrent.io;
 
 import io.flinkrecurrent.flink.KeyedEvent;
 import io.flinkrecurrent.flink.Recurrent;
-import io.flinkrecurrent.flink.RejectedEvent;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.util.Collector;
 
 /**
  * Parses JSON Lines events ({@code {"key":...,"input":[...],"reset":...}}) into {@link KeyedEvent}s
  * whose id is the line number; a line that does not parse goes to {@link Recurrent#REJECTED} as
  * MALFORMED with its line number and the reason, and the stream goes on. Blank lines are skipped.
  */
-public class JsonLineParser extends ProcessFunction<NumberedLine, KeyedEvent> {
+public class JsonLineParser extends LineParser<KeyedEvent> {
     private static final long serialVersionUID = 1L;
     private final int inputSize;
 
@@ -21,22 +18,11 @@ public class JsonLineParser extends ProcessFunction<NumberedLine, KeyedEvent> {
     }
 
     @Override
-    public void processElement(NumberedLine l, Context ctx, Collector<KeyedEvent> out) {
-        if (l.text == null) {
-            ctx.output(Recurrent.REJECTED, l.malformed(NumberedLine.NOT_UTF8));
-            return;
-        }
-        if (l.text.isBlank()) {
-            return;
-        }
-        try {
-            Event e = JsonEvents.parse(l.text, inputSize);
-            KeyedEvent k = new KeyedEvent(e.key(), e.input());
-            k.reset = e.reset();
-            k.id = l.line;
-            out.collect(k);
-        } catch (JsonEvents.MalformedEventException ex) {
-            ctx.output(Recurrent.REJECTED, l.malformed(ex.getMessage()));
-        }
+    protected KeyedEvent parse(String line, NumberedLine where) throws JsonEvents.MalformedEventException {
+        Event e = JsonEvents.parse(line, inputSize);
+        KeyedEvent k = new KeyedEvent(e.key(), e.input());
+        k.reset = e.reset();
+        k.id = where.line;
+        return k;
     }
 }

@@ -4,6 +4,7 @@ import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.flink.KeyedEvent;
+import io.flinkrecurrent.io.LineParser;
 import io.flinkrecurrent.io.NumberedLine;
 import io.flinkrecurrent.flink.Recurrent;
 import io.flinkrecurrent.flink.RecurrentOutput;
@@ -11,8 +12,6 @@ import io.flinkrecurrent.flink.RejectedEvent;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.util.Collector;
 import io.flinkrecurrent.options.Option;
 import io.flinkrecurrent.options.ParsedOptions;
 
@@ -111,52 +110,45 @@ public final class AnomalyJob implements Jobs.Job {
     }
 
     /** key,timestamp,value / timestamp,value / JSON to events; bad lines to the side output with the reason. */
-    static final class ParsePoints extends ProcessFunction<NumberedLine, KeyedEvent> {
+    static final class ParsePoints extends LineParser<KeyedEvent> {
         @Override
-        public void processElement(NumberedLine l, Context ctx, Collector<KeyedEvent> out) {
-            if (l.text == null) {
-                ctx.output(Recurrent.REJECTED, l.malformed(NumberedLine.NOT_UTF8));
-                return;
-            }
-            String t = l.text.trim();
-            if (t.isEmpty() || t.startsWith("#") || t.startsWith("timestamp,") || t.startsWith("key,")) {
-                return;
-            }
-            try {
-                String key;
-                String ts;
-                String value;
-                if (t.startsWith("{")) {
-                    var n = JobSupport.json(t);
-                    key = n.path("key").asText("series");
-                    ts = n.path("timestamp").asText();
-                    value = n.path("value").asText();
+        protected boolean skip(String t) {
+            return t.startsWith("#") || t.startsWith("timestamp,") || t.startsWith("key,");
+        }
+
+        @Override
+        protected KeyedEvent parse(String t, NumberedLine l) {
+            String key;
+            String ts;
+            String value;
+            if (t.startsWith("{")) {
+                var n = JobSupport.json(t);
+                key = n.path("key").asText("series");
+                ts = n.path("timestamp").asText();
+                value = n.path("value").asText();
+            } else {
+                String[] f = t.split(",", -1);
+                if (f.length == 3) {
+                    key = f[0].trim();
+                    ts = f[1];
+                    value = f[2];
+                } else if (f.length == 2) {
+                    key = "series";
+                    ts = f[0];
+                    value = f[1];
                 } else {
-                    String[] f = t.split(",", -1);
-                    if (f.length == 3) {
-                        key = f[0].trim();
-                        ts = f[1];
-                        value = f[2];
-                    } else if (f.length == 2) {
-                        key = "series";
-                        ts = f[0];
-                        value = f[1];
-                    } else {
-                        throw new IllegalArgumentException("expected key,timestamp,value or timestamp,value, got '" + t + "'");
-                    }
+                    throw new IllegalArgumentException("expected key,timestamp,value or timestamp,value, got '" + t + "'");
                 }
-                float v;
-                try {
-                    v = Float.parseFloat(value.trim());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("value '" + value + "' is not a number");
-                }
-                KeyedEvent e = new KeyedEvent(key, new float[] {v}, false, parseTime(ts));
-                e.id = l.line;
-                out.collect(e);
-            } catch (IllegalArgumentException e) {
-                ctx.output(Recurrent.REJECTED, l.malformed(e.getMessage()));
             }
+            float v;
+            try {
+                v = Float.parseFloat(value.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("value '" + value + "' is not a number");
+            }
+            KeyedEvent e = new KeyedEvent(key, new float[] {v}, false, parseTime(ts));
+            e.id = l.line;
+            return e;
         }
     }
 }

@@ -3,6 +3,7 @@ package io.flinkrecurrent.jobs;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.flink.InputFiller;
 import io.flinkrecurrent.flink.InputRejected;
+import io.flinkrecurrent.io.LineParser;
 import io.flinkrecurrent.io.NumberedLine;
 import io.flinkrecurrent.flink.Recurrent;
 import io.flinkrecurrent.flink.RecurrentStream;
@@ -11,8 +12,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.util.Collector;
 
 import java.io.Serializable;
 
@@ -115,22 +114,15 @@ public final class SymbolJobs {
     }
 
     /** Parses {@code key,symbol[,reset]} or {@code {"key":...,"symbol":...,"reset":...}}; '#' lines and a header are skipped. */
-    static final class ParseSymbols extends ProcessFunction<NumberedLine, SymbolEvent> {
+    static final class ParseSymbols extends LineParser<SymbolEvent> {
         @Override
-        public void processElement(NumberedLine l, Context ctx, Collector<SymbolEvent> out) {
-            if (l.text == null) {
-                ctx.output(Recurrent.REJECTED, l.malformed(NumberedLine.NOT_UTF8));
-                return;
-            }
-            String t = l.text.trim();
-            if (t.isEmpty() || t.startsWith("#") || t.startsWith("key,")) {
-                return;
-            }
-            try {
-                out.collect(t.startsWith("{") ? fromJson(t) : fromCsv(t));
-            } catch (IllegalArgumentException e) {
-                ctx.output(Recurrent.REJECTED, l.malformed(e.getMessage()));
-            }
+        protected boolean skip(String t) {
+            return t.startsWith("#") || t.startsWith("key,");
+        }
+
+        @Override
+        protected SymbolEvent parse(String t, NumberedLine where) {
+            return t.startsWith("{") ? fromJson(t) : fromCsv(t);
         }
 
         static SymbolEvent fromCsv(String t) {
