@@ -5,7 +5,7 @@ package io.flinkrecurrent.flink;
  */
 @io.flinkrecurrent.annotation.Internal
 public final class KeyState {
-    static final long NONE = Long.MIN_VALUE;
+    public static final long NONE = Long.MIN_VALUE;
 
     /** The model's flat state; null means all zeros (a new key, or one whose state was dropped while idle). */
     public float[] state;

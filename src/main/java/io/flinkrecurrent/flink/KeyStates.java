@@ -7,12 +7,16 @@ import org.apache.flink.streaming.api.TimeDomain;
 import java.time.Duration;
 import java.util.Arrays;
 
-/** What both forms of the operator do to a key's state around a step: create, check, reset, advance. */
-final class KeyStates {
+/**
+ * What every form of the operator (the DataStream operator and the SQL function) does to a key's
+ * state around a step: create, check, reset, advance.
+ */
+@io.flinkrecurrent.annotation.Internal
+public final class KeyStates {
     private KeyStates() {}
 
     /** The per-key state's descriptor (the same name in both operator forms), with TTL when asked. */
-    static ValueStateDescriptor<KeyState> descriptor(Duration ttl) {
+    public static ValueStateDescriptor<KeyState> descriptor(Duration ttl) {
         ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>("recurrent-state", new KeyStateSerializer());
         if (ttl != null) {
             sd.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
@@ -27,7 +31,7 @@ final class KeyStates {
      * Ordering by event time: why an event cannot wait for the watermark, or null. It has no timestamp,
      * or it is older than the key's latest applied event (it came later than the allowed lateness).
      */
-    static RejectedEvent.Reason unorderable(long ts, KeyState ks) {
+    public static RejectedEvent.Reason unorderable(long ts, KeyState ks) {
         if (ts == KeyedEvent.NO_TIMESTAMP) {
             return RejectedEvent.Reason.NO_TIMESTAMP;
         }
@@ -38,7 +42,7 @@ final class KeyStates {
     }
 
     /** The words for {@link #unorderable}'s reason. */
-    static String unorderableMessage(RejectedEvent.Reason reason, long ts, KeyState ks, RecurrentOptions o) {
+    public static String unorderableMessage(RejectedEvent.Reason reason, long ts, KeyState ks, RecurrentOptions o) {
         return reason == RejectedEvent.Reason.NO_TIMESTAMP
                 ? "ordering by event time, but the event has no timestamp"
                 : "event time " + ts + " is before " + ks.lastEventTime + ", the key's latest applied event, beyond the allowed lateness of "
@@ -51,7 +55,7 @@ final class KeyStates {
      * key was idle longer than the gap before this event (event time {@code ts}, processing time
      * {@code now}); the vector allocated if the key had none.
      */
-    static KeyState prepare(KeyState ks, boolean resetFlag, long fingerprint, int stateSize, RecurrentOptions o,
+    public static KeyState prepare(KeyState ks, boolean resetFlag, long fingerprint, int stateSize, RecurrentOptions o,
                             long ts, long now, OperatorMetrics metrics) {
         if (ks == null) {
             ks = new KeyState();
@@ -76,7 +80,7 @@ final class KeyStates {
         return ks;
     }
 
-    static void reset(KeyState ks, ResetReason reason, OperatorMetrics metrics) {
+    public static void reset(KeyState ks, ResetReason reason, OperatorMetrics metrics) {
         if (ks.state != null) {
             Arrays.fill(ks.state, 0f);
         }
@@ -85,7 +89,7 @@ final class KeyStates {
     }
 
     /** After the step: the key's counters and latest event time; returns the event's seq. */
-    static long advance(KeyState ks, long ts, long processingTime) {
+    public static long advance(KeyState ks, long ts, long processingTime) {
         long seq = ks.seq++;
         ks.sinceReset++;
         if (ts != KeyedEvent.NO_TIMESTAMP && (ks.lastEventTime == KeyState.NONE || ts > ks.lastEventTime)) {
@@ -110,7 +114,7 @@ final class KeyStates {
      * One idle timer per key at most: the deadline to register a timer at (recorded in the key's
      * state), or {@link KeyState#NONE} when the key has one already or has no time to count from.
      */
-    static long idleTimerToRegister(KeyState ks, RecurrentOptions o) {
+    public static long idleTimerToRegister(KeyState ks, RecurrentOptions o) {
         if (o.idleGapMs() <= 0 || ks.idleTimer != KeyState.NONE) {
             return KeyState.NONE;
         }
@@ -132,7 +136,7 @@ final class KeyStates {
      * the next timer at, or {@link KeyState#NONE}. The caller checks first that the timer is the
      * key's current one ({@code ks.idleTimer == timestamp}).
      */
-    static long onIdleTimer(KeyState ks, long timestamp, RecurrentOptions o, OperatorMetrics metrics) {
+    public static long onIdleTimer(KeyState ks, long timestamp, RecurrentOptions o, OperatorMetrics metrics) {
         ks.idleTimer = KeyState.NONE;
         long deadline = idleDeadline(ks, o);
         if (deadline != KeyState.NONE && deadline <= timestamp) {

@@ -12,17 +12,18 @@ import java.util.Map;
  * The recurrent operator's metrics, in its group {@code recurrent}: events, outputs, keysCreated,
  * resets.&lt;reason&gt;, rejected.&lt;reason&gt;, and the gauge stepTimeNanos.
  */
-final class OperatorMetrics {
-    final Counter events;
-    final Counter outputs;
-    final Counter keysCreated;
+@io.flinkrecurrent.annotation.Internal
+public final class OperatorMetrics {
+    public final Counter events;
+    public final Counter outputs;
+    public final Counter keysCreated;
     private final Map<ResetReason, Counter> resets = new EnumMap<>(ResetReason.class);
     private final Map<RejectedEvent.Reason, Counter> rejected = new EnumMap<>(RejectedEvent.Reason.class);
     /** Nanoseconds of the last timed step (per-event mode) or per event of the last batch. */
-    volatile long stepNanos;
+    public volatile long stepNanos;
     private final MetricGroup group;
 
-    OperatorMetrics(MetricGroup operator) {
+    public OperatorMetrics(MetricGroup operator) {
         MetricGroup g = operator.addGroup("recurrent");
         group = g;
         events = g.counter("events");
@@ -40,15 +41,15 @@ final class OperatorMetrics {
     }
 
     /** The operator's group {@code recurrent}, for its other gauges. */
-    MetricGroup group() {
+    public MetricGroup group() {
         return group;
     }
 
-    void reset(ResetReason r) {
+    public void reset(ResetReason r) {
         resets.get(r).inc();
     }
 
-    void rejected(RejectedEvent.Reason r) {
+    public void rejected(RejectedEvent.Reason r) {
         rejected.get(r).inc();
     }
 }

@@ -1,0 +1,98 @@
+package io.flinkrecurrent.sql;
+
+import io.flinkrecurrent.annotation.Internal;
+import io.flinkrecurrent.cell.RecurrentModel;
+import io.flinkrecurrent.flink.ModelReference;
+import io.flinkrecurrent.flink.RecurrentOptions;
+import org.apache.flink.streaming.api.TimeDomain;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What one call of {@link RecurrentFunction} asks for, its scalar arguments resolved once per function
+ * instance: the model, the operator's options, and whether rows wait to be applied in event-time
+ * order. A key with rows waiting for the watermark keeps {@link #encode()} in its state, so that its
+ * timers, which see no arguments, find the same call again after a restore ({@link #decode}).
+ */
+@Internal
+final class RecurrentCall {
+    /** The defaults of the optional arguments. */
+    static final int DEFAULT_MAX_BUFFERED = 10_000;
+
+    final String modelReference;
+    final RecurrentModel model;
+    final RecurrentOptions options;
+    /** Rows wait for the watermark and are applied in event-time order (the call has {@code on_time}). */
+    final boolean ordered;
+    final long latenessMs;
+    final int maxBuffered;
+    final long resetAfter;
+    final long idleMs;
+    final boolean resetOnNonFinite;
+
+    RecurrentCall(String modelReference, Long resetAfter, Duration idleGap, Duration lateness, Integer maxBuffered,
+                  String onNonFinite, boolean ordered) {
+        this.modelReference = Objects.requireNonNull(modelReference, "the argument 'model' is required");
+        this.model = ModelReference.load(modelReference).network();
+        this.resetAfter = positive("reset_after", resetAfter == null ? 0 : resetAfter);
+        this.idleMs = positive("idle_reset", idleGap == null ? 0 : idleGap.toMillis());
+        this.latenessMs = positive("lateness", lateness == null ? 0 : lateness.toMillis());
+        this.maxBuffered = (int) positive("max_buffered", maxBuffered == null ? DEFAULT_MAX_BUFFERED : maxBuffered);
+        this.resetOnNonFinite = parsePolicy(onNonFinite);
+        this.ordered = ordered;
+        RecurrentOptions.Builder b = RecurrentOptions.builder()
+                .onNonFiniteState(resetOnNonFinite ? RecurrentOptions.NonFinitePolicy.RESET : RecurrentOptions.NonFinitePolicy.REJECT);
+        if (this.resetAfter > 0) {
+            b.resetAfterSteps(this.resetAfter);
+        }
+        if (idleMs > 0) {
+            b.resetWhenIdle(Duration.ofMillis(idleMs), ordered ? TimeDomain.EVENT_TIME : TimeDomain.PROCESSING_TIME);
+        }
+        this.options = b.build();
+    }
+
+    private static long positive(String name, long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("the argument '" + name + "' must not be negative, it is " + v);
+        }
+        return v;
+    }
+
+    private static boolean parsePolicy(String p) {
+        if (p == null || p.equalsIgnoreCase("reject")) {
+            return false;
+        }
+        if (p.equalsIgnoreCase("reset")) {
+            return true;
+        }
+        throw new IllegalArgumentException("the argument 'on_non_finite' is 'reject' or 'reset', not '" + p + "'");
+    }
+
+    /** Whether a call with these arguments is this one (the arguments are literals: the same every row). */
+    boolean sameAs(String modelReference, Long resetAfter, Duration idleGap, Duration lateness, Integer maxBuffered,
+                   String onNonFinite, boolean ordered) {
+        return this.modelReference.equals(modelReference)
+                && this.resetAfter == (resetAfter == null ? 0 : resetAfter)
+                && this.idleMs == (idleGap == null ? 0 : idleGap.toMillis())
+                && this.latenessMs == (lateness == null ? 0 : lateness.toMillis())
+                && this.maxBuffered == (maxBuffered == null ? DEFAULT_MAX_BUFFERED : maxBuffered)
+                && this.resetOnNonFinite == parsePolicy(onNonFinite)
+                && this.ordered == ordered;
+    }
+
+    /** The call in one string: the numbers, then the model reference (which may hold any character). */
+    String encode() {
+        return resetAfter + "," + idleMs + "," + latenessMs + "," + maxBuffered + "," + (resetOnNonFinite ? "reset" : "reject")
+                + "," + ordered + "," + modelReference;
+    }
+
+    static RecurrentCall decode(String s) {
+        String[] f = s.split(",", 7);
+        if (f.length != 7) {
+            throw new IllegalStateException("a key's saved call '" + s + "' is not of this version's form");
+        }
+        return new RecurrentCall(f[6], Long.parseLong(f[0]), Duration.ofMillis(Long.parseLong(f[1])),
+                Duration.ofMillis(Long.parseLong(f[2])), Integer.parseInt(f[3]), f[4], Boolean.parseBoolean(f[5]));
+    }
+}

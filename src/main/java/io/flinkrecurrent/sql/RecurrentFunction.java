@@ -1,0 +1,248 @@
+package io.flinkrecurrent.sql;
+
+import io.flinkrecurrent.annotation.PublicEvolving;
+import io.flinkrecurrent.cell.Kernels;
+import io.flinkrecurrent.cell.RecurrentModel;
+import io.flinkrecurrent.cell.Scratch;
+import io.flinkrecurrent.flink.KeyState;
+import io.flinkrecurrent.flink.KeyStates;
+import io.flinkrecurrent.flink.OperatorMetrics;
+import io.flinkrecurrent.flink.RejectedEvent.Reason;
+import io.flinkrecurrent.flink.ResetReason;
+import org.apache.flink.table.annotation.ArgumentHint;
+import org.apache.flink.table.annotation.ArgumentTrait;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.annotation.FunctionHint;
+import org.apache.flink.table.annotation.StateHint;
+import org.apache.flink.table.api.dataview.MapView;
+import org.apache.flink.table.catalog.DataTypeFactory;
+import org.apache.flink.table.functions.FunctionContext;
+import org.apache.flink.table.functions.ProcessTableFunction;
+import org.apache.flink.table.types.inference.TypeInference;
+import org.apache.flink.types.ColumnList;
+import org.apache.flink.types.Row;
+
+import java.time.Duration;
+
+/**
+ * Recurrent inference per key in Flink SQL, a Process Table Function: each partition of the input
+ * table is a key whose recurrent state lives in Flink managed state, stepped with every row.
+ *
+ * <pre>{@code
+ * SELECT * FROM recurrent(
+ *     input => TABLE readings PARTITION BY device_id,
+ *     model => 'models/sensor.safetensors',
+ *     uid   => 'sensor-rnn')
+ * }</pre>
+ *
+ * <p>Arguments: {@code input} (the table, partitioned by the key columns; its column {@code input},
+ * an {@code ARRAY} of numbers, is the model's input, or the numeric columns named by
+ * {@code features => DESCRIPTOR(a, b, c)}); {@code model} (a path or URI, read through Flink's file
+ * systems); optional {@code reset_column} (a BOOLEAN column: the key's state is zeroed before a row
+ * where it is TRUE), {@code reset_after} (zero the state before every (n+1)-th row since the last
+ * reset), {@code idle_reset} (an INTERVAL: zero the state of a key idle for longer, in event time with
+ * {@code on_time}, else processing time), {@code state_ttl} (an INTERVAL: Flink's state TTL),
+ * {@code lateness} and {@code max_buffered} (with {@code on_time}), {@code on_non_finite}
+ * ({@code 'reject'} or {@code 'reset'}); and Flink's own {@code uid} and {@code on_time}.
+ *
+ * <p>Output: the partition key columns, {@code seq} (the key's count of applied rows, from 0),
+ * {@code output} ({@code ARRAY<FLOAT>}), {@code error}, and with {@code on_time} Flink's
+ * {@code rowtime}. A row that cannot be applied (a NULL key, a NULL or non-finite value, the wrong
+ * width, late beyond {@code lateness}, a full buffer, a step that overflows) gives a row whose
+ * {@code seq} and {@code output} are NULL and whose {@code error} is the reason and what is wrong
+ * ({@code "INPUT_WIDTH: ..."}, the reasons of {@link io.flinkrecurrent.flink.RejectedEvent.Reason}); the
+ * query goes on. Counted in the metrics of the DataStream operator (group {@code recurrent}).
+ *
+ * <p>With {@code on_time => DESCRIPTOR(ts)}, rows wait in the key's state until the watermark passes
+ * their time plus {@code lateness} and are applied in event-time order; an output's {@code rowtime} is
+ * then that release time (the row time when {@code lateness} is 0). At most {@code max_buffered} rows
+ * wait per key (default 10,000); a row beyond that is refused ({@code BUFFER_FULL}).
+ *
+ * <p>The key's state is {@link KeyState}, the DataStream operator's: the model's flat float state and
+ * its counters, checkpointed, restored from savepoints and rescaled with the key.
+ */
+@PublicEvolving
+@FunctionHint(output = @DataTypeHint("ROW<seq BIGINT, output ARRAY<FLOAT>, error STRING>"))
+public class RecurrentFunction extends ProcessTableFunction<Row> {
+    private static final long serialVersionUID = 1L;
+    /** The name the SQL runner registers the function under. */
+    public static final String NAME = "recurrent";
+    /** The state entries and their names (also the names in a savepoint). */
+    static final String KEY_STATE = "recurrent";
+    static final String WAITING = "waiting";
+    static final String WAITING_ROWS = "waiting_rows";
+
+    private transient OperatorMetrics metrics;
+    private transient RecurrentCall call;
+    private transient RowReader reader;
+    // per model: the step's buffers, made once
+    private transient RecurrentModel model;
+    private transient Scratch scratch;
+    private transient float[] x;
+    private transient float[] y;
+    private transient float[] before;
+    private transient long fingerprint;
+
+    @Override
+    public void open(FunctionContext context) {
+        metrics = new OperatorMetrics(context.getMetricGroup());
+    }
+
+    @Override
+    public TypeInference getTypeInference(DataTypeFactory typeFactory) {
+        return RecurrentTypeInference.of(super.getTypeInference(typeFactory));
+    }
+
+    /**
+     * One row of a key.
+     *
+     * @param waiting with {@code on_time}: the key's count of waiting rows ({@code n}) and its call ({@code call})
+     * @param waitingRows with {@code on_time}: the waiting rows by event time, each {@code [reset, x...]}, concatenated
+     */
+    public void eval(Context ctx,
+                     @StateHint(name = KEY_STATE) KeyState memory,
+                     @StateHint(name = WAITING, type = @DataTypeHint("ROW<n INT, call STRING>")) Row waiting,
+                     @StateHint(name = WAITING_ROWS) MapView<Long, float[]> waitingRows,
+                     @ArgumentHint(value = ArgumentTrait.SET_SEMANTIC_TABLE, name = "input") Row input,
+                     @ArgumentHint(name = "model") String model,
+                     @ArgumentHint(name = "features", isOptional = true) ColumnList features,
+                     @ArgumentHint(name = "reset_column", isOptional = true) String resetColumn,
+                     @ArgumentHint(name = "reset_after", isOptional = true) Long resetAfter,
+                     @ArgumentHint(name = "idle_reset", isOptional = true) Duration idleReset,
+                     @ArgumentHint(name = "state_ttl", isOptional = true) Duration stateTtl,
+                     @ArgumentHint(name = "lateness", isOptional = true) Duration lateness,
+                     @ArgumentHint(name = "max_buffered", isOptional = true) Integer maxBuffered,
+                     @ArgumentHint(name = "on_non_finite", isOptional = true) String onNonFinite) throws Exception {
+        metrics.events.inc();
+        TimeContext<Long> time = ctx.timeContext(Long.class);
+        Long ts = time.time();
+        if (reader == null) {
+            reader = new RowReader(ctx.tableSemanticsFor("input"), features, resetColumn);
+            if (this.model != null) {
+                reader.expect(this.model.inputSize());
+            }
+        }
+        boolean ordered = ctx.tableSemanticsFor("input").timeColumn() >= 0;
+        if (call == null || !call.sameAs(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, ordered)) {
+            use(new RecurrentCall(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, ordered));
+        }
+        if (reader.keyIsNull(input)) {
+            error(Reason.NULL_KEY, "the row's PARTITION BY key is NULL");
+            return;
+        }
+        String bad = reader.read(x, input);
+        if (bad != null) {
+            error(reader.reason(), bad);
+            return;
+        }
+        boolean reset = reader.reset(input);
+        if (!call.ordered) {
+            step(memory, x, reset, ts == null ? KeyState.NONE : ts);
+            return;
+        }
+        if (ts == null) {
+            error(Reason.NO_TIMESTAMP, "the row's time column (on_time) is NULL");
+            return;
+        }
+        if (memory.lastEventTime != KeyState.NONE && ts < memory.lastEventTime) {
+            error(Reason.LATE, "row time " + ts + " is before " + memory.lastEventTime
+                    + ", the key's latest applied row, beyond the allowed lateness of " + call.latenessMs + " ms");
+            return;
+        }
+        Integer n = waiting.getFieldAs("n");
+        int count = n == null ? 0 : n;
+        if (count >= call.maxBuffered) {
+            error(Reason.BUFFER_FULL, "the key has " + count + " rows waiting for the watermark, its limit (max_buffered)");
+            return;
+        }
+        float[] rows = waitingRows.get(ts);
+        int width = 1 + x.length;
+        float[] more = rows == null ? new float[width] : java.util.Arrays.copyOf(rows, rows.length + width);
+        int at = more.length - width;
+        more[at] = reset ? 1f : 0f;
+        System.arraycopy(x, 0, more, at + 1, x.length);
+        waitingRows.put(ts, more);
+        waiting.setField("n", count + 1);
+        if (count == 0) {
+            waiting.setField("call", call.encode());
+        }
+        time.registerOnTime(ts + call.latenessMs);
+    }
+
+    /** The watermark passed a time that rows of this key wait for: they are applied, in arrival order. */
+    public void onTimer(OnTimerContext ctx, KeyState memory, Row waiting, MapView<Long, float[]> waitingRows) throws Exception {
+        String saved = waiting.getFieldAs("call");
+        if (saved == null) {
+            return;
+        }
+        if (call == null || !call.encode().equals(saved)) {
+            use(RecurrentCall.decode(saved)); // after a restore, before any row reached this instance
+        }
+        long ts = ctx.timeContext(Long.class).time() - call.latenessMs;
+        float[] rows = waitingRows.get(ts);
+        if (rows == null) {
+            return;
+        }
+        waitingRows.remove(ts);
+        int width = 1 + model.inputSize();
+        for (int at = 0; at < rows.length; at += width) {
+            System.arraycopy(rows, at + 1, x, 0, x.length);
+            step(memory, x, rows[at] != 0f, ts);
+        }
+        int left = (Integer) waiting.getField("n") - rows.length / width;
+        if (left <= 0) {
+            ctx.clearState(WAITING);
+        } else {
+            waiting.setField("n", left);
+        }
+    }
+
+    private void use(RecurrentCall c) {
+        call = c;
+        if (model != c.model) {
+            model = c.model;
+            scratch = model.newScratch();
+            x = new float[model.inputSize()];
+            y = new float[model.outputSize()];
+            before = new float[model.stateSize()];
+            fingerprint = model.fingerprint();
+        }
+        if (reader != null) {
+            reader.expect(model.inputSize());
+        }
+    }
+
+    /** The key's state stepped with one input, and the output row emitted (or the step refused). */
+    private void step(KeyState ks, float[] x, boolean reset, long ts) {
+        long now = System.currentTimeMillis();
+        if (ks.state == null && ks.seq == 0 && ks.fingerprint == 0) {
+            ks.fingerprint = fingerprint; // a key seen for the first time (Flink hands a fresh state object)
+            metrics.keysCreated.inc();
+        }
+        KeyStates.prepare(ks, reset, fingerprint, before.length, call.options, ts, now, metrics);
+        System.arraycopy(ks.state, 0, before, 0, before.length);
+        model.step(y, ks.state, x, scratch);
+        if (!Kernels.allFinite(ks.state) || !Kernels.allFinite(y)) {
+            if (call.resetOnNonFinite) {
+                KeyStates.reset(ks, ResetReason.NON_FINITE, metrics);
+            } else {
+                System.arraycopy(before, 0, ks.state, 0, before.length);
+            }
+            error(Reason.NON_FINITE_STATE, "the step made the key's state or the output NaN or infinite (an overflow); "
+                    + "the row is not applied and the key " + (call.resetOnNonFinite ? "restarts from zeros" : "keeps its state from before it"));
+            return;
+        }
+        long seq = KeyStates.advance(ks, ts, now);
+        metrics.outputs.inc();
+        Float[] out = new Float[y.length];
+        for (int i = 0; i < y.length; i++) {
+            out[i] = y[i];
+        }
+        collect(Row.of(seq, out, null));
+    }
+
+    private void error(Reason reason, String message) {
+        metrics.rejected(reason);
+        collect(Row.of(null, null, reason.name() + ": " + message));
+    }
+}

@@ -1,0 +1,181 @@
+package io.flinkrecurrent.sql;
+
+import io.flinkrecurrent.annotation.Internal;
+import io.flinkrecurrent.cell.RecurrentModel;
+import io.flinkrecurrent.flink.ModelReference;
+import org.apache.flink.table.functions.FunctionDefinition;
+import org.apache.flink.table.functions.TableSemantics;
+import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.types.inference.ArgumentCount;
+import org.apache.flink.table.types.inference.CallContext;
+import org.apache.flink.table.types.inference.InputTypeStrategy;
+import org.apache.flink.table.types.inference.Signature;
+import org.apache.flink.table.types.inference.StateTypeStrategy;
+import org.apache.flink.table.types.inference.StaticArgument;
+import org.apache.flink.table.types.inference.TypeInference;
+import org.apache.flink.table.types.logical.ArrayType;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.LogicalTypeFamily;
+import org.apache.flink.table.types.logical.LogicalTypeRoot;
+import org.apache.flink.types.ColumnList;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@link RecurrentFunction}'s type inference: the one extracted from its {@code eval}, plus what a
+ * query should learn when it is planned rather than when its rows arrive: the model file can be read,
+ * the input columns exist and are numbers, the reset column is BOOLEAN, the widths agree. And the
+ * state TTL comes from the call's {@code state_ttl} argument.
+ */
+@Internal
+final class RecurrentTypeInference {
+    private RecurrentTypeInference() {}
+
+    static TypeInference of(TypeInference extracted) {
+        List<StaticArgument> args = extracted.getStaticArguments().orElseThrow();
+        Positions at = new Positions(args);
+        LinkedHashMap<String, StateTypeStrategy> states = new LinkedHashMap<>();
+        extracted.getStateTypeStrategies().forEach((name, s) -> states.put(name, StateTypeStrategyWithTtl.of(s, at.stateTtl)));
+        return TypeInference.newBuilder()
+                .staticArguments(args)
+                .inputTypeStrategy(new Checked(extracted.getInputTypeStrategy(), at))
+                .stateTypeStrategies(states)
+                .outputTypeStrategy(extracted.getOutputTypeStrategy())
+                .build();
+    }
+
+    /** The positions of the arguments the checks read. */
+    private record Positions(int input, int model, int features, int resetColumn, int stateTtl) {
+        Positions(List<StaticArgument> args) {
+            this(index(args, "input"), index(args, "model"), index(args, "features"), index(args, "reset_column"),
+                    index(args, "state_ttl"));
+        }
+
+        private static int index(List<StaticArgument> args, String name) {
+            for (int i = 0; i < args.size(); i++) {
+                if (args.get(i).getName().equals(name)) {
+                    return i;
+                }
+            }
+            throw new IllegalStateException("no argument " + name);
+        }
+    }
+
+    /** The state TTL from the {@code state_ttl} argument (a literal INTERVAL), else none. */
+    private static final class StateTypeStrategyWithTtl {
+        static StateTypeStrategy of(StateTypeStrategy s, int ttlArg) {
+            return new StateTypeStrategy() {
+                @Override
+                public Optional<DataType> inferType(CallContext ctx) {
+                    return s.inferType(ctx);
+                }
+
+                @Override
+                public Optional<Duration> getTimeToLive(CallContext ctx) {
+                    if (ctx.isArgumentNull(ttlArg) || !ctx.isArgumentLiteral(ttlArg)) {
+                        return s.getTimeToLive(ctx);
+                    }
+                    return ctx.getArgumentValue(ttlArg, Duration.class);
+                }
+            };
+        }
+    }
+
+    /** The extracted input strategy, then the model and the columns checked. */
+    private record Checked(InputTypeStrategy extracted, Positions at) implements InputTypeStrategy {
+        @Override
+        public ArgumentCount getArgumentCount() {
+            return extracted.getArgumentCount();
+        }
+
+        @Override
+        public List<Signature> getExpectedSignatures(FunctionDefinition definition) {
+            return extracted.getExpectedSignatures(definition);
+        }
+
+        @Override
+        public Optional<List<DataType>> inferInputTypes(CallContext ctx, boolean throwOnFailure) {
+            Optional<List<DataType>> types = extracted.inferInputTypes(ctx, throwOnFailure);
+            if (types.isEmpty()) {
+                return types;
+            }
+            String problem = problem(ctx);
+            return problem == null ? types : ctx.fail(throwOnFailure, "recurrent: %s", problem);
+        }
+
+        /** What is wrong with the call, or null. */
+        private String problem(CallContext ctx) {
+            if (!ctx.isArgumentLiteral(at.model) || ctx.isArgumentNull(at.model)) {
+                return "the argument 'model' must be a string literal (the model file's path or URI)";
+            }
+            String ref = ctx.getArgumentValue(at.model, String.class).orElseThrow();
+            RecurrentModel model;
+            try {
+                model = ModelReference.load(ref).network();
+            } catch (RuntimeException e) {
+                return "the model '" + ref + "' cannot be loaded: " + e.getMessage();
+            }
+            Optional<TableSemantics> table = ctx.getTableSemantics(at.input);
+            if (table.isEmpty()) {
+                return null;
+            }
+            DataType row = table.get().dataType();
+            List<String> names = DataType.getFieldNames(row);
+            List<DataType> types = DataType.getFieldDataTypes(row);
+            if (!ctx.isArgumentNull(at.features)) {
+                ColumnList features = ctx.getArgumentValue(at.features, ColumnList.class).orElse(null);
+                if (features != null && !features.getNames().isEmpty()) {
+                    if (features.getNames().size() != model.inputSize()) {
+                        return "features names " + features.getNames().size() + " columns, but the model '" + ref + "' takes "
+                                + model.inputSize() + " inputs";
+                    }
+                    for (String f : features.getNames()) {
+                        int i = names.indexOf(f);
+                        if (i < 0) {
+                            return "the input table has no feature column '" + f + "'; its columns are " + names;
+                        }
+                        if (!numeric(types.get(i).getLogicalType())) {
+                            return "the feature column '" + f + "' is " + types.get(i) + ", not a number";
+                        }
+                    }
+                    return resetProblem(ctx, names, types);
+                }
+            }
+            int i = names.indexOf(RowReader.INPUT_COLUMN);
+            if (i < 0) {
+                return "the input table has no column 'input' (an ARRAY of " + model.inputSize()
+                        + " numbers); name the feature columns with features => DESCRIPTOR(...); its columns are " + names;
+            }
+            LogicalType t = types.get(i).getLogicalType();
+            if (!(t instanceof ArrayType a) || !numeric(a.getElementType())) {
+                return "the column 'input' is " + t + ", not an ARRAY of numbers";
+            }
+            return resetProblem(ctx, names, types);
+        }
+
+        private String resetProblem(CallContext ctx, List<String> names, List<DataType> types) {
+            if (ctx.isArgumentNull(at.resetColumn)) {
+                return null;
+            }
+            String r = ctx.getArgumentValue(at.resetColumn, String.class).orElse(null);
+            if (r == null) {
+                return null;
+            }
+            int i = names.indexOf(r);
+            if (i < 0) {
+                return "the input table has no reset column '" + r + "'; its columns are " + names;
+            }
+            if (types.get(i).getLogicalType().getTypeRoot() != LogicalTypeRoot.BOOLEAN) {
+                return "the reset column '" + r + "' is " + types.get(i) + ", not BOOLEAN";
+            }
+            return null;
+        }
+
+        private static boolean numeric(LogicalType t) {
+            return t.is(LogicalTypeFamily.NUMERIC);
+        }
+    }
+}
