@@ -75,6 +75,8 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
     private transient OperatorMetrics metrics;
     private transient RecurrentCall call;
     private transient RowReader reader;
+    /** The call has {@code on_time}: rows are applied in event-time order. Decided at the first row. */
+    private transient boolean timed;
     // per model: the step's buffers, made once
     private transient RecurrentModel model;
     private transient Scratch scratch;
@@ -122,7 +124,11 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
                 reader.expect(this.model.inputSize());
             }
         }
-        boolean ordered = ctx.tableSemanticsFor("input").timeColumn() >= 0;
+        if (!timed) {
+            // on_time given: the rows have a time (the table semantics do not always say so at run time)
+            timed = ts != null || ctx.tableSemanticsFor("input").timeColumn() >= 0;
+        }
+        boolean ordered = timed;
         if (call == null || !call.sameAs(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, ordered)) {
             use(new RecurrentCall(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, ordered));
         }

@@ -1,0 +1,181 @@
+package io.flinkrecurrent.sql;
+
+import io.flinkrecurrent.testing.FlinkTesting;
+import io.flinkrecurrent.testing.Golden;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.RowTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.Schema;
+import org.apache.flink.table.api.Table;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.types.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.apache.flink.table.api.Expressions.$;
+import static org.apache.flink.table.api.Expressions.descriptor;
+import static org.apache.flink.table.api.Expressions.lit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The function's contract beyond the golden outputs, on the toy recurrence H = 2H + X, Y = 5 - H
+ * (article_linear: one input, one output): bad rows give their error and the query goes on; named
+ * feature columns; resets; event-time order with {@code on_time}; the Table API form; mistakes in a
+ * call refused when the query is planned, naming the column or file.
+ */
+class SqlFunctionITCase {
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = FlinkTesting.miniCluster();
+
+    static final String LINEAR = Golden.dir().resolve("public/article_linear.safetensors").toString();
+
+    StreamExecutionEnvironment env = SqlTesting.env(2, FlinkTesting.jobConfig("hashmap", null));
+    StreamTableEnvironment t = SqlTesting.tableEnv(env);
+
+    /** The rows (k, v, input, restart, t) as a table, from one source task in this order; {@code t} in ms (event time). */
+    Table table(Row... rows) {
+        RowTypeInfo type = new RowTypeInfo(new TypeInformation<?>[] {Types.STRING, Types.FLOAT,
+                org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo.FLOAT_ARRAY_TYPE_INFO, Types.BOOLEAN, Types.LONG},
+                new String[] {"k", "v", "input", "restart", "t"});
+        DataStream<Row> s = env.fromData(type, rows).setParallelism(1)
+                .assignTimestampsAndWatermarks(WatermarkStrategy.<Row>forGenerator(c -> new FiveSecondsBehind())
+                        .withTimestampAssigner((r, ts) -> (Long) r.getField(4)))
+                .setParallelism(1);
+        return t.fromDataStream(s, Schema.newBuilder()
+                .columnByMetadata("ts", org.apache.flink.table.api.DataTypes.TIMESTAMP_LTZ(3), "rowtime")
+                .watermark("ts", "SOURCE_WATERMARK()")
+                .build());
+    }
+
+    /** A watermark 5 s behind the newest row after every row, so that the test decides where it passes. */
+    static final class FiveSecondsBehind implements WatermarkGenerator<Row> {
+        private long newest = Long.MIN_VALUE + 5_000;
+
+        @Override
+        public void onEvent(Row row, long ts, WatermarkOutput out) {
+            newest = Math.max(newest, ts);
+            out.emitWatermark(new Watermark(newest - 5_000));
+        }
+
+        @Override
+        public void onPeriodicEmit(WatermarkOutput out) {}
+    }
+
+    static Row r(String k, Float v, Float[] x, Boolean restart, long t) {
+        return Row.of(k, v, x, restart, t);
+    }
+
+    static List<String> lines(List<Row> rows) {
+        List<String> out = new ArrayList<>();
+        for (Row r : rows) {
+            Object y = r.getField("output");
+            out.add(r.getField("k") + " " + r.getField("seq") + " " + (y == null ? null : ((Float[]) y)[0]) + " " + r.getField("error"));
+        }
+        return out;
+    }
+
+    @Test
+    void badRowsGiveTheirErrorAndTheQueryGoesOn() throws Exception {
+        t.createTemporaryView("events", table(
+                r("a", 3f, new Float[] {3f}, false, 1),
+                r(null, 3f, new Float[] {3f}, false, 2),
+                r("a", 3f, null, false, 3),
+                r("a", 3f, new Float[] {3f, 1f}, false, 4),
+                r("a", 3f, new Float[] {Float.NaN}, false, 5),
+                r("a", 3f, new Float[] {null}, false, 6),
+                r("a", 3f, new Float[] {3f}, false, 7),
+                r("a", 3f, new Float[] {3e38f}, false, 8),
+                r("a", 3f, new Float[] {3f}, false, 9)));
+        List<String> out = lines(SqlTesting.collect(t.executeSql(
+                "SELECT k, seq, output, error FROM recurrent(input => TABLE events PARTITION BY k, model => '" + LINEAR + "')")));
+        // per key in arrival order; the NULL key's row is its own partition
+        List<String> a = out.stream().filter(s -> s.startsWith("a ")).toList();
+        assertEquals(List.of(
+                "a 0 2.0 null",
+                "a null null MISSING_INPUT: the input column is NULL",
+                "a null null INPUT_WIDTH: the input has 2 values, the model takes 1",
+                "a null null NON_FINITE: input[0] is NaN",
+                "a null null MISSING_INPUT: input[0] is NULL",
+                "a 1 -4.0 null",
+                "a 2 -3.0E38 null", // H = 2 * 9 + 3e38
+                "a null null NON_FINITE_STATE: the step made the key's state or the output NaN or infinite (an overflow); "
+                        + "the row is not applied and the key keeps its state from before it"), a, "the bad rows' errors, and the key's state untouched by them");
+        assertEquals(List.of("null null null NULL_KEY: the row's PARTITION BY key is NULL"),
+                out.stream().filter(s -> s.startsWith("null ")).toList());
+    }
+
+    @Test
+    void featuresByNameResetsAndTheTableApiForm() throws Exception {
+        t.createTemporaryView("events", table(
+                r("a", 3f, null, false, 1), r("b", 1f, null, null, 2), r("a", 3f, null, false, 3),
+                r("a", 3f, null, true, 4), r("b", 1f, null, false, 5), r("a", 3f, null, false, 6)));
+        List<String> sql = lines(SqlTesting.collect(t.executeSql("SELECT k, seq, output, error FROM recurrent("
+                + "input => TABLE events PARTITION BY k, model => '" + LINEAR + "', features => DESCRIPTOR(v), "
+                + "reset_column => 'restart', uid => 'linear')")));
+        Table api = t.from("events").partitionBy($("k")).process(RecurrentFunction.class,
+                lit(LINEAR).asArgument("model"), descriptor("v").asArgument("features"),
+                lit("restart").asArgument("reset_column"), lit("linear").asArgument("uid"))
+                .select($("k"), $("seq"), $("output"), $("error"));
+        List<String> tableApi = lines(SqlTesting.collect(api.execute()));
+        for (List<String> out : List.of(sql, tableApi)) {
+            assertEquals(List.of("a 0 2.0 null", "a 1 -4.0 null", "a 2 2.0 null", "a 3 -4.0 null"),
+                    out.stream().filter(s -> s.startsWith("a ")).toList(), "2, -4, then after the reset 2, -4");
+            assertEquals(List.of("b 0 4.0 null", "b 1 2.0 null"), out.stream().filter(s -> s.startsWith("b ")).toList());
+        }
+    }
+
+    @Test
+    void withOnTimeRowsAreAppliedInEventTimeOrder() throws Exception {
+        t.createTemporaryView("events", table(
+                r("a", 1f, null, false, 1_000), r("a", 3f, null, false, 3_000), r("a", 2f, null, false, 2_000),
+                r("a", 4f, null, false, 20_000), // the watermark passes 15 s: 1, 2 and 3 s are applied
+                r("a", 9f, null, false, 2_500))); // behind the key's latest applied row (3 s): late
+        List<Row> rows = SqlTesting.collect(t.executeSql("SELECT k, seq, output, error, rowtime FROM recurrent("
+                + "input => TABLE events PARTITION BY k, model => '" + LINEAR + "', features => DESCRIPTOR(v), "
+                + "on_time => DESCRIPTOR(ts), uid => 'ordered')"));
+        // H: 1, 2*1+2 = 4, 2*4+3 = 11, 2*11+4 = 26; Y = 5 - H
+        assertEquals(List.of("a 0 4.0 null", "a 1 1.0 null", "a 2 -6.0 null",
+                "a null null LATE: row time 2500 is before 3000, the key's latest applied row, beyond the allowed lateness of 0 ms",
+                "a 3 -21.0 null"), lines(rows));
+        assertEquals(List.of(1_000L, 2_000L, 3_000L, 2_500L, 20_000L),
+                rows.stream().map(r -> ((Instant) r.getField("rowtime")).toEpochMilli()).toList(),
+                "an output carries its row time; an error the row's");
+    }
+
+    @Test
+    void mistakesInTheCallAreRefusedWhenTheQueryIsPlanned() {
+        t.createTemporaryView("events", table(r("a", 1f, new Float[] {1f}, false, 1)));
+        String call = "SELECT * FROM recurrent(input => TABLE events PARTITION BY k, model => '%s'%s)";
+        assertRefused(String.format(call, "/no/such/model.safetensors", ""), "the model '/no/such/model.safetensors' cannot be loaded");
+        assertRefused(String.format(call, LINEAR, ", features => DESCRIPTOR(w)"), "no feature column 'w'");
+        assertRefused(String.format(call, LINEAR, ", features => DESCRIPTOR(k)"), "the feature column 'k' is STRING, not a number");
+        assertRefused(String.format(call, LINEAR, ", features => DESCRIPTOR(v, v)"), "features names 2 columns, but the model");
+        assertRefused(String.format(call, LINEAR, ", reset_column => 'v'"), "the reset column 'v' is FLOAT, not BOOLEAN");
+        t.createTemporaryView("no_input", t.from("events").dropColumns($("input")));
+        assertRefused("SELECT * FROM recurrent(input => TABLE no_input PARTITION BY k, model => '" + LINEAR + "')",
+                "the input table has no column 'input'");
+    }
+
+    void assertRefused(String query, String message) {
+        ValidationException e = assertThrows(ValidationException.class, () -> t.executeSql(query));
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            all.append(c.getMessage()).append('\n');
+        }
+        assertTrue(all.toString().contains(message), "expected '" + message + "' in:\n" + all);
+    }
+}
