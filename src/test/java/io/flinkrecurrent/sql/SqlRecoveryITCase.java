@@ -64,6 +64,10 @@ class SqlRecoveryITCase {
 
     /** FlinkTesting's deterministic events as rows (k, input, restart, id), from one source task. */
     static DataStream<Row> rows(StreamExecutionEnvironment env, double perSecond, long failAt) {
+        return rows(env, perSecond, failAt, EVENTS, "events");
+    }
+
+    static DataStream<Row> rows(StreamExecutionEnvironment env, double perSecond, long failAt, long count, String uid) {
         int width = MODEL.inputSize();
         DataGeneratorSource<Row> gen = new DataGeneratorSource<>(i -> {
             KeyedEvent e = FlinkTesting.event(i, width);
@@ -72,11 +76,11 @@ class SqlRecoveryITCase {
                 x[j] = e.input[j];
             }
             return Row.of(e.key, x, e.reset, e.id);
-        }, EVENTS, RateLimiterStrategy.perSecond(perSecond), ROW);
+        }, count, RateLimiterStrategy.perSecond(perSecond), ROW);
         // event time: 10 ms per row, in order
         WatermarkStrategy<Row> time = WatermarkStrategy.<Row>forMonotonousTimestamps()
                 .withTimestampAssigner((r, ts) -> 10 * (Long) r.getField(3));
-        DataStream<Row> s = env.fromSource(gen, time, "events").uid("events").setParallelism(1);
+        DataStream<Row> s = env.fromSource(gen, time, uid).uid(uid).setParallelism(1);
         return failAt < 0 ? s : s.map(new FailOnce(failAt)).returns(ROW).uid("fail-once").setParallelism(1);
     }
 
@@ -107,7 +111,7 @@ class SqlRecoveryITCase {
      * The query; {@code ordered}: with {@code on_time} and a lateness of 1 s, so that at every checkpoint
      * about 100 rows wait in the keys' state for the watermark, with their timers.
      */
-    static DataStream<Row> query(StreamExecutionEnvironment env, DataStream<Row> rows, boolean ordered) {
+    static DataStream<Row> query(StreamExecutionEnvironment env, DataStream<Row> rows, boolean ordered, String lateness) {
         StreamTableEnvironment t = SqlTesting.tableEnv(env);
         t.createTemporaryView("events", t.fromDataStream(rows, Schema.newBuilder()
                 .columnByMetadata("ts", DataTypes.TIMESTAMP_LTZ(3), "rowtime")
@@ -115,7 +119,11 @@ class SqlRecoveryITCase {
                 .build()));
         return t.toDataStream(t.sqlQuery("SELECT k, seq, output, error FROM recurrent(input => TABLE events PARTITION BY k, "
                 + "model => '" + MODEL_PATH + "', reset_column => 'restart', uid => 'lstm'"
-                + (ordered ? ", on_time => DESCRIPTOR(ts), lateness => INTERVAL '1' SECOND" : "") + ")"));
+                + (ordered ? ", on_time => DESCRIPTOR(ts), lateness => " + lateness : "") + ")"));
+    }
+
+    static DataStream<Row> query(StreamExecutionEnvironment env, DataStream<Row> rows, boolean ordered) {
+        return query(env, rows, ordered, "INTERVAL '1' SECOND");
     }
 
     static RecurrentOutput output(Row r) {
@@ -173,5 +181,43 @@ class SqlRecoveryITCase {
         assertTrue(outs.size() - before < EVENTS, "the resumed query continued, it did not start over");
         assertNoRepeats(outs);
         FlinkTesting.assertCompleteAndIdentical(FlinkTesting.expected(MODEL, EVENTS), outs);
+    }
+
+    /**
+     * Rows that wait for the watermark when the savepoint is taken are kept with their timers: the
+     * query, resumed on another source that has no rows at all (the function's {@code uid} finds its
+     * state), applies them when the final watermark passes, though no row reaches the function first.
+     */
+    @org.junit.jupiter.api.Test
+    void rowsWaitingAtASavepointAreAppliedAfterTheRestoreWithoutANewRow() throws Exception {
+        StreamExecutionEnvironment env = SqlTesting.env(2, FlinkTesting.jobConfig("hashmap", dir.resolve("checkpoints")));
+        // a lateness of an hour (360,000 rows of 10 ms) and a source that does not end: nothing is applied before the savepoint
+        CloseableIterator<Row> it = query(env, rows(env, 2_000, -1, 1_000_000, "events"), true, "INTERVAL '1' HOUR").collectAsync();
+        JobClient job = env.executeAsync("rows wait");
+        Thread.sleep(300);
+        while (job.getJobStatus().get() != org.apache.flink.api.common.JobStatus.RUNNING) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(1_000); // about 2,000 rows are in
+        String savepoint = job.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
+                SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
+        List<RecurrentOutput> before = new ArrayList<>();
+        it.forEachRemaining(r -> before.add(output(r)));
+        it.close();
+        assertEquals(0, before.size(), "every row was waiting when the savepoint was taken");
+
+        Configuration conf = FlinkTesting.jobConfig("hashmap", dir.resolve("checkpoints2"));
+        conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+        conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, true); // the first source's and the sink's
+        StreamExecutionEnvironment env2 = SqlTesting.env(3, conf);
+        List<RecurrentOutput> outs = new ArrayList<>();
+        try (CloseableIterator<Row> it2 = query(env2, rows(env2, 5_000, -1, 1, "no-rows").filter(r -> false), true, "INTERVAL '1' HOUR").executeAndCollect()) {
+            it2.forEachRemaining(r -> outs.add(output(r)));
+        }
+        // the rows came in id order, so the n waiting rows were rows 0..n-1
+        long n = outs.size();
+        assertTrue(n > 100, "the waiting rows were applied after the restore (" + n + ")");
+        assertNoRepeats(outs);
+        FlinkTesting.assertCompleteAndIdentical(FlinkTesting.expected(MODEL, n), outs);
     }
 }
