@@ -19,6 +19,7 @@ public final class Main {
             Commands:
               replay      step each key's state through a file of events and write every output
               inspect     show what a model file holds
+              sql         run a SQL script with the function `recurrent` and write the queries' rows
               help        this text, or `help <command>` for one command
 
             Example jobs (on an embedded Flink; the same jobs run on a cluster from jobs/target/flink-recurrent.jar):
@@ -46,6 +47,7 @@ public final class Main {
                 case "help", "--help", "-h" -> help(args.length > 1 ? args[1] : null, out, err);
                 case "replay" -> Replay.run(args, out, err);
                 case "inspect" -> Inspect.run(args, out);
+                case "sql" -> SqlCommand.run(args, out, err);
                 case "nab" -> {
                     NabRun.run(java.util.Arrays.copyOfRange(args, 1, args.length), out);
                     yield 0;
@@ -97,6 +99,7 @@ public final class Main {
         return switch (command) {
             case "replay" -> Replay.USAGE;
             case "inspect" -> Inspect.USAGE;
+            case "sql" -> SqlCommand.USAGE;
             case "help" -> USAGE;
             case "nab" -> NabRun.USAGE;
             default -> Jobs.byName(command) == null ? null : Jobs.byName(command).usage();

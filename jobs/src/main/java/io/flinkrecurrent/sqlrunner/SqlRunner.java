@@ -1,0 +1,93 @@
+package io.flinkrecurrent.sqlrunner;
+
+import io.flinkrecurrent.sql.RecurrentFunction;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.ResultKind;
+import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.CloseableIterator;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.util.List;
+
+/**
+ * Runs a SQL script's statements, in order, on an embedded Flink (or the cluster the environment
+ * points at), with {@link RecurrentFunction} registered as {@code recurrent}: DDL and SET take effect,
+ * an INSERT runs to its end, and the rows of every query (SELECT, SHOW, EXPLAIN...) are written as JSON
+ * Lines. A statement that fails stops the script, with its line in the error.
+ */
+public final class SqlRunner {
+    private final StreamTableEnvironment tables;
+
+    public SqlRunner(Configuration conf) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        tables = StreamTableEnvironment.create(env);
+        tables.createTemporarySystemFunction(RecurrentFunction.NAME, RecurrentFunction.class);
+    }
+
+    /** Runs every statement; the rows of queries go to {@code rows}, one line of progress per statement to {@code log}. */
+    public void run(List<SqlScript.Statement> statements, Writer rows, PrintStream log) throws IOException {
+        for (SqlScript.Statement s : statements) {
+            TableResult r;
+            try {
+                r = tables.executeSql(s.sql());
+            } catch (RuntimeException e) {
+                throw new SqlStatementException(s, e);
+            }
+            if (r.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
+                long n = 0;
+                try (JsonRows json = new JsonRows(rows, r.getResolvedSchema().getColumnNames());
+                     CloseableIterator<Row> it = r.collect()) {
+                    while (it.hasNext()) {
+                        json.write(it.next());
+                        n++;
+                    }
+                } catch (RuntimeException e) {
+                    throw new SqlStatementException(s, e);
+                } catch (Exception e) {
+                    throw new IOException(e);
+                }
+                rows.flush();
+                log.println("line " + s.line() + ": " + n + " rows");
+            } else {
+                if (r.getJobClient().isPresent()) {
+                    try {
+                        r.await();
+                    } catch (Exception e) {
+                        throw new SqlStatementException(s, e);
+                    }
+                }
+                log.println("line " + s.line() + ": " + firstWords(s.sql()) + " done");
+            }
+        }
+    }
+
+    private static String firstWords(String sql) {
+        String[] w = sql.strip().split("\\s+", 4);
+        return String.join(" ", java.util.Arrays.copyOf(w, Math.min(3, w.length)));
+    }
+
+    /** A statement failed: names its line and the first words, with Flink's message. */
+    public static final class SqlStatementException extends RuntimeException {
+        SqlStatementException(SqlScript.Statement s, Throwable cause) {
+            super("the statement at line " + s.line() + " (" + firstWords(s.sql()) + " ...) failed: " + rootMessage(cause), cause);
+        }
+
+        private static String rootMessage(Throwable t) {
+            StringBuilder b = new StringBuilder(String.valueOf(t.getMessage()));
+            Throwable c = t.getCause();
+            // the planner's own messages are on the innermost validation cause
+            while (c != null) {
+                if (c.getMessage() != null && !b.toString().contains(c.getMessage())) {
+                    b.append("\n  caused by: ").append(c.getMessage());
+                }
+                c = c.getCause();
+            }
+            return b.toString();
+        }
+    }
+}
