@@ -33,8 +33,10 @@ final class SqlCommand {
                                       model => 'models/sensor.safetensors', uid => 'sensor-rnn')
             CREATE TABLE with the filesystem connector and the json format, and Kafka tables, work
             as they are. SET 'key' = 'value' sets Flink options. The rows of each query are written as
-            JSON Lines, one object per row, the column names as fields; an INSERT runs to its end. A
-            progress line per statement goes to stderr. Configuration: Flink's config.yaml in
+            JSON Lines, one object per row, the column names as fields. INSERTs are submitted as they
+            come and run side by side, as in Flink's SQL Client (SET 'table.dml-sync' = 'true' runs
+            them one after the other); the command ends when they have. A progress line per statement
+            goes to stderr. Configuration: Flink's config.yaml in
             $FLINK_CONF_DIR when set, and the script's SET statements.
 
             """ + OPTIONS.help() + """

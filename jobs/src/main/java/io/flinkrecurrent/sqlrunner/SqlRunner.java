@@ -17,8 +17,10 @@ import java.util.List;
 /**
  * Runs a SQL script's statements, in order, on an embedded Flink (or the cluster the environment
  * points at), with {@link RecurrentFunction} registered as {@code recurrent}: DDL and SET take effect,
- * an INSERT runs to its end, and the rows of every query (SELECT, SHOW, EXPLAIN...) are written as JSON
- * Lines. A statement that fails stops the script, with its line in the error.
+ * the rows of every query (SELECT, SHOW, EXPLAIN...) are written as JSON Lines, and INSERTs are
+ * submitted as they come and run side by side as in Flink's SQL Client (one after the other with
+ * {@code SET 'table.dml-sync' = 'true'}); the script ends when they have. A statement that fails stops
+ * the script, with its line in the error.
  */
 public final class SqlRunner {
     private final StreamTableEnvironment tables;
@@ -31,6 +33,8 @@ public final class SqlRunner {
 
     /** Runs every statement; the rows of queries go to {@code rows}, one line of progress per statement to {@code log}. */
     public void run(List<SqlScript.Statement> statements, Writer rows, PrintStream log) throws IOException {
+        List<SqlScript.Statement> running = new java.util.ArrayList<>();
+        List<TableResult> results = new java.util.ArrayList<>();
         for (SqlScript.Statement s : statements) {
             TableResult r;
             try {
@@ -53,16 +57,22 @@ public final class SqlRunner {
                 }
                 rows.flush();
                 log.println("line " + s.line() + ": " + n + " rows");
+            } else if (r.getJobClient().isPresent()) {
+                running.add(s);
+                results.add(r);
+                log.println("line " + s.line() + ": " + firstWords(s.sql()) + " ... submitted as job " + r.getJobClient().get().getJobID());
             } else {
-                if (r.getJobClient().isPresent()) {
-                    try {
-                        r.await();
-                    } catch (Exception e) {
-                        throw new SqlStatementException(s, e);
-                    }
-                }
                 log.println("line " + s.line() + ": " + firstWords(s.sql()) + " done");
             }
+        }
+        // INSERTs run side by side, as in Flink's SQL Client (unless SET 'table.dml-sync' = 'true'); the script ends with them
+        for (int i = 0; i < results.size(); i++) {
+            try {
+                results.get(i).await();
+            } catch (Exception e) {
+                throw new SqlStatementException(running.get(i), e);
+            }
+            log.println("line " + running.get(i).line() + ": " + firstWords(running.get(i).sql()) + " ... done");
         }
     }
 

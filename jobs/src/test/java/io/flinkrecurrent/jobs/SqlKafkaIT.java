@@ -1,0 +1,127 @@
+package io.flinkrecurrent.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.cell.Scratch;
+import io.flinkrecurrent.model.ModelLoader;
+import io.flinkrecurrent.sqlrunner.SqlRunner;
+import io.flinkrecurrent.sqlrunner.SqlScript;
+import io.flinkrecurrent.testing.KafkaBroker;
+import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Kafka tables in the SQL runner, against a real broker (a separate JVM on loopback): the repetition
+ * model over a topic of digits gives each user's outputs of a plain replay, and the script that
+ * docker-compose's SQL Client runs (jobs/sql/repetition-kafka.sql) plans against the broker.
+ */
+class SqlKafkaIT {
+    static final Path TOP = Path.of("").toAbsolutePath().getParent();
+    static final Path MODEL = TOP.resolve("jobs/repetition/model.safetensors");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static KafkaBroker kafka;
+
+    @BeforeAll
+    static void broker() throws Exception {
+        kafka = new KafkaBroker(Files.createDirectories(dir.resolve("kafka")));
+        kafka.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        kafka.close();
+    }
+
+    static String run(String script, PrintStream log) throws Exception {
+        StringWriter rows = new StringWriter();
+        new SqlRunner(new Configuration()).run(SqlScript.split(script), rows, log);
+        return rows.toString();
+    }
+
+    @Test
+    void aKafkaTableThroughTheFunctionGivesTheReplaysOutputs() throws Exception {
+        kafka.createTopic("digits-in", 1);
+        List<String> lines = new ArrayList<>();
+        List<String[]> events = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String user = "user-" + (i * 7 % 5);
+            int digit = (int) ((i * 2654435761L >>> 7) % 10);
+            lines.add("{\"user_id\":\"" + user + "\",\"digit\":" + digit + "}");
+            events.add(new String[] {user, Integer.toString(digit)});
+        }
+        lines.add(150, "not json"); // a bad record: skipped by the format, as the table says
+        kafka.produce("digits-in", lines);
+        String shipped = Files.readString(TOP.resolve("jobs/sql/repetition-kafka.sql"));
+        // the shipped table and view, bounded to what the topic holds now
+        String script = shipped.substring(0, shipped.indexOf("-- the results"))
+                .replace("'kafka:9092'", "'" + kafka.bootstrapServers() + "'")
+                .replace("'topic' = 'digits'", "'topic' = 'digits-in'")
+                .replace("'scan.startup.mode' = 'earliest-offset',", "'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset',")
+                + "SELECT user_id, seq, output, error FROM recurrent(input => TABLE digit_inputs PARTITION BY user_id, "
+                + "model => '" + MODEL + "', uid => 'repetition-sql');\n";
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        String out = run(script, new PrintStream(log, true, StandardCharsets.UTF_8));
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("300 rows"), log.toString(StandardCharsets.UTF_8));
+
+        RecurrentNetwork net = ModelLoader.load(MODEL).network();
+        Scratch scratch = net.newScratch();
+        Map<String, float[]> states = new HashMap<>();
+        Map<String, List<float[]>> expected = new HashMap<>();
+        for (String[] e : events) {
+            float[] x = new float[10];
+            x[Integer.parseInt(e[1])] = 1f;
+            float[] y = new float[1];
+            net.step(y, states.computeIfAbsent(e[0], k -> net.newState()), x, scratch);
+            expected.computeIfAbsent(e[0], k -> new ArrayList<>()).add(y);
+        }
+        int n = 0;
+        for (String line : out.split("\n")) {
+            JsonNode row = JSON.readTree(line);
+            assertTrue(row.get("error").isNull(), line);
+            float[] y = {(float) row.get("output").get(0).asDouble()};
+            assertArrayEquals(expected.get(row.get("user_id").asText()).get(row.get("seq").asInt()), y, line);
+            n++;
+        }
+        assertEquals(300, n);
+    }
+
+    @Test
+    void theDockerComposeScriptPlansAgainstTheBroker() throws Exception {
+        String shipped = Files.readString(TOP.resolve("jobs/sql/repetition-kafka.sql"))
+                .replace("'kafka:9092'", "'" + kafka.bootstrapServers() + "'")
+                .replace("'/opt/flink-recurrent/jobs/", "'" + TOP + "/jobs/");
+        StringBuilder explained = new StringBuilder();
+        int inserts = 0;
+        for (SqlScript.Statement s : SqlScript.split(shipped)) {
+            boolean insert = s.sql().startsWith("INSERT");
+            inserts += insert ? 1 : 0;
+            explained.append(insert ? "EXPLAIN " + s.sql() : s.sql()).append(";\n");
+        }
+        assertEquals(2, inserts, "the generator and the function's INSERT");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        String plans = run(explained.toString(), new PrintStream(log, true, StandardCharsets.UTF_8));
+        assertTrue(plans.contains("ProcessTableFunction") && plans.contains("Sink(table=[default_catalog.default_database.repetition]"), plans);
+    }
+}
