@@ -35,7 +35,7 @@ class DeploymentFilesTest {
         JsonNode compose = new ObjectMapper().valueToTree(yaml);
         JsonNode services = compose.get("services");
         String version = flinkVersion();
-        for (String s : new String[] {"jobmanager", "taskmanager", "submit"}) {
+        for (String s : new String[] {"jobmanager", "taskmanager", "submit", "sql-client"}) {
             JsonNode svc = services.get(s);
             assertTrue(svc != null, "service " + s);
             assertTrue(svc.get("image").asText().startsWith("flink:" + version + "-java17"),
@@ -54,6 +54,14 @@ class DeploymentFilesTest {
         assertTrue(services.get("jobmanager").get("ports").toString().contains("8081:8081"), "Web UI on :8081");
         assertTrue(services.get("jobmanager").get("volumes").toString().contains("./jobs/target/flink-recurrent.jar:"), "the jar is mounted");
         assertTrue(services.get("submit").get("command").asText().contains("flink run"), "a service submits a job");
+        String sqlClient = services.get("sql-client").get("command").asText();
+        assertTrue(sqlClient.contains("sql-client.sh -j /opt/flink/usrlib/flink-recurrent.jar -f /opt/flink-recurrent/jobs/sql/"),
+                "the SQL Client runs a script of jobs/sql with the job jar");
+        String script = sqlClient.substring(sqlClient.indexOf("/opt/flink-recurrent/jobs/sql/") + "/opt/flink-recurrent/".length(),
+                sqlClient.lastIndexOf(".sql") + 4);
+        assertTrue(Files.isRegularFile(Path.of("..").resolve(script)), script + " exists");
+        assertTrue(services.get("sql-client").get("volumes").toString().contains("./jobs:/opt/flink-recurrent/jobs"),
+                "the models are mounted where the script reads them");
         JsonNode kafka = services.get("kafka").get("environment");
         assertEquals("broker,controller", kafka.get("KAFKA_PROCESS_ROLES").asText(), "Kafka in KRaft mode");
         for (String v : new String[] {"flink-data", "kafka-data"}) {
