@@ -58,8 +58,9 @@ import java.time.Duration;
  * then that release time (the row time when {@code lateness} is 0). At most {@code max_buffered} rows
  * wait per key (default 10,000); a row beyond that is refused ({@code BUFFER_FULL}).
  *
- * <p>The key's state is {@link KeyState}, the DataStream operator's: the model's flat float state and
- * its counters, checkpointed, restored from savepoints and rescaled with the key.
+ * <p>The key's state is {@link KeyState}, the DataStream operator's, serialized by its
+ * {@link io.flinkrecurrent.flink.KeyStateSerializer}: the model's flat float state and its counters,
+ * checkpointed, restored from savepoints and rescaled with the key.
  */
 @PublicEvolving
 @FunctionHint(output = @DataTypeHint("ROW<seq BIGINT, output ARRAY<FLOAT>, error STRING>"))
@@ -98,11 +99,12 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
     /**
      * One row of a key.
      *
+     * @param memory the key's {@link KeyState}, in a row of one field (its type is set by {@link RecurrentTypeInference})
      * @param waiting with {@code on_time}: the key's count of waiting rows ({@code n}) and its call ({@code call})
      * @param waitingRows with {@code on_time}: the waiting rows by event time, each {@code [reset, x...]}, concatenated
      */
     public void eval(Context ctx,
-                     @StateHint(name = KEY_STATE) KeyState memory,
+                     @StateHint(name = KEY_STATE, type = @DataTypeHint("ROW<s BYTES>")) Row memory,
                      @StateHint(name = WAITING, type = @DataTypeHint("ROW<n INT, call STRING>")) Row waiting,
                      @StateHint(name = WAITING_ROWS) MapView<Long, float[]> waitingRows,
                      @ArgumentHint(value = ArgumentTrait.SET_SEMANTIC_TABLE, name = "input") Row input,
@@ -142,16 +144,17 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
             return;
         }
         boolean reset = reader.reset(input);
+        KeyState ks = keyState(memory);
         if (!call.ordered) {
-            step(memory, x, reset, ts == null ? KeyState.NONE : ts);
+            step(ks, x, reset, ts == null ? KeyState.NONE : ts);
             return;
         }
         if (ts == null) {
             error(Reason.NO_TIMESTAMP, "the row's time column (on_time) is NULL");
             return;
         }
-        if (memory.lastEventTime != KeyState.NONE && ts < memory.lastEventTime) {
-            error(Reason.LATE, "row time " + ts + " is before " + memory.lastEventTime
+        if (ks.lastEventTime != KeyState.NONE && ts < ks.lastEventTime) {
+            error(Reason.LATE, "row time " + ts + " is before " + ks.lastEventTime
                     + ", the key's latest applied row, beyond the allowed lateness of " + call.latenessMs + " ms");
             return;
         }
@@ -176,7 +179,7 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
     }
 
     /** The watermark passed a time that rows of this key wait for: they are applied, in arrival order. */
-    public void onTimer(OnTimerContext ctx, KeyState memory, Row waiting, MapView<Long, float[]> waitingRows) throws Exception {
+    public void onTimer(OnTimerContext ctx, Row memory, Row waiting, MapView<Long, float[]> waitingRows) throws Exception {
         String saved = waiting.getFieldAs("call");
         if (saved == null) {
             return;
@@ -191,9 +194,10 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
         }
         waitingRows.remove(ts);
         int width = 1 + model.inputSize();
+        KeyState ks = keyState(memory);
         for (int at = 0; at < rows.length; at += width) {
             System.arraycopy(rows, at + 1, x, 0, x.length);
-            step(memory, x, rows[at] != 0f, ts);
+            step(ks, x, rows[at] != 0f, ts);
         }
         int left = (Integer) waiting.getField("n") - rows.length / width;
         if (left <= 0) {
@@ -218,13 +222,21 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
         }
     }
 
+    /** The key's state in its state entry; a new key's is made and put there (Flink writes the entry back). */
+    private KeyState keyState(Row memory) {
+        KeyState ks = (KeyState) memory.getField(0);
+        if (ks == null) {
+            ks = new KeyState();
+            ks.fingerprint = fingerprint;
+            memory.setField(0, ks);
+            metrics.keysCreated.inc();
+        }
+        return ks;
+    }
+
     /** The key's state stepped with one input, and the output row emitted (or the step refused). */
     private void step(KeyState ks, float[] x, boolean reset, long ts) {
         long now = System.currentTimeMillis();
-        if (ks.state == null && ks.seq == 0 && ks.fingerprint == 0) {
-            ks.fingerprint = fingerprint; // a key seen for the first time (Flink hands a fresh state object)
-            metrics.keysCreated.inc();
-        }
         KeyStates.prepare(ks, reset, fingerprint, before.length, call.options, ts, now, metrics);
         System.arraycopy(ks.state, 0, before, 0, before.length);
         model.step(y, ks.state, x, scratch);

@@ -2,7 +2,10 @@ package io.flinkrecurrent.sql;
 
 import io.flinkrecurrent.annotation.Internal;
 import io.flinkrecurrent.cell.RecurrentModel;
+import io.flinkrecurrent.flink.KeyState;
+import io.flinkrecurrent.flink.KeyStateSerializer;
 import io.flinkrecurrent.flink.ModelReference;
+import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.functions.FunctionDefinition;
 import org.apache.flink.table.functions.TableSemantics;
 import org.apache.flink.table.types.DataType;
@@ -34,11 +37,20 @@ import java.util.Optional;
 final class RecurrentTypeInference {
     private RecurrentTypeInference() {}
 
+    /**
+     * The key's state: one field holding the DataStream operator's {@link KeyState}, serialized by its
+     * {@link KeyStateSerializer} (the float state in one block), not converted field by field to and
+     * from Flink's row format at every row.
+     */
+    static final StateTypeStrategy KEY_STATE_TYPE = StateTypeStrategy.of(ctx -> Optional.of(
+            DataTypes.ROW(DataTypes.FIELD("s", DataTypes.RAW(KeyState.class, new KeyStateSerializer())))));
+
     static TypeInference of(TypeInference extracted) {
         List<StaticArgument> args = extracted.getStaticArguments().orElseThrow();
         Positions at = new Positions(args);
         LinkedHashMap<String, StateTypeStrategy> states = new LinkedHashMap<>();
-        extracted.getStateTypeStrategies().forEach((name, s) -> states.put(name, StateTypeStrategyWithTtl.of(s, at.stateTtl)));
+        extracted.getStateTypeStrategies().forEach((name, s) -> states.put(name, StateTypeStrategyWithTtl.of(
+                name.equals(RecurrentFunction.KEY_STATE) ? KEY_STATE_TYPE : s, at.stateTtl)));
         return TypeInference.newBuilder()
                 .staticArguments(args)
                 .inputTypeStrategy(new Checked(extracted.getInputTypeStrategy(), at))
@@ -64,7 +76,7 @@ final class RecurrentTypeInference {
         }
     }
 
-    /** The state TTL from the {@code state_ttl} argument (a literal INTERVAL), else none. */
+    /** The state TTL from the {@code state_ttl} argument (a literal INTERVAL), else none (0). */
     private static final class StateTypeStrategyWithTtl {
         static StateTypeStrategy of(StateTypeStrategy s, int ttlArg) {
             return new StateTypeStrategy() {
@@ -76,7 +88,10 @@ final class RecurrentTypeInference {
                 @Override
                 public Optional<Duration> getTimeToLive(CallContext ctx) {
                     if (ctx.isArgumentNull(ttlArg) || !ctx.isArgumentLiteral(ttlArg)) {
-                        return s.getTimeToLive(ctx);
+                        // none: an explicit 0, as the DataStream operator's default. Flink would otherwise keep
+                        // every PTF's state with a TTL of "forever" (so that a TTL can be added later), whose
+                        // incremental cleanup on the heap backend cost more than the model's step (docs/sql.md)
+                        return Optional.of(Duration.ZERO);
                     }
                     return ctx.getArgumentValue(ttlArg, Duration.class);
                 }

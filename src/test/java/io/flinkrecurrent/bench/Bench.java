@@ -47,12 +47,14 @@ import java.util.Random;
  * the kernel alone (per event and batched), ONNX Runtime on the same model, and memory per key.
  * Prints a table and machine-readable lines.
  *
- * <pre>mvn -q -Pbench test-compile exec:exec [-Dexec.args='--quick']</pre>
+ * <pre>mvn -q -Pbench test-compile exec:exec [-Dexec.args='--quick'] [-Dexec.args='--sql-only']</pre>
+ * ({@code --sql-only}: the per-event operator and the SQL function only, for {@code ratio.sql_vs_datastream})
  */
 public final class Bench {
     static final int KEYS = 10_000;
     static final int INPUT = 16;
     static RecurrentNetwork model;
+    static Path modelPath;
 
     record Row(String what, double value, String unit, String note) {}
 
@@ -67,35 +69,43 @@ public final class Bench {
         long flinkEvents = quick ? 1_500_000 : 5_000_000;
         double seconds = quick ? 2 : 5;
         int memKeys = quick ? 200_000 : 1_000_000;
-        model = ModelLoader.load(Path.of(Bench.class.getResource("/golden/perf/lstm_i16_h64_l1.safetensors").toURI())).network();
+        modelPath = Path.of(Bench.class.getResource("/golden/perf/lstm_i16_h64_l1.safetensors").toURI());
+        model = ModelLoader.load(modelPath).network();
         long t0 = System.nanoTime();
         System.out.println("flink-recurrent benchmark " + (quick ? "(--quick)" : "(full)") + ": LSTM 16 -> 64 (golden/perf)");
         System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + cpu() + ", Java "
                 + System.getProperty("java.version") + ", max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
 
-        progress("kernel, per event, " + KEYS + " keys");
-        double kEvent = kernelPerEvent(seconds);
-        row("(c) kernel per event, 1 thread", kEvent, "events/s", "10,000 keys' states, reused buffers");
-        progress("kernel, batched 256");
-        double kBatch = kernelBatched(seconds, 256);
-        row("(c) kernel batched (256 keys), 1 thread", kBatch, "events/s", "distinct keys stepped together");
-        progress("ONNX Runtime, per event and batched 256");
-        double[] ort = onnxRuntime(seconds);
-        row("(d) ONNX Runtime 1.20 per event, 1 thread", ort[0], "events/s", "batch 1, buffers reused");
-        row("(d) ONNX Runtime 1.20 batch 256, 1 thread", ort[1], "events/s", "");
-
+        boolean sqlOnly = List.of(args).contains("--sql-only");
+        double kEvent = Double.NaN;
+        double kBatch = Double.NaN;
+        double[] ort = {Double.NaN, Double.NaN};
+        if (!sqlOnly) {
+            progress("kernel, per event, " + KEYS + " keys");
+            kEvent = kernelPerEvent(seconds);
+            row("(c) kernel per event, 1 thread", kEvent, "events/s", "10,000 keys' states, reused buffers");
+            progress("kernel, batched 256");
+            kBatch = kernelBatched(seconds, 256);
+            row("(c) kernel batched (256 keys), 1 thread", kBatch, "events/s", "distinct keys stepped together");
+            progress("ONNX Runtime, per event and batched 256");
+            ort = onnxRuntime(seconds);
+            row("(d) ONNX Runtime 1.20 per event, 1 thread", ort[0], "events/s", "batch 1, buffers reused");
+            row("(d) ONNX Runtime 1.20 batch 256, 1 thread", ort[1], "events/s", "");
+        }
         double[] ratio = new double[2];
         double[] ratioPerEvent = new double[2];
+        double[] sqlRatio = new double[2];
         String[] backends = {"hashmap", "rocksdb"};
         progress("Flink warm-up (the pipelines, not counted)");
-        for (Mode m : Mode.values()) {
+        List<Mode> modes = sqlOnly ? List.of(Mode.PER_EVENT, Mode.SQL) : List.of(Mode.values());
+        for (Mode m : modes) {
             flink(m, "hashmap", flinkEvents / 5);
         }
         for (int b = 0; b < 2; b++) {
             // alternate the pipelines and keep each one's best of two runs (with its latency)
             double[][] best = new double[Mode.values().length][];
             for (int run = 1; run <= 2; run++) {
-                for (Mode m : Mode.values()) {
+                for (Mode m : modes) {
                     progress(m.label + " on " + backends[b] + ", " + flinkEvents + " events, run " + run + "/2");
                     double[] r = flink(m, backends[b], flinkEvents);
                     if (best[m.ordinal()] == null || r[0] > best[m.ordinal()][0]) {
@@ -103,17 +113,24 @@ public final class Bench {
                     }
                 }
             }
-            for (Mode m : Mode.values()) {
+            for (Mode m : modes) {
                 double[] r = best[m.ordinal()];
-                row(m.label + ", " + backends[b] + ", parallelism 2", r[0], "events/s",
-                        String.format(Locale.ROOT, "latency mean %.2f ms, p99 %.2f ms; %s", r[1], r[2], m.note));
+                row(m.label + ", " + backends[b] + ", parallelism 2", r[0], "events/s", Double.isNaN(r[1])
+                        ? "latency not measured (the rows carry no creation time); " + m.note
+                        : String.format(Locale.ROOT, "latency mean %.2f ms, p99 %.2f ms; %s", r[1], r[2], m.note));
             }
-            ratioPerEvent[b] = best[Mode.PER_EVENT.ordinal()][0] / best[Mode.FLOOR.ordinal()][0];
-            ratio[b] = Math.max(best[Mode.PER_EVENT.ordinal()][0], best[Mode.BATCHED.ordinal()][0]) / best[Mode.FLOOR.ordinal()][0];
+            sqlRatio[b] = best[Mode.SQL.ordinal()][0] / best[Mode.PER_EVENT.ordinal()][0];
+            if (!sqlOnly) {
+                ratioPerEvent[b] = best[Mode.PER_EVENT.ordinal()][0] / best[Mode.FLOOR.ordinal()][0];
+                ratio[b] = Math.max(best[Mode.PER_EVENT.ordinal()][0], best[Mode.BATCHED.ordinal()][0]) / best[Mode.FLOOR.ordinal()][0];
+            }
         }
-        progress("memory per key, " + memKeys + " keys on the heap backend");
-        double perKey = memoryPerKey(memKeys);
-        row("memory per key (heap backend)", perKey, "bytes", "raw state " + 4 * model.stateSize() + " bytes + key");
+        double perKey = Double.NaN;
+        if (!sqlOnly) {
+            progress("memory per key, " + memKeys + " keys on the heap backend");
+            perKey = memoryPerKey(memKeys);
+            row("memory per key (heap backend)", perKey, "bytes", "raw state " + 4 * model.stateSize() + " bytes + key");
+        }
 
         System.out.println();
         System.out.printf("%-62s %14s  %-9s %s%n", "measurement", "value", "unit", "note");
@@ -125,6 +142,8 @@ public final class Bench {
         System.out.printf(Locale.ROOT, "ratio.rocksdb=%.3f%n", ratio[1]);
         System.out.printf(Locale.ROOT, "ratio.per_event.hashmap=%.3f%n", ratioPerEvent[0]);
         System.out.printf(Locale.ROOT, "ratio.per_event.rocksdb=%.3f%n", ratioPerEvent[1]);
+        System.out.printf(Locale.ROOT, "ratio.sql_vs_datastream=%.3f%n", sqlRatio[0]);
+        System.out.printf(Locale.ROOT, "ratio.sql_vs_datastream.rocksdb=%.3f%n", sqlRatio[1]);
         System.out.printf(Locale.ROOT, "kernel.event_vs_ort=%.2f%n", kEvent / ort[0]);
         System.out.printf(Locale.ROOT, "kernel.batch_vs_ort=%.2f%n", kBatch / ort[1]);
         System.out.printf(Locale.ROOT, "memory.bytes_per_key=%.0f%n", perKey);
@@ -276,7 +295,8 @@ public final class Bench {
     enum Mode {
         FLOOR("(a) Flink floor", "ValueState r/w of the same size, no math"),
         PER_EVENT("(b) recurrent operator, per event", "one step per event"),
-        BATCHED("(b) recurrent operator, micro-batched", "bundles of up to 256 events or 5 ms");
+        BATCHED("(b) recurrent operator, micro-batched", "bundles of up to 256 events or 5 ms"),
+        SQL("(e) SQL function (Process Table Function)", "rows in and out of the Table API; per row");
 
         final String label;
         final String note;
@@ -323,6 +343,16 @@ public final class Bench {
         conf.set(CoreOptions.DEFAULT_PARALLELISM, 2);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
+        synchronized (Bench.class) {
+            first = Long.MAX_VALUE;
+            last = Long.MIN_VALUE;
+            count = 0;
+            java.util.Arrays.fill(LATENCY, 0);
+        }
+        if (mode == Mode.SQL) {
+            sql(env, events).sinkTo(new Counting<>(r -> -1L)).name("discard");
+            return run(env, mode, events);
+        }
         DataStream<KeyedEvent> in = env.fromSource(new DataGeneratorSource<>(Bench::event, events,
                 TypeInformation.of(KeyedEvent.class)), WatermarkStrategy.noWatermarks(), "generator");
         DataStream<RecurrentOutput> out = switch (mode) {
@@ -330,14 +360,34 @@ public final class Bench {
                     TypeInformation.of(RecurrentOutput.class)).name("floor").uid("floor");
             case PER_EVENT -> Recurrent.builder(model).name("lstm").apply(in);
             case BATCHED -> Recurrent.builder(model).name("lstm").microBatch(256, java.time.Duration.ofMillis(5)).apply(in);
+            case SQL -> throw new IllegalStateException();
         };
-        synchronized (Bench.class) {
-            first = Long.MAX_VALUE;
-            last = Long.MIN_VALUE;
-            count = 0;
-            java.util.Arrays.fill(LATENCY, 0);
-        }
-        out.sinkTo(new Counting()).name("discard");
+        out.sinkTo(new Counting<>(o -> o.id)).name("discard");
+        return run(env, mode, events);
+    }
+
+    /** The same events (keys and inputs) as rows (k, input), through the SQL function, as rows again. */
+    static DataStream<org.apache.flink.types.Row> sql(StreamExecutionEnvironment env, long events) {
+        org.apache.flink.api.java.typeutils.RowTypeInfo type = new org.apache.flink.api.java.typeutils.RowTypeInfo(
+                new TypeInformation<?>[] {Types.STRING, org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo.FLOAT_ARRAY_TYPE_INFO},
+                new String[] {"k", "input"});
+        DataStream<org.apache.flink.types.Row> rows = env.fromSource(new DataGeneratorSource<>(i -> {
+            KeyedEvent e = event(i);
+            Float[] x = new Float[e.input.length];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = e.input[j];
+            }
+            return org.apache.flink.types.Row.of(e.key, x);
+        }, events, type), WatermarkStrategy.noWatermarks(), "generator");
+        org.apache.flink.table.api.bridge.java.StreamTableEnvironment t =
+                org.apache.flink.table.api.bridge.java.StreamTableEnvironment.create(env);
+        t.createTemporarySystemFunction("recurrent", io.flinkrecurrent.sql.RecurrentFunction.class);
+        t.createTemporaryView("events", t.fromDataStream(rows));
+        return t.toDataStream(t.sqlQuery("SELECT * FROM recurrent(input => TABLE events PARTITION BY k, model => '"
+                + modelPath + "', uid => 'lstm')"));
+    }
+
+    static double[] run(StreamExecutionEnvironment env, Mode mode, long events) throws Exception {
         env.execute(mode.name());
         synchronized (Bench.class) {
             if (count != events) {
@@ -350,6 +400,10 @@ public final class Bench {
             int p99 = 0;
             for (long seen = 0; p99 < LATENCY.length && (seen += LATENCY[p99]) < 0.99 * count; p99++) {
                 // walk up to the 99th percentile's bucket
+            }
+            long timed = java.util.Arrays.stream(LATENCY).sum();
+            if (timed == 0) { // the records said nothing of when they were made
+                return new double[] {events / ((last - first) / 1e9), Double.NaN, Double.NaN};
             }
             return new double[] {events / ((last - first) / 1e9), sum / count / 1000, (p99 + 1) * 10 / 1000.0};
         }
@@ -390,9 +444,20 @@ public final class Bench {
      * Discards records, each writer noting locally how many came, when the first and the last came,
      * and their latencies; merged when it closes (the mini-cluster runs in this JVM).
      */
-    static final class Counting implements Sink<RecurrentOutput> {
+    static final class Counting<T> implements Sink<T> {
+        /** When a record was made (System.nanoTime), or -1 when it does not say. */
+        interface SentAt<T> extends java.io.Serializable {
+            long of(T record);
+        }
+
+        private final SentAt<T> sentAt;
+
+        Counting(SentAt<T> sentAt) {
+            this.sentAt = sentAt;
+        }
+
         @Override
-        public SinkWriter<RecurrentOutput> createWriter(WriterInitContext context) {
+        public SinkWriter<T> createWriter(WriterInitContext context) {
             return new SinkWriter<>() {
                 private final long[] latency = new long[LATENCY.length];
                 private long n;
@@ -400,9 +465,12 @@ public final class Bench {
                 private long lastSeen;
 
                 @Override
-                public void write(RecurrentOutput element, Context context) {
+                public void write(T element, Context context) {
                     long now = System.nanoTime();
-                    latency[(int) Math.min(Math.max((now - element.id) / 10_000, 0), latency.length - 1)]++;
+                    long sent = sentAt.of(element);
+                    if (sent >= 0) {
+                        latency[(int) Math.min(Math.max((now - sent) / 10_000, 0), latency.length - 1)]++;
+                    }
                     if (n++ == 0) {
                         firstSeen = now;
                     }
