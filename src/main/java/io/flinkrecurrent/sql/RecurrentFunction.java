@@ -99,12 +99,12 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
     /**
      * One row of a key.
      *
-     * @param memory the key's {@link KeyState}, in a row of one field (its type is set by {@link RecurrentTypeInference})
+     * @param memory the key's {@link KeyState}, the map's one entry (its type is set by {@link RecurrentTypeInference})
      * @param waiting with {@code on_time}: the key's count of waiting rows ({@code n}) and its call ({@code call})
      * @param waitingRows with {@code on_time}: the waiting rows by event time, each {@code [reset, x...]}, concatenated
      */
     public void eval(Context ctx,
-                     @StateHint(name = KEY_STATE, type = @DataTypeHint("ROW<s BYTES>")) Row memory,
+                     @StateHint(name = KEY_STATE) MapView<Integer, KeyState> memory,
                      @StateHint(name = WAITING, type = @DataTypeHint("ROW<n INT, call STRING>")) Row waiting,
                      @StateHint(name = WAITING_ROWS) MapView<Long, float[]> waitingRows,
                      @ArgumentHint(value = ArgumentTrait.SET_SEMANTIC_TABLE, name = "input") Row input,
@@ -146,7 +146,7 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
         boolean reset = reader.reset(input);
         KeyState ks = keyState(memory);
         if (!call.ordered) {
-            step(ks, x, reset, ts == null ? KeyState.NONE : ts);
+            step(memory, ks, x, reset, ts == null ? KeyState.NONE : ts);
             return;
         }
         if (ts == null) {
@@ -179,7 +179,8 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
     }
 
     /** The watermark passed a time that rows of this key wait for: they are applied, in arrival order. */
-    public void onTimer(OnTimerContext ctx, Row memory, Row waiting, MapView<Long, float[]> waitingRows) throws Exception {
+    public void onTimer(OnTimerContext ctx, MapView<Integer, KeyState> memory, Row waiting, MapView<Long, float[]> waitingRows)
+            throws Exception {
         String saved = waiting.getFieldAs("call");
         if (saved == null) {
             return;
@@ -197,7 +198,7 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
         KeyState ks = keyState(memory);
         for (int at = 0; at < rows.length; at += width) {
             System.arraycopy(rows, at + 1, x, 0, x.length);
-            step(ks, x, rows[at] != 0f, ts);
+            step(memory, ks, x, rows[at] != 0f, ts);
         }
         int left = (Integer) waiting.getField("n") - rows.length / width;
         if (left <= 0) {
@@ -222,20 +223,19 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
         }
     }
 
-    /** The key's state in its state entry; a new key's is made and put there (Flink writes the entry back). */
-    private KeyState keyState(Row memory) {
-        KeyState ks = (KeyState) memory.getField(0);
+    /** The key's state from its state entry; a new key's is made. Written back by {@link #step}. */
+    private KeyState keyState(MapView<Integer, KeyState> memory) throws Exception {
+        KeyState ks = memory.get(0);
         if (ks == null) {
             ks = new KeyState();
             ks.fingerprint = fingerprint;
-            memory.setField(0, ks);
             metrics.keysCreated.inc();
         }
         return ks;
     }
 
     /** The key's state stepped with one input, and the output row emitted (or the step refused). */
-    private void step(KeyState ks, float[] x, boolean reset, long ts) {
+    private void step(MapView<Integer, KeyState> memory, KeyState ks, float[] x, boolean reset, long ts) throws Exception {
         long now = System.currentTimeMillis();
         KeyStates.prepare(ks, reset, fingerprint, before.length, call.options, ts, now, metrics);
         System.arraycopy(ks.state, 0, before, 0, before.length);
@@ -246,11 +246,13 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
             } else {
                 System.arraycopy(before, 0, ks.state, 0, before.length);
             }
+            memory.put(0, ks);
             error(Reason.NON_FINITE_STATE, "the step made the key's state or the output NaN or infinite (an overflow); "
                     + "the row is not applied and the key " + (call.resetOnNonFinite ? "restarts from zeros" : "keeps its state from before it"));
             return;
         }
         long seq = KeyStates.advance(ks, ts, now);
+        memory.put(0, ks);
         metrics.outputs.inc();
         Float[] out = new Float[y.length];
         for (int i = 0; i < y.length; i++) {

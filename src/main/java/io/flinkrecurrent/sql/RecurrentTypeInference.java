@@ -6,6 +6,7 @@ import io.flinkrecurrent.flink.KeyState;
 import io.flinkrecurrent.flink.KeyStateSerializer;
 import io.flinkrecurrent.flink.ModelReference;
 import org.apache.flink.table.api.DataTypes;
+import org.apache.flink.table.api.dataview.MapView;
 import org.apache.flink.table.functions.FunctionDefinition;
 import org.apache.flink.table.functions.TableSemantics;
 import org.apache.flink.table.types.DataType;
@@ -38,12 +39,13 @@ final class RecurrentTypeInference {
     private RecurrentTypeInference() {}
 
     /**
-     * The key's state: one field holding the DataStream operator's {@link KeyState}, serialized by its
-     * {@link KeyStateSerializer} (the float state in one block), not converted field by field to and
-     * from Flink's row format at every row.
+     * The key's state: the DataStream operator's {@link KeyState} under one entry of a map state, serialized
+     * by its {@link KeyStateSerializer} (the float state in one block). A map state, not a value state: a
+     * PTF's value state is converted to and from Flink's row format, compared and hashed at every row;
+     * a map state is read and written only where the function does.
      */
     static final StateTypeStrategy KEY_STATE_TYPE = StateTypeStrategy.of(ctx -> Optional.of(
-            DataTypes.ROW(DataTypes.FIELD("s", DataTypes.RAW(KeyState.class, new KeyStateSerializer())))));
+            MapView.newMapViewDataType(DataTypes.INT().notNull(), DataTypes.RAW(KeyState.class, new KeyStateSerializer()))));
 
     static TypeInference of(TypeInference extracted) {
         List<StaticArgument> args = extracted.getStaticArguments().orElseThrow();
