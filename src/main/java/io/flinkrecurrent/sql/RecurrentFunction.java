@@ -20,6 +20,10 @@ import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ProcessTableFunction;
 import org.apache.flink.table.types.inference.TypeInference;
 import org.apache.flink.types.ColumnList;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.types.Row;
 
 import java.time.Duration;
@@ -63,8 +67,8 @@ import java.time.Duration;
  * checkpointed, restored from savepoints and rescaled with the key.
  */
 @PublicEvolving
-@FunctionHint(output = @DataTypeHint("ROW<seq BIGINT, output ARRAY<FLOAT>, error STRING>"))
-public class RecurrentFunction extends ProcessTableFunction<Row> {
+@FunctionHint(output = @DataTypeHint(value = "ROW<seq BIGINT, output ARRAY<FLOAT>, error STRING>", bridgedTo = RowData.class))
+public class RecurrentFunction extends ProcessTableFunction<RowData> {
     private static final long serialVersionUID = 1L;
     /** The name the SQL runner registers the function under. */
     public static final String NAME = "recurrent";
@@ -254,15 +258,12 @@ public class RecurrentFunction extends ProcessTableFunction<Row> {
         long seq = KeyStates.advance(ks, ts, now);
         memory.put(0, ks);
         metrics.outputs.inc();
-        Float[] out = new Float[y.length];
-        for (int i = 0; i < y.length; i++) {
-            out[i] = y[i];
-        }
-        collect(Row.of(seq, out, null));
+        // Flink's own row format: the output's floats in one primitive array (new: the row leaves the function)
+        collect(GenericRowData.of(seq, new GenericArrayData(y.clone()), null));
     }
 
     private void error(Reason reason, String message) {
         metrics.rejected(reason);
-        collect(Row.of(null, null, reason.name() + ": " + message));
+        collect(GenericRowData.of(null, null, StringData.fromString(reason.name() + ": " + message)));
     }
 }
