@@ -31,7 +31,7 @@ final class RecurrentCall {
     final long idleMs;
     final boolean resetOnNonFinite;
 
-    RecurrentCall(String modelReference, Long resetAfter, Duration idleGap, Duration lateness, Integer maxBuffered,
+    RecurrentCall(String modelReference, Integer resetAfter, Duration idleGap, Duration lateness, Integer maxBuffered,
                   String onNonFinite, boolean ordered) {
         this.modelReference = Objects.requireNonNull(modelReference, "the argument 'model' is required");
         this.model = ModelReference.load(modelReference).network();
@@ -70,7 +70,7 @@ final class RecurrentCall {
     }
 
     /** Whether a call with these arguments is this one (the arguments are literals: the same every row). */
-    boolean sameAs(String modelReference, Long resetAfter, Duration idleGap, Duration lateness, Integer maxBuffered,
+    boolean sameAs(String modelReference, Integer resetAfter, Duration idleGap, Duration lateness, Integer maxBuffered,
                    String onNonFinite, boolean ordered) {
         return this.modelReference.equals(modelReference)
                 && this.resetAfter == (resetAfter == null ? 0 : resetAfter)
@@ -92,7 +92,7 @@ final class RecurrentCall {
         if (f.length != 7) {
             throw new IllegalStateException("a key's saved call '" + s + "' is not of this version's form");
         }
-        return new RecurrentCall(f[6], Long.parseLong(f[0]), Duration.ofMillis(Long.parseLong(f[1])),
+        return new RecurrentCall(f[6], Integer.parseInt(f[0]), Duration.ofMillis(Long.parseLong(f[1])),
                 Duration.ofMillis(Long.parseLong(f[2])), Integer.parseInt(f[3]), f[4], Boolean.parseBoolean(f[5]));
     }
 }

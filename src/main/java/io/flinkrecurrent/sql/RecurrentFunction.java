@@ -115,7 +115,7 @@ public class RecurrentFunction extends ProcessTableFunction<RowData> {
                      @ArgumentHint(name = "model") String model,
                      @ArgumentHint(name = "features", isOptional = true) ColumnList features,
                      @ArgumentHint(name = "reset_column", isOptional = true) String resetColumn,
-                     @ArgumentHint(name = "reset_after", isOptional = true) Long resetAfter,
+                     @ArgumentHint(name = "reset_after", isOptional = true) Integer resetAfter,
                      @ArgumentHint(name = "idle_reset", isOptional = true) Duration idleReset,
                      @ArgumentHint(name = "state_ttl", isOptional = true) Duration stateTtl,
                      @ArgumentHint(name = "lateness", isOptional = true) Duration lateness,

@@ -138,15 +138,19 @@ public final class Bench {
             System.out.printf(Locale.ROOT, "%-62s %,14.0f  %-9s %s%n", r.what, r.value, r.unit, r.note);
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "ratio.hashmap=%.3f%n", ratio[0]);
-        System.out.printf(Locale.ROOT, "ratio.rocksdb=%.3f%n", ratio[1]);
-        System.out.printf(Locale.ROOT, "ratio.per_event.hashmap=%.3f%n", ratioPerEvent[0]);
-        System.out.printf(Locale.ROOT, "ratio.per_event.rocksdb=%.3f%n", ratioPerEvent[1]);
+        if (!sqlOnly) {
+            System.out.printf(Locale.ROOT, "ratio.hashmap=%.3f%n", ratio[0]);
+            System.out.printf(Locale.ROOT, "ratio.rocksdb=%.3f%n", ratio[1]);
+            System.out.printf(Locale.ROOT, "ratio.per_event.hashmap=%.3f%n", ratioPerEvent[0]);
+            System.out.printf(Locale.ROOT, "ratio.per_event.rocksdb=%.3f%n", ratioPerEvent[1]);
+        }
         System.out.printf(Locale.ROOT, "ratio.sql_vs_datastream=%.3f%n", sqlRatio[0]);
         System.out.printf(Locale.ROOT, "ratio.sql_vs_datastream.rocksdb=%.3f%n", sqlRatio[1]);
-        System.out.printf(Locale.ROOT, "kernel.event_vs_ort=%.2f%n", kEvent / ort[0]);
-        System.out.printf(Locale.ROOT, "kernel.batch_vs_ort=%.2f%n", kBatch / ort[1]);
-        System.out.printf(Locale.ROOT, "memory.bytes_per_key=%.0f%n", perKey);
+        if (!sqlOnly) {
+            System.out.printf(Locale.ROOT, "kernel.event_vs_ort=%.2f%n", kEvent / ort[0]);
+            System.out.printf(Locale.ROOT, "kernel.batch_vs_ort=%.2f%n", kBatch / ort[1]);
+            System.out.printf(Locale.ROOT, "memory.bytes_per_key=%.0f%n", perKey);
+        }
         System.out.printf(Locale.ROOT, "benchmark done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
     }
 

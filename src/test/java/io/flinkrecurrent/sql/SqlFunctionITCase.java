@@ -157,6 +157,25 @@ class SqlFunctionITCase {
     }
 
     @Test
+    void theOperatorsOptionsAsNamedArguments() throws Exception {
+        t.createTemporaryView("events", table(
+                r("a", 3f, null, false, 1_000), r("a", 3f, null, false, 2_000), r("a", 3f, null, false, 3_000),
+                r("a", 3f, null, false, 60_000), // idle for 57 s: more than the 10 s gap
+                r("a", 3f, null, false, 61_000)));
+        String call = "SELECT k, seq, output, error FROM recurrent(input => TABLE events PARTITION BY k, model => '" + LINEAR
+                + "', features => DESCRIPTOR(v), %s)";
+        assertEquals(List.of("a 0 2.0 null", "a 1 -4.0 null", "a 2 2.0 null", "a 3 -4.0 null", "a 4 2.0 null"),
+                lines(SqlTesting.collect(t.executeSql(String.format(call, "reset_after => 2")))), "zeroed before every third row");
+        assertEquals(List.of("a 0 2.0 null", "a 1 -4.0 null", "a 2 -16.0 null", "a 3 2.0 null", "a 4 -4.0 null"),
+                lines(SqlTesting.collect(t.executeSql(String.format(call,
+                        "idle_reset => INTERVAL '10' SECOND, on_time => DESCRIPTOR(ts)")))), "zeroed after 57 s of event time idle");
+        assertEquals(List.of("a 0 2.0 null", "a 1 -4.0 null", "a 2 -16.0 null", "a 3 -40.0 null", "a 4 -88.0 null"),
+                lines(SqlTesting.collect(t.executeSql(String.format(call,
+                        "state_ttl => INTERVAL '1' HOUR, on_non_finite => 'reset', max_buffered => 5")))),
+                "a TTL of an hour keeps the state");
+    }
+
+    @Test
     void mistakesInTheCallAreRefusedWhenTheQueryIsPlanned() {
         t.createTemporaryView("events", table(r("a", 1f, new Float[] {1f}, false, 1)));
         String call = "SELECT * FROM recurrent(input => TABLE events PARTITION BY k, model => '%s'%s)";

@@ -37,7 +37,9 @@ final class SqlCommand {
             come and run side by side, as in Flink's SQL Client (SET 'table.dml-sync' = 'true' runs
             them one after the other); the command ends when they have. A progress line per statement
             goes to stderr. Configuration: Flink's config.yaml in
-            $FLINK_CONF_DIR when set, and the script's SET statements.
+            $FLINK_CONF_DIR when set, and the script's SET statements; a config.yaml with
+            execution.target: remote (and rest.address, rest.port, pipeline.jars: the job jar) sends
+            the queries to that cluster instead of an embedded one.
 
             """ + OPTIONS.help() + """
 

@@ -2,6 +2,7 @@ package io.flinkrecurrent.sqlrunner;
 
 import io.flinkrecurrent.sql.RecurrentFunction;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.ResultKind;
 import org.apache.flink.table.api.TableResult;
@@ -25,8 +26,15 @@ import java.util.List;
 public final class SqlRunner {
     private final StreamTableEnvironment tables;
 
+    /**
+     * An embedded Flink; or, when {@code conf} names an {@code execution.target} ({@code remote} with
+     * {@code rest.address} and {@code rest.port}, as a {@code config.yaml} can), that cluster, with the jars
+     * in {@code pipeline.jars} (the job jar, for the function) shipped with every job.
+     */
     public SqlRunner(Configuration conf) {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env = conf.getOptional(DeploymentOptions.TARGET).isPresent()
+                ? new StreamExecutionEnvironment(conf)
+                : StreamExecutionEnvironment.getExecutionEnvironment(conf);
         tables = StreamTableEnvironment.create(env);
         tables.createTemporarySystemFunction(RecurrentFunction.NAME, RecurrentFunction.class);
     }
