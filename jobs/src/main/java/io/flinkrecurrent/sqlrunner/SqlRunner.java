@@ -50,7 +50,11 @@ public final class SqlRunner {
             } catch (RuntimeException e) {
                 throw new SqlStatementException(s, e);
             }
-            if (r.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
+            if (dml(s.sql()) && r.getJobClient().isPresent()) {
+                running.add(s);
+                results.add(r);
+                log.println("line " + s.line() + ": " + firstWords(s.sql()) + " ... submitted as job " + r.getJobClient().get().getJobID());
+            } else if (r.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
                 long n = 0;
                 try (JsonRows json = new JsonRows(rows, r.getResolvedSchema().getColumnNames());
                      CloseableIterator<Row> it = r.collect()) {
@@ -65,10 +69,6 @@ public final class SqlRunner {
                 }
                 rows.flush();
                 log.println("line " + s.line() + ": " + n + " rows");
-            } else if (r.getJobClient().isPresent()) {
-                running.add(s);
-                results.add(r);
-                log.println("line " + s.line() + ": " + firstWords(s.sql()) + " ... submitted as job " + r.getJobClient().get().getJobID());
             } else {
                 log.println("line " + s.line() + ": " + firstWords(s.sql()) + " done");
             }
@@ -82,6 +82,12 @@ public final class SqlRunner {
             }
             log.println("line " + running.get(i).line() + ": " + firstWords(running.get(i).sql()) + " ... done");
         }
+    }
+
+    /** An INSERT or a statement set: a job whose result is a count, not rows to write. */
+    private static boolean dml(String sql) {
+        String first = sql.strip().split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT);
+        return first.equals("INSERT") || first.equals("EXECUTE") || first.equals("BEGIN");
     }
 
     private static String firstWords(String sql) {
