@@ -47,16 +47,49 @@ class MetricsITCase {
         Recurrent.builder(net).name("article").resetAfterSteps(3).apply(in).sinkTo(new DiscardingSink<>());
         JobID job = env.execute("metrics").getJobID();
 
-        assertEquals(7, sum(job, "recurrent.events"));
+        assertCounted(job, 7);
+        boolean gauge = metrics(job).entrySet().stream()
+                .anyMatch(e -> e.getKey().endsWith("recurrent.stepTimeNanos") && e.getValue() instanceof Gauge);
+        assertTrue(gauge, "step time gauge registered");
+    }
+
+    /** The SQL function counts the same events in the same metrics. */
+    @Test
+    void theSqlFunctionCountsTheSame() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkTesting.jobConfig("hashmap", null));
+        env.setParallelism(2);
+        org.apache.flink.api.java.typeutils.RowTypeInfo type = new org.apache.flink.api.java.typeutils.RowTypeInfo(
+                new TypeInformation<?>[] {org.apache.flink.api.common.typeinfo.Types.STRING,
+                        org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo.FLOAT_ARRAY_TYPE_INFO,
+                        org.apache.flink.api.common.typeinfo.Types.BOOLEAN}, new String[] {"k", "input", "restart"});
+        DataStream<org.apache.flink.types.Row> in = env.fromData(type,
+                org.apache.flink.types.Row.of("a", new Float[] {3f}, false), org.apache.flink.types.Row.of("b", new Float[] {3f}, false),
+                org.apache.flink.types.Row.of("a", new Float[] {3f}, false), org.apache.flink.types.Row.of("a", new Float[] {3f}, true),
+                org.apache.flink.types.Row.of("c", new Float[] {1f, 2f}, false), org.apache.flink.types.Row.of("a", new Float[] {Float.NaN}, false),
+                org.apache.flink.types.Row.of("a", new Float[] {3f}, false), org.apache.flink.types.Row.of(null, new Float[] {3f}, false))
+                .setParallelism(1);
+        org.apache.flink.table.api.bridge.java.StreamTableEnvironment t =
+                org.apache.flink.table.api.bridge.java.StreamTableEnvironment.create(env);
+        t.createTemporarySystemFunction("recurrent", io.flinkrecurrent.sql.RecurrentFunction.class);
+        t.createTemporaryView("events", t.fromDataStream(in));
+        t.toDataStream(t.sqlQuery("SELECT * FROM recurrent(input => TABLE events PARTITION BY k, model => '"
+                + Golden.dir().resolve("public/article_linear.safetensors") + "', reset_column => 'restart', reset_after => 3)"))
+                .sinkTo(new DiscardingSink<>());
+        JobID job = env.execute("sql metrics").getJobID();
+
+        assertCounted(job, 8);
+        assertEquals(1, sum(job, "recurrent.rejected.null_key"));
+    }
+
+    /** What both tests' events make: 5 outputs of 2 keys, a reset by the event, a too-wide and a NaN input rejected. */
+    private static void assertCounted(JobID job, long events) {
+        assertEquals(events, sum(job, "recurrent.events"));
         assertEquals(5, sum(job, "recurrent.outputs"));
         assertEquals(2, sum(job, "recurrent.keysCreated"));
         assertEquals(1, sum(job, "recurrent.resets.event"));
         assertEquals(0, sum(job, "recurrent.resets.steps"));
         assertEquals(1, sum(job, "recurrent.rejected.input_width"));
         assertEquals(1, sum(job, "recurrent.rejected.non_finite"));
-        boolean gauge = metrics(job).entrySet().stream()
-                .anyMatch(e -> e.getKey().endsWith("recurrent.stepTimeNanos") && e.getValue() instanceof Gauge);
-        assertTrue(gauge, "step time gauge registered");
     }
 
     private static long sum(JobID job, String suffix) {

@@ -2,11 +2,10 @@ package io.flinkrecurrent.flink;
 
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.model.ModelLoader;
+import io.flinkrecurrent.testing.FailOnce;
 import io.flinkrecurrent.testing.FlinkTesting;
 import io.flinkrecurrent.testing.Golden;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
@@ -27,7 +26,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,8 +42,6 @@ class RecoveryITCase {
     static final RecurrentNetwork MODEL =
             ModelLoader.load(Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors")).network();
     static final long EVENTS = 4_000;
-    /** Failures injected so far; the mini-cluster runs in this JVM. */
-    static final AtomicInteger FAILURES = new AtomicInteger();
 
     @TempDir
     Path dir;
@@ -57,41 +53,15 @@ class RecoveryITCase {
         return env.fromSource(gen, WatermarkStrategy.noWatermarks(), "events").uid("events").setParallelism(1);
     }
 
-    /**
-     * Fails the job once, at the first event from {@code at} on that comes after a completed checkpoint,
-     * so that the restart restores state from a checkpoint (the source resumes part-way: without each
-     * key's state the outputs after it would differ).
-     */
-    static final class FailOnce implements MapFunction<KeyedEvent, KeyedEvent>, CheckpointListener {
-        private final long at;
-        private transient volatile boolean checkpointed;
-
-        FailOnce(long at) {
-            this.at = at;
-        }
-
-        @Override
-        public KeyedEvent map(KeyedEvent e) {
-            if (e.id >= at && checkpointed && FAILURES.compareAndSet(0, 1)) {
-                throw new IllegalStateException("injected failure at event " + e.id);
-            }
-            return e;
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) {
-            checkpointed = true;
-        }
-    }
-
     @ParameterizedTest(name = "{0}, micro-batched: {1}")
     @CsvSource({"hashmap, false", "rocksdb, false", "forst, false", "hashmap, true", "rocksdb, true"})
     void failureMidStreamLosesNothing(String backend, boolean microBatched) throws Exception {
-        FAILURES.set(0);
+        FailOnce.FAILURES.set(0);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 FlinkTesting.jobConfig(backend, dir.resolve("checkpoints")));
         env.setParallelism(2);
-        DataStream<KeyedEvent> in = source(env, 2_000).map(new FailOnce(EVENTS / 2)).name("fail-once").setParallelism(1);
+        DataStream<KeyedEvent> in = source(env, 2_000).map(new FailOnce<KeyedEvent>(EVENTS / 2, e -> e.id))
+                .returns(TypeInformation.of(KeyedEvent.class)).name("fail-once").setParallelism(1);
         Recurrent.Builder b = Recurrent.builder(MODEL).name("lstm");
         if (microBatched) {
             b.microBatch(64, java.time.Duration.ofMillis(20));
@@ -100,7 +70,7 @@ class RecoveryITCase {
         try (CloseableIterator<RecurrentOutput> it = b.apply(in).executeAndCollect()) {
             it.forEachRemaining(outs::add);
         }
-        assertEquals(1, FAILURES.get(), "the job failed once and recovered");
+        assertEquals(1, FailOnce.FAILURES.get(), "the job failed once and recovered");
         FlinkTesting.assertCompleteAndIdentical(FlinkTesting.expected(MODEL, EVENTS), outs);
     }
 

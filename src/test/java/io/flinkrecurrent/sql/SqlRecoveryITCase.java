@@ -4,11 +4,10 @@ import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.flink.KeyedEvent;
 import io.flinkrecurrent.flink.RecurrentOutput;
 import io.flinkrecurrent.model.ModelLoader;
+import io.flinkrecurrent.testing.FailOnce;
 import io.flinkrecurrent.testing.FlinkTesting;
 import io.flinkrecurrent.testing.Golden;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -38,7 +37,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,7 +53,6 @@ class SqlRecoveryITCase {
     static final RecurrentNetwork MODEL = ModelLoader.load(Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors")).network();
     static final String MODEL_PATH = Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors").toString();
     static final long EVENTS = 4_000;
-    static final AtomicInteger FAILURES = new AtomicInteger();
     static final RowTypeInfo ROW = new RowTypeInfo(new TypeInformation<?>[] {Types.STRING,
             BasicArrayTypeInfo.FLOAT_ARRAY_TYPE_INFO, Types.BOOLEAN, Types.LONG}, new String[] {"k", "input", "restart", "id"});
 
@@ -81,30 +78,7 @@ class SqlRecoveryITCase {
         WatermarkStrategy<Row> time = WatermarkStrategy.<Row>forMonotonousTimestamps()
                 .withTimestampAssigner((r, ts) -> 10 * (Long) r.getField(3));
         DataStream<Row> s = env.fromSource(gen, time, uid).uid(uid).setParallelism(1);
-        return failAt < 0 ? s : s.map(new FailOnce(failAt)).returns(ROW).uid("fail-once").setParallelism(1);
-    }
-
-    /** Fails the job once, at the first row from {@code at} on after a completed checkpoint. */
-    static final class FailOnce implements MapFunction<Row, Row>, CheckpointListener {
-        private final long at;
-        private transient volatile boolean checkpointed;
-
-        FailOnce(long at) {
-            this.at = at;
-        }
-
-        @Override
-        public Row map(Row r) {
-            if ((Long) r.getField(3) >= at && checkpointed && FAILURES.compareAndSet(0, 1)) {
-                throw new IllegalStateException("injected failure at row " + r.getField(3));
-            }
-            return r;
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) {
-            checkpointed = true;
-        }
+        return failAt < 0 ? s : s.map(new FailOnce<Row>(failAt, r -> (Long) r.getField(3))).returns(ROW).uid("fail-once").setParallelism(1);
     }
 
     /**
@@ -143,13 +117,13 @@ class SqlRecoveryITCase {
     @ParameterizedTest(name = "{0}, in event-time order: {1}")
     @CsvSource({"hashmap, false", "rocksdb, false", "hashmap, true", "rocksdb, true"})
     void failureMidStreamLosesNothingAndRepeatsNothing(String backend, boolean ordered) throws Exception {
-        FAILURES.set(0);
+        FailOnce.FAILURES.set(0);
         StreamExecutionEnvironment env = SqlTesting.env(2, FlinkTesting.jobConfig(backend, dir.resolve("checkpoints")));
         List<RecurrentOutput> outs = new ArrayList<>();
         try (CloseableIterator<Row> it = query(env, rows(env, 2_000, EVENTS / 2), ordered).executeAndCollect()) {
             it.forEachRemaining(r -> outs.add(output(r)));
         }
-        assertEquals(1, FAILURES.get(), "the job failed once, after a checkpoint, and recovered");
+        assertEquals(1, FailOnce.FAILURES.get(), "the job failed once, after a checkpoint, and recovered");
         assertNoRepeats(outs);
         FlinkTesting.assertCompleteAndIdentical(FlinkTesting.expected(MODEL, EVENTS), outs);
     }
