@@ -80,7 +80,7 @@ public class RecurrentFunction extends ProcessTableFunction<RowData> {
     private transient OperatorMetrics metrics;
     private transient RecurrentCall call;
     private transient RowReader reader;
-    /** The call has {@code on_time}: rows are applied in event-time order. Decided at the first row. */
+    /** The call has {@code on_time}: rows are applied in event-time order. */
     private transient boolean timed;
     // per model: the step's buffers, made once
     private transient RecurrentModel model;
@@ -126,17 +126,13 @@ public class RecurrentFunction extends ProcessTableFunction<RowData> {
         Long ts = time.time();
         if (reader == null) {
             reader = new RowReader(ctx.tableSemanticsFor("input"), features, resetColumn);
+            timed = ctx.tableSemanticsFor("input").timeColumn() >= 0;
             if (this.model != null) {
                 reader.expect(this.model.inputSize());
             }
         }
-        if (!timed) {
-            // on_time given: the rows have a time (the table semantics do not always say so at run time)
-            timed = ts != null || ctx.tableSemanticsFor("input").timeColumn() >= 0;
-        }
-        boolean ordered = timed;
-        if (call == null || !call.sameAs(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, ordered)) {
-            use(new RecurrentCall(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, ordered));
+        if (call == null || !call.sameAs(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed)) {
+            use(new RecurrentCall(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed));
         }
         if (reader.keyIsNull(input)) {
             error(Reason.NULL_KEY, "the row's PARTITION BY key is NULL");
