@@ -246,8 +246,8 @@ public final class SafeTensors {
         return out;
     }
 
-    /** IEEE 754 binary16 to float32, exact (Float.float16ToFloat is Java 20+). */
-    static float halfToFloat(short bits) {
+    /** IEEE 754 binary16 to float32, exact (Float.float16ToFloat is Java 20+); the ONNX reader's too. */
+    public static float halfToFloat(short bits) {
         int h = bits & 0xffff;
         int sign = (h & 0x8000) << 16;
         int exp = (h >>> 10) & 0x1f;
