@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.cell.Scratch;
 import io.flinkrecurrent.testing.Golden;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -18,6 +20,8 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every ONNX export in golden/onnx (torch.onnx.export's single-step graphs, opset 17) read by the pure
@@ -25,8 +29,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class OnnxLoaderTest {
     static List<Path> onnxModels() throws IOException {
-        try (Stream<Path> s = Files.walk(Golden.dir().resolve("onnx"))) {
-            return s.filter(p -> p.toString().endsWith(".onnx")).sorted().toList();
+        return onnx("onnx");
+    }
+
+    /** Whole-sequence exports made here by tools/gen_onnx_exports.py: 2 and 3 layers, bias=False, heads. */
+    static List<Path> exports() throws IOException {
+        return onnx("onnx-export");
+    }
+
+    static List<Path> onnx(String dir) throws IOException {
+        try (Stream<Path> s = Files.walk(Golden.dir().resolve(dir))) {
+            return s.filter(p -> p.toString().endsWith(".onnx") && !p.getParent().endsWith("refused")).sorted().toList();
         }
     }
 
@@ -34,6 +47,47 @@ class OnnxLoaderTest {
     static Path twin(Path onnx) {
         String name = onnx.getFileName().toString().replace(".onnx", ".safetensors");
         return Golden.dir().resolve(onnx.getParent().getFileName().toString()).resolve(name);
+    }
+
+    /** What the cells cannot run, refused with the file, the node and the reason (made by tools/gen_onnx_exports.py). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "gru_linear_before_reset_0.onnx | node GRU '/rnn/GRU': linear_before_reset=0",
+            "lstm_clip.onnx | node LSTM '/rnn/LSTM': clip is set (3.0)",
+            "lstm_input_forget.onnx | node LSTM '/rnn/LSTM': input_forget=1",
+            "lstm_bidirectional.onnx | node LSTM '/rnn/LSTM': direction bidirectional: only forward layers",
+            "lstm_relu_between_layers.onnx | node Relu 'between': operator Relu in the recurrent path (before layer 1)",
+            "lstm_peepholes.onnx | node LSTM '/rnn/LSTM': peepholes (input P)"})
+    void whatTheCellsCannotRunIsRefused(String file, String message) {
+        Path onnx = Golden.dir().resolve("onnx-export/refused").resolve(file);
+        ModelFileException e = assertThrows(ModelFileException.class, () -> OnnxLoader.load(onnx));
+        assertTrue(e.getMessage().startsWith(onnx.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    @Test
+    void aFileThatIsNotOnnxSaysWhere() throws IOException {
+        Path bad = Files.createTempFile("not-onnx", ".onnx");
+        Files.write(bad, new byte[] {0x0a, 0x7f, 1, 2}); // a field of 127 bytes in a 4-byte file
+        ModelFileException e = assertThrows(ModelFileException.class, () -> OnnxLoader.load(bad));
+        assertTrue(e.getMessage().contains("not a valid protocol buffer at byte 2: a field of 127 bytes where 2 are left"), e.getMessage());
+        Files.delete(bad);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("exports")
+    void aWholeSequenceExportGivesPyTorchsOutputs(Path onnx) {
+        RecurrentNetwork net = OnnxLoader.load(onnx).network();
+        String name = onnx.getFileName().toString();
+        List<JsonNode> lines = Golden.lines(onnx.resolveSibling(name.replace(".onnx", ".jsonl")));
+        float[] state = net.newState();
+        Scratch s = net.newScratch();
+        for (JsonNode g : lines) {
+            float[] y = new float[net.outputSize()];
+            net.step(y, state, Golden.floats(g.get("input")), s);
+            Golden.assertClose(g.get("expected_output"), y, name + " step " + g.get("seq"));
+        }
+        assertEquals(7, lines.size());
     }
 
     @ParameterizedTest(name = "{0}")
