@@ -3,7 +3,7 @@ package io.flinkrecurrent.flink;
 import io.flinkrecurrent.annotation.PublicEvolving;
 import io.flinkrecurrent.model.LoadedModel;
 import io.flinkrecurrent.model.ModelFileException;
-import io.flinkrecurrent.model.ModelLoader;
+import io.flinkrecurrent.model.ModelFiles;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
@@ -16,7 +16,8 @@ import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Reads a model named by a path or a URI through Flink's {@link FileSystem}: a plain path or
+ * Reads a model (safetensors, or ONNX when its name ends in {@code .onnx}) named by a path or a URI
+ * through Flink's {@link FileSystem}: a plain path or
  * {@code file://} is the local file system, and {@code s3://}, {@code hdfs://} and the like work with
  * Flink's file system plugins installed, as for checkpoints. Models are cached per JVM by their
  * reference, so every function instance of a TaskManager shares one copy of the weights.
@@ -37,7 +38,7 @@ public final class ModelReference {
 
     private static LoadedModel read(String reference) {
         if (!reference.contains("://")) {
-            return ModelLoader.load(Path.of(reference));
+            return ModelFiles.load(Path.of(reference));
         }
         URI uri;
         try {
@@ -46,7 +47,7 @@ public final class ModelReference {
             throw new IllegalArgumentException("the model reference " + reference + " is not a valid URI: " + e.getMessage(), e);
         }
         if ("file".equals(uri.getScheme())) {
-            return ModelLoader.load(Path.of(uri));
+            return ModelFiles.load(Path.of(uri));
         }
         Path name = Path.of(uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath());
         try {
@@ -60,7 +61,7 @@ public final class ModelReference {
             try (FSDataInputStream in = fs.open(p)) {
                 in.transferTo(bytes);
             }
-            return ModelLoader.load(name, bytes.toByteArray(), ModelLoader.Options.defaults());
+            return ModelFiles.load(name, bytes.toByteArray());
         } catch (IOException e) {
             throw new ModelFileException(name, null, "cannot be read from " + reference + ": " + e.getMessage(), e);
         }

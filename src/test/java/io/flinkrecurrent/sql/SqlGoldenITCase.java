@@ -5,7 +5,6 @@ import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.flink.KeyedEvent;
 import io.flinkrecurrent.flink.Recurrent;
 import io.flinkrecurrent.flink.RecurrentOutput;
-import io.flinkrecurrent.model.ModelLoader;
 import io.flinkrecurrent.testing.FlinkTesting;
 import io.flinkrecurrent.testing.Golden;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -36,8 +35,11 @@ class SqlGoldenITCase {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = FlinkTesting.miniCluster();
 
+    /** Every golden model, safetensors and ONNX. */
     static List<Path> models() {
-        return Golden.models();
+        List<Path> all = new java.util.ArrayList<>(Golden.models());
+        all.addAll(Golden.onnxModels());
+        return all;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -64,7 +66,7 @@ class SqlGoldenITCase {
             Golden.assertClose(g.get("expected_output"), y, g.get("key") + " seq " + g.get("seq"));
         }
 
-        RecurrentNetwork net = ModelLoader.load(model).network();
+        RecurrentNetwork net = io.flinkrecurrent.model.ModelFiles.load(model).network();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkTesting.jobConfig("hashmap", null));
         env.setParallelism(2);
         List<KeyedEvent> events = Golden.events(lines);

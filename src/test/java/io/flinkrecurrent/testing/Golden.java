@@ -74,9 +74,24 @@ public final class Golden {
         return out;
     }
 
+    /** A model's golden stream: beside a safetensors file; for golden/onnx/SET/X.onnx, its twin's golden/SET/X.jsonl. */
     public static Path stream(Path model) {
         String n = model.getFileName().toString();
+        if (n.endsWith(".onnx")) {
+            return dir().resolve(model.getParent().getFileName().toString()).resolve(n.substring(0, n.length() - ".onnx".length()) + ".jsonl");
+        }
         return model.resolveSibling(n.substring(0, n.length() - ".safetensors".length()) + ".jsonl");
+    }
+
+    /** Every golden ONNX export (torch.onnx.export's single-step graphs of the public and perf models). */
+    public static List<Path> onnxModels() {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(dir().resolve("onnx"))) {
+            s.filter(p -> p.toString().endsWith(".onnx")).sorted().forEach(out::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
     }
 
     public static List<JsonNode> lines(Path jsonl) {

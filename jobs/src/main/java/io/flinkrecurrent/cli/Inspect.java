@@ -2,6 +2,7 @@ package io.flinkrecurrent.cli;
 
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.model.LoadedModel;
+import io.flinkrecurrent.model.ModelFiles;
 import io.flinkrecurrent.model.ModelConfig;
 import io.flinkrecurrent.model.SafeTensors;
 import io.flinkrecurrent.model.Tensor;
@@ -13,7 +14,7 @@ import java.util.Map;
 /** {@code inspect}: what a model file holds and how it will be run. */
 final class Inspect {
     static final String USAGE = """
-            inspect --model FILE [model options]
+            inspect --model FILE [model options]       (FILE: .safetensors, or .onnx)
 
             Prints the architecture (cell, sizes, layers, projection, bias, head), the parameter count,
             the state each key keeps, the tensors and the file's metadata.
@@ -41,6 +42,10 @@ final class Inspect {
         out.println("output_size:   " + net.outputSize());
         out.println("parameters:    " + net.parameterCount());
         out.println("state per key: " + net.stateSize() + " floats (" + 4 * net.stateSize() + " bytes)");
+        if (ModelFiles.isOnnx(m.file())) {
+            onnx(m, out);
+            return 0;
+        }
         out.println("tensors:");
         SafeTensors st = SafeTensors.read(m.file());
         for (Map.Entry<String, Tensor> e : st.tensors().entrySet()) {
@@ -53,5 +58,26 @@ final class Inspect {
             m.metadata().forEach((k, v) -> out.println("  " + k + ": " + v));
         }
         return 0;
+    }
+
+    /** An ONNX file: its producer and opset, the graph's nodes, and its initializers. */
+    private static void onnx(LoadedModel m, PrintStream out) {
+        io.flinkrecurrent.model.onnx.OnnxGraph g;
+        try {
+            g = io.flinkrecurrent.model.onnx.OnnxGraph.parse(java.nio.file.Files.readAllBytes(m.file()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        out.println("format:        ONNX, opset " + g.opset + (g.producer.isEmpty() ? "" : ", written by " + g.producer)
+                + " (gates reordered to PyTorch's on load)");
+        out.println("graph:         inputs " + g.inputs + ", outputs " + g.outputs);
+        out.println("nodes:         " + g.nodes.stream().map(io.flinkrecurrent.model.onnx.OnnxGraph.Node::opType)
+                .filter(op -> !op.equals("Constant")).toList());
+        out.println("initializers:");
+        g.initializers.values().forEach(t -> out.println("  " + t.name() + "  " + java.util.Arrays.toString(t.dims())));
+        if (!m.metadata().isEmpty()) {
+            out.println("metadata:");
+            m.metadata().forEach((k, v) -> out.println("  " + k + ": " + v));
+        }
     }
 }

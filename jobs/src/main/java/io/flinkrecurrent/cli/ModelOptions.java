@@ -3,6 +3,7 @@ package io.flinkrecurrent.cli;
 import io.flinkrecurrent.cell.Activation;
 import io.flinkrecurrent.cell.CellType;
 import io.flinkrecurrent.model.LoadedModel;
+import io.flinkrecurrent.model.ModelFiles;
 import io.flinkrecurrent.model.ModelLoader;
 import io.flinkrecurrent.options.Option;
 import io.flinkrecurrent.options.ParsedOptions;
@@ -12,7 +13,8 @@ import java.util.List;
 
 /** The options every command that reads a model file shares. */
 final class ModelOptions {
-    static final Option<Path> MODEL = Option.path("model", "FILE", "safetensors file written from a PyTorch state_dict (required)");
+    static final Option<Path> MODEL = Option.path("model", "FILE",
+            "safetensors file written from a PyTorch state_dict, or an ONNX file from torch.onnx.export (.onnx) (required)");
     static final Option<String> PREFIX = Option.text("prefix", "NAME",
             "the recurrent module's tensor prefix (default: found in the file, e.g. rnn)", null);
     static final Option<CellType> CELL = new Option<>("cell", "rnn|gru|lstm",
@@ -30,7 +32,7 @@ final class ModelOptions {
 
     static LoadedModel load(ParsedOptions o) {
         Path file = o.require(MODEL, "");
-        return ModelLoader.load(file, new ModelLoader.Options(o.get(PREFIX), o.get(CELL), o.get(NONLINEARITY),
+        return ModelFiles.load(file, new ModelLoader.Options(o.get(PREFIX), o.get(CELL), o.get(NONLINEARITY),
                 o.get(HEAD_ACTIVATION), o.get(HEAD_PREFIX)));
     }
 }

@@ -38,8 +38,11 @@ class CliTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Every golden model, safetensors and ONNX (replay takes either). */
     static List<Path> models() {
-        return Golden.models();
+        List<Path> all = new java.util.ArrayList<>(Golden.models());
+        all.addAll(Golden.onnxModels());
+        return all;
     }
 
     @ParameterizedTest(name = "{0}")

@@ -27,7 +27,7 @@ class SqlCommandITCase {
     Path dir;
 
     static List<Path> models() {
-        return Golden.models();
+        return CliTest.models();
     }
 
     /** The script over a golden stream: its key, seq, input and reset fields (the expected ones are ignored). */
