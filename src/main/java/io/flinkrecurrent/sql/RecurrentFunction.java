@@ -1,29 +1,16 @@
 package io.flinkrecurrent.sql;
 
 import io.flinkrecurrent.annotation.PublicEvolving;
-import io.flinkrecurrent.cell.Kernels;
-import io.flinkrecurrent.cell.RecurrentModel;
-import io.flinkrecurrent.cell.Scratch;
 import io.flinkrecurrent.flink.KeyState;
-import io.flinkrecurrent.flink.KeyStates;
-import io.flinkrecurrent.flink.OperatorMetrics;
 import io.flinkrecurrent.flink.RejectedEvent.Reason;
-import io.flinkrecurrent.flink.ResetReason;
 import org.apache.flink.table.annotation.ArgumentHint;
 import org.apache.flink.table.annotation.ArgumentTrait;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.annotation.StateHint;
 import org.apache.flink.table.api.dataview.MapView;
-import org.apache.flink.table.catalog.DataTypeFactory;
-import org.apache.flink.table.functions.FunctionContext;
-import org.apache.flink.table.functions.ProcessTableFunction;
-import org.apache.flink.table.types.inference.TypeInference;
 import org.apache.flink.types.ColumnList;
-import org.apache.flink.table.data.GenericArrayData;
-import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
-import org.apache.flink.table.data.StringData;
 import org.apache.flink.types.Row;
 
 import java.time.Duration;
@@ -68,37 +55,13 @@ import java.time.Duration;
  */
 @PublicEvolving
 @FunctionHint(output = @DataTypeHint(value = "ROW<seq BIGINT, output ARRAY<FLOAT>, error STRING>", bridgedTo = RowData.class))
-public class RecurrentFunction extends ProcessTableFunction<RowData> {
+public class RecurrentFunction extends RecurrentFunctionBase {
     private static final long serialVersionUID = 1L;
     /** The name the SQL runner registers the function under. */
     public static final String NAME = "recurrent";
-    /** The state entries and their names (also the names in a savepoint). */
-    static final String KEY_STATE = "recurrent";
+    /** The state entries of event-time ordering (also their names in a savepoint). */
     static final String WAITING = "waiting";
     static final String WAITING_ROWS = "waiting_rows";
-
-    private transient OperatorMetrics metrics;
-    private transient RecurrentCall call;
-    private transient RowReader reader;
-    /** The call has {@code on_time}: rows are applied in event-time order. */
-    private transient boolean timed;
-    // per model: the step's buffers, made once
-    private transient RecurrentModel model;
-    private transient Scratch scratch;
-    private transient float[] x;
-    private transient float[] y;
-    private transient float[] before;
-    private transient long fingerprint;
-
-    @Override
-    public void open(FunctionContext context) {
-        metrics = new OperatorMetrics(context.getMetricGroup());
-    }
-
-    @Override
-    public TypeInference getTypeInference(DataTypeFactory typeFactory) {
-        return RecurrentTypeInference.of(super.getTypeInference(typeFactory));
-    }
 
     /**
      * One row of a key.
@@ -121,26 +84,9 @@ public class RecurrentFunction extends ProcessTableFunction<RowData> {
                      @ArgumentHint(name = "lateness", isOptional = true) Duration lateness,
                      @ArgumentHint(name = "max_buffered", isOptional = true) Integer maxBuffered,
                      @ArgumentHint(name = "on_non_finite", isOptional = true) String onNonFinite) throws Exception {
-        metrics.events.inc();
         TimeContext<Long> time = ctx.timeContext(Long.class);
         Long ts = time.time();
-        if (reader == null) {
-            reader = new RowReader(ctx.tableSemanticsFor("input"), features, resetColumn);
-            timed = ctx.tableSemanticsFor("input").timeColumn() >= 0;
-            if (this.model != null) {
-                reader.expect(this.model.inputSize());
-            }
-        }
-        if (call == null || !call.sameAs(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed)) {
-            use(new RecurrentCall(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed));
-        }
-        if (reader.keyIsNull(input)) {
-            error(Reason.NULL_KEY, "the row's PARTITION BY key is NULL");
-            return;
-        }
-        String bad = reader.read(x, input);
-        if (bad != null) {
-            error(reader.reason(), bad);
+        if (!accept(ctx, input, model, features, resetColumn, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, true)) {
             return;
         }
         boolean reset = reader.reset(input);
@@ -206,60 +152,5 @@ public class RecurrentFunction extends ProcessTableFunction<RowData> {
         } else {
             waiting.setField("n", left);
         }
-    }
-
-    private void use(RecurrentCall c) {
-        call = c;
-        if (model != c.model) {
-            model = c.model;
-            scratch = model.newScratch();
-            x = new float[model.inputSize()];
-            y = new float[model.outputSize()];
-            before = new float[model.stateSize()];
-            fingerprint = model.fingerprint();
-        }
-        if (reader != null) {
-            reader.expect(model.inputSize());
-        }
-    }
-
-    /** The key's state from its state entry; a new key's is made. Written back by {@link #step}. */
-    private KeyState keyState(MapView<Integer, KeyState> memory) throws Exception {
-        KeyState ks = memory.get(0);
-        if (ks == null) {
-            ks = new KeyState();
-            ks.fingerprint = fingerprint;
-            metrics.keysCreated.inc();
-        }
-        return ks;
-    }
-
-    /** The key's state stepped with one input, and the output row emitted (or the step refused). */
-    private void step(MapView<Integer, KeyState> memory, KeyState ks, float[] x, boolean reset, long ts) throws Exception {
-        long now = System.currentTimeMillis();
-        KeyStates.prepare(ks, reset, fingerprint, before.length, call.options, ts, now, metrics);
-        System.arraycopy(ks.state, 0, before, 0, before.length);
-        model.step(y, ks.state, x, scratch);
-        if (!Kernels.allFinite(ks.state) || !Kernels.allFinite(y)) {
-            if (call.resetOnNonFinite) {
-                KeyStates.reset(ks, ResetReason.NON_FINITE, metrics);
-            } else {
-                System.arraycopy(before, 0, ks.state, 0, before.length);
-            }
-            memory.put(0, ks);
-            error(Reason.NON_FINITE_STATE, "the step made the key's state or the output NaN or infinite (an overflow); "
-                    + "the row is not applied and the key " + (call.resetOnNonFinite ? "restarts from zeros" : "keeps its state from before it"));
-            return;
-        }
-        long seq = KeyStates.advance(ks, ts, now);
-        memory.put(0, ks);
-        metrics.outputs.inc();
-        // Flink's own row format: the output's floats in one primitive array (new: the row leaves the function)
-        collect(GenericRowData.of(seq, new GenericArrayData(y.clone()), null));
-    }
-
-    private void error(Reason reason, String message) {
-        metrics.rejected(reason);
-        collect(GenericRowData.of(null, null, StringData.fromString(reason.name() + ": " + message)));
     }
 }

@@ -157,6 +157,27 @@ class SqlFunctionITCase {
     }
 
     @Test
+    void thePassThroughFormKeepsEveryInputColumn() throws Exception {
+        t.createTemporaryView("events", table(
+                r("a", 3f, new Float[] {3f}, false, 1), r("b", 1f, new Float[] {1f}, false, 2),
+                r("a", 3f, new Float[] {3f, 4f}, false, 3), r("a", 3f, new Float[] {3f}, true, 4)));
+        List<Row> rows = SqlTesting.collect(t.executeSql("SELECT * FROM recurrent_pass_through("
+                + "input => TABLE events PARTITION BY k, model => '" + LINEAR + "', reset_column => 'restart')"));
+        assertEquals(List.of("k", "v", "input", "restart", "t", "ts", "seq", "output", "error"),
+                List.copyOf(rows.get(0).getFieldNames(true)), "the input's columns, then the function's");
+        List<String> out = new ArrayList<>();
+        for (Row r : rows) {
+            Object y = r.getField("output");
+            out.add(r.getField("k") + " t=" + r.getField("t") + " restart=" + r.getField("restart") + " " + r.getField("seq") + " "
+                    + (y == null ? null : ((Float[]) y)[0]) + " " + r.getField("error"));
+        }
+        assertEquals(List.of("a t=1 restart=false 0 2.0 null",
+                "a t=3 restart=false null null INPUT_WIDTH: the input has 2 values, the model takes 1",
+                "a t=4 restart=true 1 2.0 null"), out.stream().filter(s -> s.startsWith("a ")).toList());
+        assertEquals(List.of("b t=2 restart=false 0 4.0 null"), out.stream().filter(s -> s.startsWith("b ")).toList());
+    }
+
+    @Test
     void theOperatorsOptionsAsNamedArguments() throws Exception {
         t.createTemporaryView("events", table(
                 r("a", 3f, null, false, 1_000), r("a", 3f, null, false, 2_000), r("a", 3f, null, false, 3_000),

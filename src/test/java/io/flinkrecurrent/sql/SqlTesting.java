@@ -34,6 +34,7 @@ final class SqlTesting {
     static StreamTableEnvironment tableEnv(StreamExecutionEnvironment env) {
         StreamTableEnvironment t = StreamTableEnvironment.create(env);
         t.createTemporarySystemFunction(RecurrentFunction.NAME, RecurrentFunction.class);
+        t.createTemporarySystemFunction(RecurrentPassThroughFunction.NAME, RecurrentPassThroughFunction.class);
         return t;
     }
 

@@ -28,7 +28,8 @@ final class SqlCommand {
             sql --file SCRIPT.sql [--out FILE]
 
             Runs the script's statements in order on an embedded Flink, with the recurrent function
-            registered as `recurrent` (no CREATE FUNCTION needed):
+            registered as `recurrent` (and as `recurrent_pass_through`, which keeps the input's columns;
+            no CREATE FUNCTION needed):
               SELECT * FROM recurrent(input => TABLE readings PARTITION BY device_id,
                                       model => 'models/sensor.safetensors', uid => 'sensor-rnn')
             CREATE TABLE with the filesystem connector and the json format, and Kafka tables, work
