@@ -37,15 +37,21 @@ public final class Scratch {
     }
 
     /**
-     * The same buffers plus work buffers of the given sizes, for a model that wraps another: it passes
-     * this scratch to the inner model and keeps its own values in {@link #work(int)}.
+     * The same buffers plus work buffers of the given sizes after the ones it has, for a model that
+     * wraps another: it passes this scratch to the inner model and keeps its own values in
+     * {@link #work(int)} from index {@link #workCount()} of the inner model's scratch on.
      */
     public Scratch withWork(int... sizes) {
-        float[][] w = new float[sizes.length][];
+        float[][] w = java.util.Arrays.copyOf(work, work.length + sizes.length);
         for (int i = 0; i < sizes.length; i++) {
-            w[i] = new float[sizes[i]];
+            w[work.length + i] = new float[sizes[i]];
         }
         return new Scratch(gates, gates2, hidden, w);
+    }
+
+    /** How many work buffers this scratch has. */
+    public int workCount() {
+        return work.length;
     }
 
     /** The i-th work buffer made by {@link #withWork}. */

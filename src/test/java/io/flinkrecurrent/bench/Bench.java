@@ -84,6 +84,12 @@ public final class Bench {
             progress("kernel, per event, " + KEYS + " keys");
             kEvent = kernelPerEvent(seconds);
             row("(c) kernel per event, 1 thread", kEvent, "events/s", "10,000 keys' states, reused buffers");
+            progress("kernel with a per-key online readout (NLMS, RLS) forecasting the 16 inputs");
+            for (io.flinkrecurrent.cell.OnlineReadout r : List.of(io.flinkrecurrent.cell.OnlineReadout.nlms(model, 0.5f),
+                    io.flinkrecurrent.cell.OnlineReadout.rls(model, 0.999f, 1f))) {
+                row("(c) kernel + " + r.describe().substring(0, r.describe().indexOf(')') + 1) + " readout, 1 thread",
+                        kernelPerEvent(seconds, r), "events/s", r.stateSize() + " floats (" + 4 * r.stateSize() + " bytes) of state per key");
+            }
             progress("kernel, batched 256");
             kBatch = kernelBatched(seconds, 256);
             row("(c) kernel batched (256 keys), 1 thread", kBatch, "events/s", "distinct keys stepped together");
@@ -204,15 +210,20 @@ public final class Bench {
     }
 
     static double kernelPerEvent(double seconds) {
-        float[][] states = new float[KEYS][model.stateSize()];
+        return kernelPerEvent(seconds, model);
+    }
+
+    /** {@code m} stepped per event over 10,000 keys' states, one thread. */
+    static double kernelPerEvent(double seconds, io.flinkrecurrent.cell.RecurrentModel m) {
+        float[][] states = new float[KEYS][m.stateSize()];
         float[][] xs = inputs(256);
-        float[] out = new float[model.outputSize()];
-        Scratch scratch = model.newScratch();
+        float[] out = new float[m.outputSize()];
+        Scratch scratch = m.newScratch();
         int[] key = {0};
         return timed(seconds, 1000, () -> {
             for (int i = 0; i < 1000; i++) {
                 int k = key[0]++ % KEYS;
-                model.step(out, states[k], xs[k & 255], scratch);
+                m.step(out, states[k], xs[k & 255], scratch);
             }
         });
     }
