@@ -37,9 +37,7 @@ class SqlGoldenITCase {
 
     /** Every golden model, safetensors and ONNX. */
     static List<Path> models() {
-        List<Path> all = new java.util.ArrayList<>(Golden.models());
-        all.addAll(Golden.onnxModels());
-        return all;
+        return Golden.allModels();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -83,6 +83,13 @@ public final class Golden {
         return model.resolveSibling(n.substring(0, n.length() - ".safetensors".length()) + ".jsonl");
     }
 
+    /** Every golden model, safetensors then ONNX. */
+    public static List<Path> allModels() {
+        List<Path> all = new ArrayList<>(models());
+        all.addAll(onnxModels());
+        return all;
+    }
+
     /** Every golden ONNX export (torch.onnx.export's single-step graphs of the public and perf models). */
     public static List<Path> onnxModels() {
         List<Path> out = new ArrayList<>();

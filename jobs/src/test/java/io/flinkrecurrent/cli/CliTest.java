@@ -40,9 +40,7 @@ class CliTest {
 
     /** Every golden model, safetensors and ONNX (replay takes either). */
     static List<Path> models() {
-        List<Path> all = new java.util.ArrayList<>(Golden.models());
-        all.addAll(Golden.onnxModels());
-        return all;
+        return Golden.allModels();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -179,26 +179,8 @@ public final class OnnxGraph {
                 case 3 -> in = m.varint();
                 case 4 -> s = m.string();
                 case 5 -> t = tensor(m.message());
-                case 7 -> {
-                    if (m.wireType() == Protobuf.LENGTH_DELIMITED) {
-                        Protobuf p = m.message();
-                        while (!p.atEnd()) {
-                            floats.add(p.fixed32Float());
-                        }
-                    } else {
-                        floats.add(m.fixed32Float());
-                    }
-                }
-                case 8 -> {
-                    if (m.wireType() == Protobuf.LENGTH_DELIMITED) {
-                        Protobuf p = m.message();
-                        while (!p.atEnd()) {
-                            ints.add(p.varint());
-                        }
-                    } else {
-                        ints.add(m.varint());
-                    }
-                }
+                case 7 -> packedOrNotFloats(m, floats);
+                case 8 -> packedOrNot(m, ints);
                 case 9 -> strings.add(m.string());
                 default -> m.skip();
             }
@@ -225,16 +207,7 @@ public final class OnnxGraph {
                 case 2 -> type = m.int32();
                 case 8 -> name = m.string();
                 case 9 -> raw = m.span();
-                case 4 -> {
-                    if (m.wireType() == Protobuf.LENGTH_DELIMITED) {
-                        Protobuf p = m.message();
-                        while (!p.atEnd()) {
-                            floatData.add(p.fixed32Float());
-                        }
-                    } else {
-                        floatData.add(m.fixed32Float());
-                    }
-                }
+                case 4 -> packedOrNotFloats(m, floatData);
                 case 10 -> {
                     if (m.wireType() == Protobuf.LENGTH_DELIMITED) {
                         Protobuf p = m.message();
@@ -319,6 +292,19 @@ public final class OnnxGraph {
         }
     }
 
+    /** A repeated float field's values, packed (one length-delimited run) or one by one. */
+    private static void packedOrNotFloats(Protobuf m, List<Float> out) {
+        if (m.wireType() == Protobuf.LENGTH_DELIMITED) {
+            Protobuf p = m.message();
+            while (!p.atEnd()) {
+                out.add(p.fixed32Float());
+            }
+        } else {
+            out.add(m.fixed32Float());
+        }
+    }
+
+    /** A repeated varint field's values, packed or one by one. */
     private static void packedOrNot(Protobuf m, List<Long> out) {
         if (m.wireType() == Protobuf.LENGTH_DELIMITED) {
             Protobuf p = m.message();
