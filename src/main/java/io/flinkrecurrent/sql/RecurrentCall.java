@@ -30,6 +30,8 @@ final class RecurrentCall {
     final long resetAfter;
     final long idleMs;
     final boolean resetOnNonFinite;
+    /** {@link #encode()}, made once: a timer compares it with the key's saved call. */
+    private final String encoded;
 
     RecurrentCall(String modelReference, Integer resetAfter, Duration idleGap, Duration lateness, Integer maxBuffered,
                   String onNonFinite, boolean ordered) {
@@ -50,6 +52,8 @@ final class RecurrentCall {
             b.resetWhenIdle(Duration.ofMillis(idleMs), ordered ? TimeDomain.EVENT_TIME : TimeDomain.PROCESSING_TIME);
         }
         this.options = b.build();
+        this.encoded = this.resetAfter + "," + idleMs + "," + latenessMs + "," + this.maxBuffered + "," + (resetOnNonFinite ? "reset" : "reject")
+                + "," + ordered + "," + modelReference;
     }
 
     private static long positive(String name, long v) {
@@ -83,8 +87,7 @@ final class RecurrentCall {
 
     /** The call in one string: the numbers, then the model reference (which may hold any character). */
     String encode() {
-        return resetAfter + "," + idleMs + "," + latenessMs + "," + maxBuffered + "," + (resetOnNonFinite ? "reset" : "reject")
-                + "," + ordered + "," + modelReference;
+        return encoded;
     }
 
     static RecurrentCall decode(String s) {

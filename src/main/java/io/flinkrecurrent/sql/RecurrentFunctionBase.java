@@ -31,6 +31,7 @@ import java.time.Duration;
  */
 abstract class RecurrentFunctionBase extends ProcessTableFunction<RowData> {
     private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RecurrentFunctionBase.class);
     /** The key's state entry's name (also its name in a savepoint). */
     static final String KEY_STATE = "recurrent";
 
@@ -95,6 +96,10 @@ abstract class RecurrentFunctionBase extends ProcessTableFunction<RowData> {
             y = new float[model.outputSize()];
             before = new float[model.stateSize()];
             fingerprint = model.fingerprint();
+            LOG.info("recurrent SQL function: {} from {} (fingerprint {}), {} floats of state per key, {}, {}",
+                    model.describe(), c.modelReference, Long.toHexString(fingerprint), model.stateSize(),
+                    c.ordered ? "in event-time order (lateness " + c.latenessMs + " ms, at most " + c.maxBuffered + " rows waiting per key)"
+                            : "in arrival order", c.options);
         }
         if (reader != null) {
             reader.expect(model.inputSize());

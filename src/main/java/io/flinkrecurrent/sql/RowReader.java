@@ -102,25 +102,18 @@ final class RowReader {
         if (v == null) {
             return fail(Reason.MISSING_INPUT, "the input column is NULL");
         }
-        int n = java.lang.reflect.Array.getLength(v);
+        if (!(v instanceof Object[] a)) { // an ARRAY column reaches a table argument as an array of boxed numbers
+            return fail(Reason.MISSING_INPUT, "the input column is not an array of numbers: " + v.getClass().getSimpleName());
+        }
+        int n = a.length;
         if (n != width) {
             return fail(Reason.INPUT_WIDTH, "the input has " + n + " values, the model takes " + width);
         }
-        if (v instanceof Object[] a) {
-            for (int i = 0; i < n; i++) {
-                if (!(a[i] instanceof Number num)) {
-                    return fail(Reason.MISSING_INPUT, "input[" + i + "] is " + (a[i] == null ? "NULL" : "not a number: " + a[i]));
-                }
-                x[i] = num.floatValue();
+        for (int i = 0; i < n; i++) {
+            if (!(a[i] instanceof Number num)) {
+                return fail(Reason.MISSING_INPUT, "input[" + i + "] is " + (a[i] == null ? "NULL" : "not a number: " + a[i]));
             }
-        } else if (v instanceof float[] f) {
-            System.arraycopy(f, 0, x, 0, n);
-        } else if (v instanceof double[] d) {
-            for (int i = 0; i < n; i++) {
-                x[i] = (float) d[i];
-            }
-        } else {
-            return fail(Reason.MISSING_INPUT, "the input column is not an array of numbers: " + v.getClass().getSimpleName());
+            x[i] = num.floatValue();
         }
         for (int i = 0; i < n; i++) {
             if (!Float.isFinite(x[i])) {

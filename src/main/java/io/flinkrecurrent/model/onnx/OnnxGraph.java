@@ -219,12 +219,11 @@ public final class OnnxGraph {
                     }
                 }
                 case 5, 7 -> packedOrNot(m, intData); // int32_data (also float16's bits), int64_data
-                case 13, 14 -> {
-                    external |= f == 13 || m.varint() == 1;
-                    if (f == 13) {
-                        m.skip();
-                    }
+                case 13 -> { // external_data: where the values are, outside the file
+                    external = true;
+                    m.skip();
                 }
+                case 14 -> external |= m.varint() == 1; // data_location EXTERNAL
                 default -> m.skip();
             }
         }
