@@ -119,7 +119,8 @@ class OnlineReadoutTest {
         OperatorSubtaskState snapshot = first.snapshot(1L, 1L);
         List<RecurrentOutput> got = new ArrayList<>(first.extractOutputValues());
         first.close();
-        var second = harness(m);
+        // a restart: a fresh copy of the model (as Flink deserializes it), the keys' learning only in the snapshot
+        var second = harness(org.apache.flink.util.InstantiationUtil.clone(m));
         second.initializeState(snapshot);
         second.open();
         for (KeyedEvent e : events.subList(200, 400)) {
