@@ -69,12 +69,7 @@ public final class SqlScript {
                     if (d == '\n') {
                         line++;
                     }
-                    if (d == c) {
-                        if (i + 1 < n && script.charAt(i + 1) == c) { // a doubled quote stands for itself
-                            cur.append(c);
-                            i += 2;
-                            continue;
-                        }
+                    if (d == c) { // ('' inside a literal closes and reopens it: the same for splitting)
                         break;
                     }
                     i++;
