@@ -19,7 +19,8 @@ import io.flinkrecurrent.annotation.PublicEvolving;
  * </ol>
  * The output is {@code [e (inputSize) | next forecast (inputSize)]}.
  *
- * <p>State per key: the inner model's, then W (inputSize × (F + 1), F the inner model's output size),
+ * <p>State per key: the inner model's, then W (inputSize × (F + 1), F the inner model's output size,
+ * kept by columns),
  * then f; for RLS also P, (F + 1)² floats, and one float saying P is set (a zero state, a fresh or
  * reset key, starts P at I / δ).
  * A step allocates nothing.
@@ -109,14 +110,13 @@ public final class OnlineReadout implements RecurrentModel {
         float[] pphi = scratch.work(work + 3);
         System.arraycopy(state, fOff, p, 0, f);
         p[f] = 1f;
-        // 1. the forecast made at the previous event, and its error
+        // 1. the forecast made at the previous event, ŷ = W φ (W kept by columns: sums of columns, no reductions), and its error
+        java.util.Arrays.fill(out, 0, d, 0f);
+        for (int j = 0; j < phi; j++) {
+            axpy(out, 0, p[j], state, wOff + j * d, d);
+        }
         for (int i = 0; i < d; i++) {
-            float y = 0f;
-            int row = wOff + i * phi;
-            for (int j = 0; j < phi; j++) {
-                y += state[row + j] * p[j];
-            }
-            out[i] = x[i] - y;
+            out[i] = x[i] - out[i];
         }
         // 2. learn from it
         if (rule == Rule.NLMS) {
@@ -125,12 +125,8 @@ public final class OnlineReadout implements RecurrentModel {
                 norm += p[j] * p[j];
             }
             float g = rate / norm;
-            for (int i = 0; i < d; i++) {
-                float ge = g * out[i];
-                int row = wOff + i * phi;
-                for (int j = 0; j < phi; j++) {
-                    state[row + j] += ge * p[j];
-                }
+            for (int j = 0; j < phi; j++) {
+                axpy(state, wOff + j * d, g * p[j], out, 0, d); // W[:, j] += g φ_j e
             }
         } else {
             rlsUpdate(state, p, pphi, out);
@@ -141,13 +137,16 @@ public final class OnlineReadout implements RecurrentModel {
         System.arraycopy(innerSt, 0, state, 0, innerState);
         System.arraycopy(feat, 0, state, fOff, f);
         System.arraycopy(feat, 0, p, 0, f);
-        for (int i = 0; i < d; i++) {
-            float y = 0f;
-            int row = wOff + i * phi;
-            for (int j = 0; j < phi; j++) {
-                y += state[row + j] * p[j];
-            }
-            out[d + i] = y;
+        java.util.Arrays.fill(out, d, 2 * d, 0f);
+        for (int j = 0; j < phi; j++) {
+            axpy(out, d, p[j], state, wOff + j * d, d);
+        }
+    }
+
+    /** dst[dOff..dOff+n) += a * src[sOff..sOff+n): a loop the JIT vectorizes. */
+    private static void axpy(float[] dst, int dOff, float a, float[] src, int sOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dOff + i] += a * src[sOff + i];
         }
     }
 
@@ -163,25 +162,19 @@ public final class OnlineReadout implements RecurrentModel {
             }
             state[set] = 1f;
         }
-        // P φ (P symmetric)
+        // P φ, summing P's columns (P is symmetric)
+        java.util.Arrays.fill(pphi, 0f);
+        for (int j = 0; j < phi; j++) {
+            axpy(pphi, 0, p[j], state, pOff + j * phi, phi);
+        }
         float denom = rate;
         for (int i = 0; i < phi; i++) {
-            float s = 0f;
-            int row = pOff + i * phi;
-            for (int j = 0; j < phi; j++) {
-                s += state[row + j] * p[j];
-            }
-            pphi[i] = s;
-            denom += p[i] * s;
+            denom += p[i] * pphi[i];
         }
         float invDenom = 1f / denom;
-        // W += e kᵀ, k = P φ / denom
-        for (int i = 0; i < d; i++) {
-            float ei = e[i] * invDenom;
-            int row = wOff + i * phi;
-            for (int j = 0; j < phi; j++) {
-                state[row + j] += ei * pphi[j];
-            }
+        // W += e kᵀ, k = P φ / denom: column j gets k_j e
+        for (int j = 0; j < phi; j++) {
+            axpy(state, wOff + j * d, pphi[j] * invDenom, e, 0, d);
         }
         // P' = (P − P φ φᵀ P / denom) / λ, with (P φ)_i (P φ)_j formed in the same order for ij and ji:
         // P stays symmetric to the bit (rounded otherwise, it drifts apart, and the 1 / λ grows the gap)
