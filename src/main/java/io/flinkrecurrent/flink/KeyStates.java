@@ -17,7 +17,12 @@ public final class KeyStates {
 
     /** The per-key state's descriptor (the same name in both operator forms), with TTL when asked. */
     public static ValueStateDescriptor<KeyState> descriptor(Duration ttl) {
-        ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>("recurrent-state", new KeyStateSerializer());
+        return descriptor("recurrent-state", ttl);
+    }
+
+    /** A per-key state of this kind under another name (the shadow model's), with TTL when asked. */
+    public static ValueStateDescriptor<KeyState> descriptor(String name, Duration ttl) {
+        ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>(name, new KeyStateSerializer());
         if (ttl != null) {
             sd.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
                     .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)

@@ -25,6 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
 @PublicEvolving
 public final class ModelReference {
     private static final ConcurrentHashMap<String, LoadedModel> CACHE = new ConcurrentHashMap<>();
+    /** Verified models by SHA-256, the most recently used last; at most {@link #VERIFIED_CACHED} (swaps come and go). */
+    private static final java.util.LinkedHashMap<String, LoadedModel> VERIFIED = new java.util.LinkedHashMap<>(16, 0.75f, true);
+    static final int VERIFIED_CACHED = 8;
 
     private ModelReference() {}
 
@@ -34,6 +37,92 @@ public final class ModelReference {
             throw new IllegalArgumentException("no model: the model reference is empty");
         }
         return CACHE.computeIfAbsent(reference, ModelReference::read);
+    }
+
+    /**
+     * The model at {@code reference}, whose bytes must have the SHA-256 {@code sha256} (hex): the file is
+     * read, hashed and parsed once per JVM for the last {@value #VERIFIED_CACHED} hashes asked for.
+     *
+     * @throws ModelFileException naming the reference when it cannot be read, does not parse, or its hash differs
+     */
+    public static LoadedModel load(String reference, String sha256) {
+        if (reference == null || reference.isBlank()) {
+            throw new IllegalArgumentException("no model: the model reference is empty");
+        }
+        if (sha256 == null || !sha256.matches("[0-9a-fA-F]{64}")) {
+            throw new IllegalArgumentException("the model " + reference + " needs its SHA-256 as 64 hex digits, got " + sha256);
+        }
+        String hash = sha256.toLowerCase(java.util.Locale.ROOT);
+        synchronized (VERIFIED) {
+            LoadedModel m = VERIFIED.get(hash);
+            if (m != null) {
+                return m;
+            }
+        }
+        byte[] bytes = bytes(reference);
+        String actual = sha256(bytes);
+        if (!actual.equals(hash)) {
+            throw new ModelFileException(name(reference), null, "has SHA-256 " + actual + ", not " + hash
+                    + " as its update says (" + reference + " changed, or the update is wrong)");
+        }
+        LoadedModel m = ModelFiles.load(name(reference), bytes);
+        synchronized (VERIFIED) {
+            VERIFIED.put(hash, m);
+            while (VERIFIED.size() > VERIFIED_CACHED) {
+                VERIFIED.remove(VERIFIED.keySet().iterator().next());
+            }
+        }
+        return m;
+    }
+
+    /** The SHA-256 (hex) of the file at {@code reference}, as a model update carries it. */
+    public static String sha256(String reference) {
+        return sha256(bytes(reference));
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path name(String reference) {
+        if (!reference.contains("://")) {
+            return Path.of(reference);
+        }
+        try {
+            String p = new URI(reference).getPath();
+            return Path.of(p == null || p.isEmpty() ? "/" : p);
+        } catch (URISyntaxException e) {
+            return Path.of(reference.replace("://", "/"));
+        }
+    }
+
+    /** The file's bytes, through Flink's file systems. */
+    private static byte[] bytes(String reference) {
+        Path name = name(reference);
+        try {
+            if (!reference.contains("://")) {
+                return java.nio.file.Files.readAllBytes(name);
+            }
+            org.apache.flink.core.fs.Path p = new org.apache.flink.core.fs.Path(new URI(reference));
+            FileSystem fs = p.getFileSystem();
+            FileStatus st = fs.getFileStatus(p);
+            if (st.isDir()) {
+                throw new ModelFileException(name, null, "is a directory, not a model file (" + reference + ")");
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(st.getLen(), Integer.MAX_VALUE - 8));
+            try (FSDataInputStream in = fs.open(p)) {
+                in.transferTo(out);
+            }
+            return out.toByteArray();
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("the model reference " + reference + " is not a valid URI: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ModelFileException(name, null, "cannot be read from " + reference + ": " + e, e);
+        }
     }
 
     private static LoadedModel read(String reference) {

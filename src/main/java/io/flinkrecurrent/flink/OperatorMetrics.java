@@ -45,6 +45,44 @@ public final class OperatorMetrics {
         return group;
     }
 
+    private Counter updatesAccepted;
+    private Counter updatesRefused;
+    private Map<ModelChain.Change, Counter> keyChanges;
+
+    /**
+     * The model-update metrics, in the group {@code recurrent.models}: {@code updates}, {@code refused},
+     * the gauge {@code generation}, and {@code keys.<change>}, the keys brought to a new model (kept,
+     * reset, warmed_up, promoted, unknown).
+     */
+    public void swaps(java.util.function.LongSupplier generation) {
+        MetricGroup m = group.addGroup("models");
+        updatesAccepted = m.counter("updates");
+        updatesRefused = m.counter("refused");
+        m.gauge("generation", (Gauge<Long>) generation::getAsLong);
+        keyChanges = new EnumMap<>(ModelChain.Change.class);
+        MetricGroup k = m.addGroup("keys");
+        for (ModelChain.Change c : ModelChain.Change.values()) {
+            if (c != ModelChain.Change.NONE) {
+                keyChanges.put(c, k.counter(c.name().toLowerCase(Locale.ROOT)));
+            }
+        }
+    }
+
+    public void updateAccepted() {
+        updatesAccepted.inc();
+    }
+
+    public void updateRefused() {
+        updatesRefused.inc();
+    }
+
+    public void keyChanged(ModelChain.Change c) {
+        Counter counter = keyChanges.get(c);
+        if (counter != null) {
+            counter.inc();
+        }
+    }
+
     public void reset(ResetReason r) {
         resets.get(r).inc();
     }

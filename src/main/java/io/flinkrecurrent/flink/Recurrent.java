@@ -48,6 +48,14 @@ public final class Recurrent {
     public static final OutputTag<RejectedEvent> REJECTED =
             new OutputTag<>("recurrent-rejected", TypeInformation.of(RejectedEvent.class));
 
+    /** The shadow model's outputs beside the live ones ({@link ModelUpdate.Kind#SHADOW}), of either form of the operator. */
+    public static final OutputTag<ShadowOutput> SHADOW =
+            new OutputTag<>("recurrent-shadow", TypeInformation.of(ShadowOutput.class));
+
+    /** Model updates a subtask refused, with the reason, of either form of the operator. */
+    public static final OutputTag<RejectedUpdate> UPDATE_REJECTED =
+            new OutputTag<>("recurrent-update-rejected", TypeInformation.of(RejectedUpdate.class));
+
     /** The key a {@link KeyedEvent} without key is routed under (Flink cannot key by null); such events are rejected. */
     static final String NULL_KEY = "\u0000<null key>";
 
@@ -114,6 +122,8 @@ public final class Recurrent {
         private String uid;
         private boolean emitState;
         private RecurrentOptions.Builder options = RecurrentOptions.builder();
+        private DataStream<ModelUpdate> updates;
+        private String version;
 
         private Builder(RecurrentModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -131,6 +141,21 @@ public final class Recurrent {
          */
         public Builder uid(String uid) {
             this.uid = Objects.requireNonNull(uid);
+            return this;
+        }
+
+        /**
+         * Model updates while the job runs: each is broadcast to every subtask, which loads the model,
+         * checks its hash and switches ({@link ModelUpdate}); outputs carry the version that made them.
+         */
+        public Builder updates(DataStream<ModelUpdate> updates) {
+            this.updates = Objects.requireNonNull(updates, "updates");
+            return this;
+        }
+
+        /** The version name the job's own model's outputs carry (default: its fingerprint in hex). */
+        public Builder modelVersion(String version) {
+            this.version = Objects.requireNonNull(version, "version");
             return this;
         }
 
@@ -190,15 +215,22 @@ public final class Recurrent {
         /** The operator itself, for a test harness; key its input with {@link #keySelector()}. */
         @Internal
         public RecurrentOperator<String, KeyedEvent, RecurrentOutput, RejectedEvent> operator() {
-            return new RecurrentOperator<>(model, options(), binding(emitState));
+            return updates != null
+                    ? new RecurrentSwapOperator<>(model, version, options(), binding(emitState))
+                    : new RecurrentOperator<>(model, version, false, options(), binding(emitState));
         }
 
         /** The operator over {@link KeyedEvent}s. */
         public SingleOutputStreamOperator<RecurrentOutput> apply(DataStream<KeyedEvent> events) {
-            return events
-                    .keyBy(new EventKey(), Types.STRING)
-                    .transform(name, TypeInformation.of(RecurrentOutput.class), operator())
-                    .uid(uid != null ? uid : freeUid(events.getExecutionEnvironment(), name));
+            String opUid = uid != null ? uid : freeUid(events.getExecutionEnvironment(), name);
+            var keyed = events.keyBy(new EventKey(), Types.STRING);
+            if (updates == null) {
+                return keyed.transform(name, TypeInformation.of(RecurrentOutput.class), operator()).uid(opUid);
+            }
+            return keyed.connect(updates.broadcast())
+                    .transform(name, TypeInformation.of(RecurrentOutput.class),
+                            (RecurrentSwapOperator<String, KeyedEvent, RecurrentOutput, RejectedEvent>) operator())
+                    .uid(opUid);
         }
     }
 
@@ -206,8 +238,10 @@ public final class Recurrent {
     static EventBinding<KeyedEvent, String, RecurrentOutput, RejectedEvent> binding(boolean emitState) {
         return new EventBinding<>(TypeInformation.of(KeyedEvent.class), Recurrent::fill, e -> e.reset, e -> e.timestamp,
                 emitState
-                        ? (e, y, c) -> new RecurrentOutput(c.key(), c.seq(), c.timestamp(), e.id, y.clone(), c.state().clone())
-                        : (e, y, c) -> new RecurrentOutput(c.key(), c.seq(), c.timestamp(), e.id, y.clone(), null),
+                        ? (e, y, c) -> new RecurrentOutput(c.key(), c.seq(), c.timestamp(), e.id, y.clone(), c.state().clone(),
+                                c.modelVersion())
+                        : (e, y, c) -> new RecurrentOutput(c.key(), c.seq(), c.timestamp(), e.id, y.clone(), null,
+                                c.modelVersion()),
                 (e, key, reason, message) -> new RejectedEvent(e.key, reason, message, e, null),
                 REJECTED);
     }

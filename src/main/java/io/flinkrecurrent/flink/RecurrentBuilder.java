@@ -67,6 +67,8 @@ public final class RecurrentBuilder<T, K, R> {
     private RecurrentOptions options = RecurrentOptions.DEFAULTS;
     private String name;
     private String uid;
+    private DataStream<ModelUpdate> updates;
+    private String version;
 
     RecurrentBuilder(RecurrentModel model, KeySelector<T, K> key, TypeInformation<K> keyType) {
         this.model = Objects.requireNonNull(model, "model");
@@ -82,6 +84,8 @@ public final class RecurrentBuilder<T, K, R> {
         b.options = options;
         b.name = name;
         b.uid = uid;
+        b.updates = updates;
+        b.version = version;
         b.emitter = Objects.requireNonNull(e, "emitter");
         b.resultType = Objects.requireNonNull(type, "result type");
         return b;
@@ -145,6 +149,23 @@ public final class RecurrentBuilder<T, K, R> {
         return this;
     }
 
+    /**
+     * Model updates while the job runs ({@link ModelUpdate}): broadcast to every subtask, which loads
+     * the model, checks its hash and switches; what each key's state does is the update's policy.
+     * Refused updates are on {@link RecurrentStream#rejectedUpdates()}, a shadow model's outputs on
+     * {@link RecurrentStream#shadow()}; {@link StepContext#modelVersion()} names the model of each output.
+     */
+    public RecurrentBuilder<T, K, R> updates(DataStream<ModelUpdate> updates) {
+        this.updates = Objects.requireNonNull(updates, "updates");
+        return this;
+    }
+
+    /** The version name of the job's own model, for {@link StepContext#modelVersion()} (default: its fingerprint in hex). */
+    public RecurrentBuilder<T, K, R> modelVersion(String version) {
+        this.version = Objects.requireNonNull(version, "version");
+        return this;
+    }
+
     /** The operator over the stream: one result per applied event, the rest on {@link RecurrentStream#rejected()}. */
     public RecurrentStream<T, R> apply(DataStream<T> events) {
         if (input == null) {
@@ -163,9 +184,11 @@ public final class RecurrentBuilder<T, K, R> {
         KeyedStream<T, K> keyed = keyType != null ? checked.keyBy(key, keyType) : checked.keyBy(key);
         EventBinding<T, K, R, Rejected<T>> binding = new EventBinding<>(eventType, input, reset, eventTime, emitter,
                 (e, k, reason, message) -> new Rejected<>(k == null ? null : String.valueOf(k), reason, message, e), tag);
-        SingleOutputStreamOperator<R> op = keyed
-                .transform(opName, resultType, new RecurrentOperator<>(model, options, binding))
-                .uid(opUid);
+        SingleOutputStreamOperator<R> op = updates == null
+                ? keyed.transform(opName, resultType, new RecurrentOperator<>(model, version, false, options, binding))
+                : keyed.connect(updates.broadcast())
+                        .transform(opName, resultType, new RecurrentSwapOperator<>(model, version, options, binding));
+        op.uid(opUid);
         return new RecurrentStream<>(op, tag, checked);
     }
 

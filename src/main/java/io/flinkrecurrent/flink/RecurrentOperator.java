@@ -65,17 +65,38 @@ import java.util.Map;
  * <p>Built by {@link RecurrentBuilder} and {@link Recurrent.Builder}; see {@link RecurrentOptions}.
  */
 @Internal
-public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
+public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         implements OneInputStreamOperator<T, R>, BoundedOneInput, Triggerable<K, VoidNamespace> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RecurrentOperator.class);
     private static final long serialVersionUID = 1L;
     /** Per event, every 64th step is timed for the step-time gauge (System.nanoTime costs about 20 ns a call). */
     private static final int TIMING_MASK = 63;
 
-    private final RecurrentModel model;
+    private final RecurrentModel initialModel;
+    private final String initialVersion;
+    private final boolean swappable;
     private final RecurrentOptions options;
     private final EventBinding<T, K, R, X> fn;
     private final int capacity;
+
+    /** The live model: the job's own, or the latest accepted update's ({@link #chain}). */
+    private transient RecurrentModel model;
+    private transient String version;
+
+    // model updates (swappable only): the chain in broadcast state, the shadow's per-key state
+    private transient ModelChain chain;
+    private transient org.apache.flink.api.common.state.BroadcastState<Long, SwapRecord> swapState;
+    private transient ValueState<KeyState> shadowState;
+    private transient java.util.function.Supplier<KeyState> shadowReader;
+    private transient RecurrentModel shadowModel;
+    private transient Scratch shadowScratch;
+    private transient float[] shadowOut;
+    private transient StreamRecord<ShadowOutput> shadowRecord;
+    private transient StreamRecord<RejectedUpdate> refusedRecord;
+    /** The key's last inputs since its last reset ({@link InputRing}), with {@link RecurrentOptions#keepInputs()}. */
+    private transient ValueState<float[]> recentInputs;
+    private transient float[][] rings;
+    private transient boolean[] promoted;
 
     private transient ValueState<KeyState> keyState;
     private transient InternalTimerService<VoidNamespace> idleTimers;
@@ -132,7 +153,18 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
     private transient boolean[] fromZero;
 
     public RecurrentOperator(RecurrentModel model, RecurrentOptions options, EventBinding<T, K, R, X> fn) {
-        this.model = model;
+        this(model, null, false, options, fn);
+    }
+
+    /**
+     * @param version the name the model's outputs carry (default: its fingerprint in hex)
+     * @param swappable whether the model can change while the job runs ({@link RecurrentSwapOperator})
+     */
+    RecurrentOperator(RecurrentModel model, String version, boolean swappable, RecurrentOptions options,
+                      EventBinding<T, K, R, X> fn) {
+        this.initialModel = java.util.Objects.requireNonNull(model, "model");
+        this.initialVersion = version != null ? version : Long.toHexString(model.fingerprint());
+        this.swappable = swappable;
         this.options = options;
         this.fn = fn;
         this.capacity = Math.max(1, options.microBatch());
@@ -145,6 +177,21 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
+        model = initialModel;
+        version = initialVersion;
+        if (swappable) {
+            chain = new ModelChain(initialModel, initialVersion, options.keepInputs());
+            swapState = context.getOperatorStateStore().getBroadcastState(SWAP_STATE);
+            if (context.isRestored()) {
+                List<SwapRecord> records = new ArrayList<>();
+                for (Map.Entry<Long, SwapRecord> e : swapState.entries()) {
+                    records.add(e.getValue());
+                }
+                chain.restore(records);
+            }
+            model = chain.model();
+            version = chain.version();
+        }
         if (!options.ordered()) {
             return;
         }
@@ -190,6 +237,23 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         super.open();
         keyState = getRuntimeContext().getState(KeyStates.descriptor(options.ttl()));
         metrics = new OperatorMetrics(getMetricGroup());
+        if (options.keepInputs() > 0) {
+            recentInputs = getRuntimeContext().getState(new ValueStateDescriptor<>("recurrent-recent-inputs",
+                    org.apache.flink.api.common.typeutils.base.array.FloatPrimitiveArraySerializer.INSTANCE));
+        }
+        if (swappable) {
+            shadowState = getRuntimeContext().getState(KeyStates.descriptor("recurrent-shadow-state", options.ttl()));
+            shadowReader = () -> {
+                try {
+                    return shadowState.value();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            shadowRecord = new StreamRecord<>(null);
+            refusedRecord = new StreamRecord<>(null);
+            metrics.swaps(() -> chain.generation());
+        }
         idleTimers = getInternalTimerService("recurrent-idle", VoidNamespaceSerializer.INSTANCE, this);
         watermark = Long.MIN_VALUE;
         newestEventTime = Long.MIN_VALUE;
@@ -217,9 +281,6 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
                 return w == Long.MIN_VALUE || t == Long.MIN_VALUE ? 0L : Math.max(0L, t - w);
             });
         }
-        fingerprint = model.fingerprint();
-        stateSize = model.stateSize();
-        scratch = model.newScratch();
         ctx = new Ctx<>();
         outRecord = new StreamRecord<>(null);
         rejectRecord = new StreamRecord<>(null);
@@ -228,8 +289,9 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         times = new long[capacity];
         arrivals = new long[capacity];
         inputs = new float[capacity][model.inputSize()];
-        outs = new float[capacity][model.outputSize()];
-        before = new float[capacity][stateSize];
+        rings = new float[capacity][];
+        promoted = new boolean[capacity];
+        install();
         round = new int[capacity];
         roundStates = new KeyState[capacity];
         states = new float[capacity][];
@@ -241,9 +303,6 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
             roundStart = new int[capacity + 1];
             occurrences = new HashMap<>(capacity * 2);
             counters = new int[capacity][1];
-            if (model instanceof BatchedModel<?> b) {
-                batchScratch = b.newBatchScratch(capacity);
-            }
         }
         LOG.info("recurrent operator, {}: {} (fingerprint {}), {} floats of state per key, {}, kernels: {}",
                 batching() ? "micro-batched (" + capacity + " events or " + options.microBatchDelayMs() + " ms"
@@ -252,6 +311,63 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
                 Kernels.VECTOR ? "Vector API" : "plain loops");
     }
 
+    /** The live model's (and the shadow's) buffers, for the model in {@link #model}: at open and after each swap. */
+    private void install() {
+        fingerprint = swappable ? chain.tag() : model.fingerprint();
+        stateSize = model.stateSize();
+        scratch = model.newScratch();
+        outs = new float[capacity][model.outputSize()];
+        before = new float[capacity][stateSize];
+        batchScratch = batching() && model instanceof BatchedModel<?> b ? b.newBatchScratch(capacity) : null;
+        ModelChain.Gen s = swappable ? chain.shadow() : null;
+        shadowModel = s == null ? null : s.model();
+        if (shadowModel != null) {
+            shadowScratch = shadowModel.newScratch();
+            shadowOut = new float[shadowModel.outputSize()];
+        }
+    }
+
+    /** Where the operator keeps its chain of models: the same in every subtask, so it is broadcast state. */
+    static final org.apache.flink.api.common.state.MapStateDescriptor<Long, SwapRecord> SWAP_STATE =
+            new org.apache.flink.api.common.state.MapStateDescriptor<>("recurrent-models",
+                    org.apache.flink.api.common.typeinfo.Types.LONG,
+                    org.apache.flink.api.common.typeinfo.TypeInformation.of(SwapRecord.class));
+
+    /**
+     * A model update from the broadcast input: every event before it in this subtask is stepped with
+     * the old model (the bundle is flushed), every event after it with the new one; the keys follow
+     * lazily, at their next event. A refused update goes to {@link Recurrent#UPDATE_REJECTED} and the
+     * subtask keeps its model.
+     */
+    void applyUpdate(ModelUpdate u) throws Exception {
+        if (batching()) {
+            flush();
+        }
+        String refused = chain.apply(u);
+        if (ModelChain.DUPLICATE.equals(refused)) {
+            LOG.info("model update {} is in force already; nothing to do", u);
+            return;
+        }
+        int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        if (refused != null) {
+            LOG.warn("model update {} refused by subtask {}: {}", u, subtask, refused);
+            metrics.updateRefused();
+            refusedRecord.replace(new RejectedUpdate(u, refused, subtask));
+            output.collect(Recurrent.UPDATE_REJECTED, refusedRecord);
+            return;
+        }
+        swapState.clear();
+        for (SwapRecord r : chain.records()) {
+            swapState.put(r.generation, r);
+        }
+        model = chain.model();
+        version = chain.version();
+        install();
+        metrics.updateAccepted();
+        LOG.info("model update {} applied by subtask {}: live {} (generation {}), {}{}", u, subtask, version,
+                chain.generation(), model.describe(),
+                chain.shadow() != null ? ", shadow " + chain.shadow().version() : "");
+    }
     /** Events waiting for the watermark in this subtask (the gauge {@code bufferedEvents}). */
     long bufferedEvents() {
         return buffered;
@@ -480,7 +596,7 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
 
     /** Per-event mode: the current key's state stepped with one event, and its output emitted. */
     private void stepNow(T e, Object key, long ts, long now, float[] x) throws Exception {
-        KeyState ks = prepare(e, ts, now);
+        KeyState ks = prepare(e, ts, now, 0);
         boolean zero = ks.sinceReset == 0;
         float[] y = outs[0];
         System.arraycopy(ks.state, 0, before[0], 0, stateSize);
@@ -492,14 +608,85 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
             model.step(y, ks.state, x, scratch);
         }
         if (finite(y, ks, before[0], e, key, ts)) {
-            finish(e, key, ks, zero, y, ts, now);
+            long seq = finish(e, key, ks, zero, y, ts, now);
+            if (recentInputs != null || shadowModel != null || promoted[0]) {
+                afterStep(e, key, seq, ts, x, y, zero, 0);
+            }
         }
     }
 
     /** The key's state ready for the step: created, checked against the model, reset as the options say. */
-    private KeyState prepare(T e, long ts, long now) throws Exception {
+    private KeyState prepare(T e, long ts, long now, int slot) throws Exception {
         boolean resetFlag = fn.reset() != null && fn.reset().resetBefore(e);
-        return KeyStates.prepare(keyState.value(), resetFlag, fingerprint, stateSize, options, ts, now, metrics);
+        KeyState ks = keyState.value();
+        float[] ring = null;
+        if (recentInputs != null) {
+            ring = recentInputs.value();
+            rings[slot] = ring;
+        }
+        promoted[slot] = false;
+        if (swappable && ks != null && ks.fingerprint != fingerprint) {
+            ModelChain.Change c = chain.bringUpToDate(ks, ring, shadowReader);
+            metrics.keyChanged(c);
+            promoted[slot] = c == ModelChain.Change.PROMOTED;
+        }
+        return KeyStates.prepare(ks, resetFlag, fingerprint, stateSize, options, ts, now, metrics);
+    }
+
+    /**
+     * After a step: the input into the key's ring of recent inputs (emptied first when the step started
+     * from zeros), and the shadow model stepped on the same input.
+     */
+    private void afterStep(T e, Object key, long seq, long ts, float[] x, float[] y, boolean zero, int slot) throws Exception {
+        if (recentInputs != null) {
+            float[] ring = rings[slot];
+            if (ring == null) {
+                ring = InputRing.create(options.keepInputs(), x.length);
+            } else if (zero) {
+                InputRing.clear(ring);
+            }
+            if (shadowModel != null) {
+                stepShadow(e, key, seq, ts, x, y, zero, ring);
+            }
+            InputRing.push(ring, x);
+            recentInputs.update(ring);
+            rings[slot] = null;
+        } else if (shadowModel != null) {
+            stepShadow(e, key, seq, ts, x, y, zero, null);
+        }
+        if (promoted[slot]) {
+            shadowState.clear(); // the key's live state is the shadow's now
+        }
+    }
+
+    /**
+     * The shadow's step for the event, on its own per-key state: started at the key's first event under
+     * the shadow (zeros, or a warm-up over {@code ring}, the inputs before this one), reset with the live
+     * state's resets, its output beside the live one on {@link Recurrent#SHADOW}.
+     */
+    private void stepShadow(T e, Object key, long seq, long ts, float[] x, float[] y, boolean zero, float[] ring)
+            throws Exception {
+        ModelChain.Gen g = chain.shadow();
+        KeyState s = shadowState.value();
+        if (s == null || s.fingerprint != g.tag()) {
+            s = new KeyState();
+            chain.startShadow(s, zero ? null : ring);
+        } else if (zero) {
+            java.util.Arrays.fill(s.state, 0f);
+        }
+        shadowModel.step(shadowOut, s.state, x, shadowScratch);
+        if (!Kernels.allFinite(s.state) || !Kernels.allFinite(shadowOut)) {
+            java.util.Arrays.fill(s.state, 0f); // the shadow restarts; the live output is not affected
+        }
+        s.seq = seq + 1;
+        shadowState.update(s);
+        shadowRecord.replace(new ShadowOutput(String.valueOf(key), seq, ts, version, y.clone(), g.version(), shadowOut.clone()));
+        if (ts == KeyedEvent.NO_TIMESTAMP) {
+            shadowRecord.eraseTimestamp();
+        } else {
+            shadowRecord.setTimestamp(options.ordered() ? ts + options.allowedLatenessMs() : ts);
+        }
+        output.collect(Recurrent.SHADOW, shadowRecord);
     }
 
     /**
@@ -524,7 +711,7 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
 
     /** After the step: counters, the idle timer, the state written back, the output emitted. */
     @SuppressWarnings("unchecked")
-    private void finish(T e, Object key, KeyState ks, boolean zero, float[] y, long ts, long now) throws Exception {
+    private long finish(T e, Object key, KeyState ks, boolean zero, float[] y, long ts, long now) throws Exception {
         long seq = KeyStates.advance(ks, ts, now);
         register(KeyStates.idleTimerToRegister(ks, options));
         keyState.update(ks);
@@ -534,9 +721,10 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         ctx.timestamp = ts;
         ctx.state = ks.state;
         ctx.fromZero = zero;
+        ctx.version = version;
         R r = fn.emitter().emit(e, y, ctx);
         if (r == null) {
-            return;
+            return seq;
         }
         outRecord.replace(r);
         if (ts == KeyedEvent.NO_TIMESTAMP) {
@@ -545,6 +733,7 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
             outRecord.setTimestamp(options.ordered() ? ts + options.allowedLatenessMs() : ts);
         }
         output.collect(outRecord);
+        return seq;
     }
 
     // ---------------------------------------------------------------- micro-batched
@@ -623,7 +812,7 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         for (int j = 0; j < n; j++) {
             int i = round[j];
             setCurrentKey(keys[i]);
-            KeyState ks = prepare((T) events[i], times[i], arrivals[i]);
+            KeyState ks = prepare((T) events[i], times[i], arrivals[i], j);
             roundStates[j] = ks;
             fromZero[j] = ks.sinceReset == 0;
             states[j] = ks.state;
@@ -643,7 +832,10 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
             int i = round[j];
             setCurrentKey(keys[i]);
             if (finite(outs[j], roundStates[j], before[j], (T) events[i], keys[i], times[i])) {
-                finish((T) events[i], keys[i], roundStates[j], fromZero[j], outs[j], times[i], arrivals[i]);
+                long seq = finish((T) events[i], keys[i], roundStates[j], fromZero[j], outs[j], times[i], arrivals[i]);
+                if (recentInputs != null || shadowModel != null || promoted[j]) {
+                    afterStep((T) events[i], keys[i], seq, times[i], inputs[i], outs[j], fromZero[j], j);
+                }
             }
             roundStates[j] = null;
             states[j] = null;
@@ -741,8 +933,10 @@ public final class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<
         long timestamp;
         float[] state;
         boolean fromZero;
+        String version;
 
         @Override public K key() { return key; }
+        @Override public String modelVersion() { return version; }
         @Override public long seq() { return seq; }
         @Override public long timestamp() { return timestamp; }
         @Override public float[] state() { return state; }

@@ -30,6 +30,7 @@ public final class RecurrentOptions implements Serializable {
     private final long maxBufferedPerSubtask;
     private final BufferFullPolicy bufferFull;
     private final long noWatermarkWarningMs;
+    private final int keepInputs;
 
     /** What happens when a step makes the key's state or the output NaN or infinite. */
     @PublicEvolving
@@ -67,6 +68,7 @@ public final class RecurrentOptions implements Serializable {
         maxBufferedPerSubtask = b.maxBufferedPerSubtask;
         bufferFull = b.bufferFull;
         noWatermarkWarningMs = b.noWatermarkWarningMs;
+        keepInputs = b.keepInputs;
     }
 
     public static Builder builder() {
@@ -89,6 +91,7 @@ public final class RecurrentOptions implements Serializable {
         b.maxBufferedPerSubtask = maxBufferedPerSubtask;
         b.bufferFull = bufferFull;
         b.noWatermarkWarningMs = noWatermarkWarningMs;
+        b.keepInputs = keepInputs;
         return b;
     }
 
@@ -131,12 +134,16 @@ public final class RecurrentOptions implements Serializable {
     /** With {@link #ordered()}: events waiting this long (processing time) without a watermark log a warning, once. */
     public long noWatermarkWarningMs() { return noWatermarkWarningMs; }
 
+    /** How many of each key's last inputs (since its last reset) the operator keeps for WARM_UP swaps; 0: none. */
+    public int keepInputs() { return keepInputs; }
+
     @Override
     public String toString() {
         return "RecurrentOptions{resetAfterSteps=" + resetAfterSteps + ", idleGapMs=" + idleGapMs + " (" + idleDomain
                 + "), ttl=" + ttl + ", ordered=" + ordered + ", allowedLatenessMs=" + allowedLatenessMs
                 + ", microBatch=" + microBatch + "/" + microBatchDelayMs + " ms, nonFinite=" + nonFinite
-                + (ordered ? ", buffer " + maxBufferedPerKey + "/key " + maxBufferedPerSubtask + "/subtask " + bufferFull : "") + "}";
+                + (ordered ? ", buffer " + maxBufferedPerKey + "/key " + maxBufferedPerSubtask + "/subtask " + bufferFull : "")
+                + (keepInputs > 0 ? ", keepInputs=" + keepInputs : "") + "}";
     }
 
     /** Sets the options; each setter checks its value at once. */
@@ -155,6 +162,7 @@ public final class RecurrentOptions implements Serializable {
         private long maxBufferedPerSubtask = 100_000;
         private BufferFullPolicy bufferFull = BufferFullPolicy.REJECT;
         private long noWatermarkWarningMs = 60_000;
+        private int keepInputs;
 
         private Builder() {}
 
@@ -254,6 +262,19 @@ public final class RecurrentOptions implements Serializable {
                 throw new IllegalArgumentException("the warning delay must be positive, got " + after);
             }
             this.noWatermarkWarningMs = after.toMillis();
+            return this;
+        }
+
+        /**
+         * Keep each key's last {@code inputs} inputs since its last reset (in its state, {@code 4 * inputs *
+         * inputSize} bytes), so that a model update with {@link ModelUpdate.Policy#WARM_UP} can replay them
+         * through the new model. Default 0: a WARM_UP update is refused.
+         */
+        public Builder keepInputs(int inputs) {
+            if (inputs < 0 || inputs > 100_000) {
+                throw new IllegalArgumentException("keepInputs must be between 0 and 100000, got " + inputs);
+            }
+            this.keepInputs = inputs;
             return this;
         }
 

@@ -20,8 +20,15 @@ public class RecurrentOutput {
     public float[] output;
     /** The key's flat state after this event (layout of the model), or null unless requested. */
     public float[] state;
+    /** The version of the model that made this output ({@link StepContext#modelVersion()}). */
+    public String version;
 
     public RecurrentOutput() {}
+
+    public RecurrentOutput(String key, long seq, long timestamp, long id, float[] output, float[] state, String version) {
+        this(key, seq, timestamp, id, output, state);
+        this.version = version;
+    }
 
     public RecurrentOutput(String key, long seq, long timestamp, long id, float[] output, float[] state) {
         this.key = key;
@@ -35,7 +42,8 @@ public class RecurrentOutput {
     @Override
     public boolean equals(Object o) {
         return o instanceof RecurrentOutput r && Objects.equals(key, r.key) && seq == r.seq && timestamp == r.timestamp
-                && id == r.id && Arrays.equals(output, r.output) && Arrays.equals(state, r.state);
+                && id == r.id && Arrays.equals(output, r.output) && Arrays.equals(state, r.state)
+                && Objects.equals(version, r.version);
     }
 
     @Override
@@ -46,6 +54,7 @@ public class RecurrentOutput {
     @Override
     public String toString() {
         return "RecurrentOutput{key=" + key + ", seq=" + seq + (timestamp != KeyedEvent.NO_TIMESTAMP ? ", t=" + timestamp : "")
-                + (id != KeyedEvent.NO_ID ? ", id=" + id : "") + ", output=" + Arrays.toString(output) + "}";
+                + (id != KeyedEvent.NO_ID ? ", id=" + id : "") + ", output=" + Arrays.toString(output)
+                + (version != null ? ", version=" + version : "") + "}";
     }
 }

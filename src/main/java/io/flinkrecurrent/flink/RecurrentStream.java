@@ -32,6 +32,16 @@ public final class RecurrentStream<T, R> extends SingleOutputStreamOperator<R> {
         return keyCheck.getSideOutput(tag).union(getSideOutput(tag));
     }
 
+    /** With model updates: the shadow model's outputs beside the live ones. */
+    public DataStream<ShadowOutput> shadow() {
+        return getSideOutput(Recurrent.SHADOW);
+    }
+
+    /** With model updates: the updates a subtask refused, with the reason. */
+    public DataStream<RejectedUpdate> rejectedUpdates() {
+        return getSideOutput(Recurrent.UPDATE_REJECTED);
+    }
+
     /** The side output's tag, for {@link #getSideOutput}. */
     public OutputTag<Rejected<T>> rejectedTag() {
         return tag;

@@ -19,4 +19,10 @@ public interface StepContext<K> {
 
     /** Whether the step started from zeros: the key's first event, or its first after a reset of any kind. */
     boolean fromZero();
+
+    /**
+     * The version of the model that made this output: the job's model's ({@code modelVersion(...)} on the
+     * builder, else its fingerprint in hex), or the version of the model update in force.
+     */
+    String modelVersion();
 }
