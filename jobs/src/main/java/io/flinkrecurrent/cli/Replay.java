@@ -1,6 +1,10 @@
 package io.flinkrecurrent.cli;
 
 import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.flink.InputRing;
+import io.flinkrecurrent.flink.KeyState;
+import io.flinkrecurrent.flink.ModelChain;
+import io.flinkrecurrent.flink.ModelUpdate;
 import io.flinkrecurrent.io.Event;
 import io.flinkrecurrent.cell.Kernels;
 import io.flinkrecurrent.io.JsonEvents;
@@ -36,7 +40,9 @@ final class Replay {
             on an embedded Flink, reading the file with a bounded file source; the
             same output, in input order""", "local", "local", "flink");
     static final Option<Integer> PARALLELISM = Option.integer("parallelism", "N", "Flink's parallelism, with --engine flink", 2, 1);
-    static final OptionSet OPTIONS = OptionSet.of(EVENTS, OUT, ENGINE, PARALLELISM).with(ModelOptions.ALL);
+    static final Option<Integer> KEEP_INPUTS = Option.integer("keep-inputs", "N",
+            "each key's last inputs kept for a control line's warm_up", 64, 0);
+    static final OptionSet OPTIONS = OptionSet.of(EVENTS, OUT, ENGINE, PARALLELISM, KEEP_INPUTS).with(ModelOptions.ALL);
 
     static final String USAGE = """
             replay --model FILE --events FILE [--out FILE] [--engine local|flink [--parallelism N]] [model options]
@@ -48,6 +54,13 @@ final class Replay {
             (h: one array per layer; c: LSTM only). seq is the event's own, or the key's event count
             when the line has none. A malformed line is reported on stderr with its line number and
             skipped; the run goes on.
+
+            A control line swaps the model for every key from that line on, as a model update does in
+            a running job; each key meets the new model at its next event, as the policy says:
+              {"model": "FILE", "policy": "reset" | "keep" | "warm_up", "warm_up": N, "version": "NAME"}
+            (reset: from zeros; keep: the state carries over, same layout only; warm_up: the key's last
+            N inputs since its last reset replayed through the new model first). Result lines after a
+            control line name the version that made them: "model":"NAME" (default: the file's name).
 
             """ + OPTIONS.help() + """
 
@@ -80,6 +93,10 @@ final class Replay {
             throw new UsageException("replay", "--out " + a.get(OUT) + " is the events file " + events
                     + ": writing would destroy the input");
         }
+        if (engine.equals("flink") && hasControlLines(events)) {
+            throw new UsageException("replay", events + " has control lines (\"model\"): model swaps are replayed by "
+                    + "--engine local; on Flink they are the operator's update input (see docs/model-updates.md)");
+        }
         Writer out = a.has(OUT)
                 ? Files.newBufferedWriter(a.get(OUT), StandardCharsets.UTF_8)
                 : new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16);
@@ -87,7 +104,7 @@ final class Replay {
         try (Utf8Lines in = new Utf8Lines(Files.newInputStream(events))) {
             skipped = engine.equals("flink")
                     ? FlinkReplay.replay(model.network(), events, parallelism, in, out, stderr)
-                    : replay(model.network(), in, out, stderr);
+                    : replay(model.network(), a.get(KEEP_INPUTS), in, out, stderr);
         } finally {
             if (a.has(OUT)) {
                 out.close();
@@ -102,6 +119,14 @@ final class Replay {
         return 0;
     }
 
+    private static boolean hasControlLines(Path events) throws IOException {
+        try (var lines = Files.lines(events, StandardCharsets.UTF_8)) {
+            return lines.anyMatch(JsonEvents::isControl);
+        } catch (java.io.UncheckedIOException e) {
+            return false; // not UTF-8: the replay reports the lines
+        }
+    }
+
     /** Whether {@code out} names the events file, through any path or link (a file that does not exist yet cannot be it). */
     static boolean sameFile(Path events, Path out) throws IOException {
         return Files.exists(out) && Files.isSameFile(events, out);
@@ -110,6 +135,11 @@ final class Replay {
     /** Writes one result line: the output, and every layer's h (and c for an LSTM) out of the key's state. */
     static void writeResult(Writer out, RecurrentNetwork net, String key, long seq, float[] output, float[] state)
             throws IOException {
+        writeResult(out, net, key, seq, null, output, state);
+    }
+
+    static void writeResult(Writer out, RecurrentNetwork net, String key, long seq, String version, float[] output,
+                            float[] state) throws IOException {
         int layers = net.numLayers();
         boolean lstm = net.layer(0).cellSize() > 0;
         float[][] h = new float[layers][];
@@ -120,13 +150,25 @@ final class Replay {
                 c[l] = net.c(state, l);
             }
         }
-        JsonEvents.writeResult(out, key, seq, output, h, c);
+        JsonEvents.writeResult(out, key, seq, version, output, h, c);
     }
 
-    /** Replays every line; returns how many were skipped (each reported on {@code stderr}). */
-    static long replay(RecurrentNetwork net, Utf8Lines in, Writer out, PrintStream stderr) throws IOException {
-        Map<String, float[]> states = new HashMap<>();
-        Map<String, long[]> counts = new HashMap<>();
+    /** What the plain engine keeps per key: the operator's state, and its recent inputs for warm-ups. */
+    private static final class Key {
+        final KeyState state = new KeyState();
+        float[] ring;
+        long count;
+    }
+
+    /**
+     * Replays every line; returns how many were skipped (each reported on {@code stderr}). Control lines
+     * change the model through the library's {@link ModelChain}, as the operator's update input does.
+     */
+    static long replay(RecurrentNetwork first, int keepInputs, Utf8Lines in, Writer out, PrintStream stderr) throws IOException {
+        ModelChain chain = new ModelChain(first, null, keepInputs);
+        RecurrentNetwork net = first;
+        String version = null; // named in the results once a control line changed the model
+        Map<String, Key> keys = new HashMap<>();
         float[] output = new float[net.outputSize()];
         float[] before = new float[net.stateSize()];
         io.flinkrecurrent.cell.Scratch scratch = net.newScratch();
@@ -143,6 +185,28 @@ final class Replay {
             if (line.isBlank()) {
                 continue;
             }
+            if (JsonEvents.isControl(line)) {
+                String refused;
+                ModelUpdate u = null;
+                try {
+                    u = JsonEvents.parseControl(line);
+                    refused = chain.apply(u);
+                } catch (JsonEvents.MalformedEventException ex) {
+                    refused = ex.getMessage();
+                }
+                if (refused != null && !ModelChain.DUPLICATE.equals(refused)) {
+                    stderr.println("line " + lineNo + ": model update refused, the model stays " + (version != null ? version
+                            : "as it was") + ": " + refused + " (skipped)");
+                    skipped++;
+                    continue;
+                }
+                net = (RecurrentNetwork) chain.model();
+                version = chain.version();
+                output = new float[net.outputSize()];
+                before = new float[net.stateSize()];
+                scratch = net.newScratch();
+                continue;
+            }
             Event e;
             try {
                 e = JsonEvents.parse(line, net.inputSize());
@@ -151,10 +215,22 @@ final class Replay {
                 skipped++;
                 continue;
             }
-            float[] state = states.computeIfAbsent(e.key(), k -> net.newState());
-            long[] count = counts.computeIfAbsent(e.key(), k -> new long[1]);
+            Key k = keys.get(e.key());
+            if (k == null) {
+                k = new Key();
+                k.state.fingerprint = chain.tag();
+                k.state.state = net.newState();
+                keys.put(e.key(), k);
+            } else if (k.state.fingerprint != chain.tag()
+                    && chain.bringUpToDate(k.state, k.ring, () -> null) == ModelChain.Change.UNKNOWN) {
+                k.state.fingerprint = chain.tag();
+                k.state.state = net.newState();
+                k.state.sinceReset = 0;
+            }
+            float[] state = k.state.state;
             if (e.reset()) {
                 java.util.Arrays.fill(state, 0f);
+                k.state.sinceReset = 0;
             }
             System.arraycopy(state, 0, before, 0, state.length);
             net.step(output, state, e.input(), scratch);
@@ -164,9 +240,18 @@ final class Replay {
                 skipped++;
                 continue;
             }
-            long seq = e.seq() >= 0 ? e.seq() : count[0];
-            count[0]++;
-            writeResult(out, net, e.key(), seq, output, state);
+            if (keepInputs > 0) {
+                if (k.ring == null) {
+                    k.ring = InputRing.create(keepInputs, net.inputSize());
+                } else if (k.state.sinceReset == 0) {
+                    InputRing.clear(k.ring);
+                }
+                InputRing.push(k.ring, e.input());
+            }
+            k.state.sinceReset++;
+            long seq = e.seq() >= 0 ? e.seq() : k.count;
+            k.count++;
+            writeResult(out, net, e.key(), seq, version, output, state);
         }
         return skipped;
     }

@@ -27,6 +27,82 @@ public final class JsonEvents {
         }
     }
 
+    /** Whether a line is a control line ({@link #parseControl}) rather than an event: it has a field {@code model}. */
+    public static boolean isControl(String line) {
+        return line.contains("\"model\"");
+    }
+
+    /**
+     * Parses a control line, {@code {"model": "<path>", "policy": "reset" | "keep" | "warm_up", "warm_up": n,
+     * "version": "..."}}: a swap of the model for every key from that line on. The policy defaults to
+     * reset, the version to the file's name; the SHA-256 is the file's as it is read now.
+     *
+     * @throws MalformedEventException naming the field at fault, or the file that cannot be read
+     */
+    public static io.flinkrecurrent.flink.ModelUpdate parseControl(String line) throws MalformedEventException {
+        String model = null;
+        String policy = "reset";
+        String version = null;
+        int warmUp = 0;
+        try (JsonParser p = JSON.createParser(line)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new MalformedEventException("not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (field) {
+                    case "model", "policy", "version" -> {
+                        if (v != JsonToken.VALUE_STRING) {
+                            throw new MalformedEventException("field '" + field + "' must be a string, got " + describe(v));
+                        }
+                        switch (field) {
+                            case "model" -> model = p.getText();
+                            case "policy" -> policy = p.getText();
+                            default -> version = p.getText();
+                        }
+                    }
+                    case "warm_up" -> {
+                        if (v != JsonToken.VALUE_NUMBER_INT || p.getIntValue() < 1) {
+                            throw new MalformedEventException("field 'warm_up' must be a positive integer, got " + p.getText());
+                        }
+                        warmUp = p.getIntValue();
+                    }
+                    default -> throw new MalformedEventException("a control line has the fields model, policy, warm_up and "
+                            + "version; '" + field + "' is none of them");
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new MalformedEventException("not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (model == null || model.isBlank()) {
+            throw new MalformedEventException("field 'model' is empty");
+        }
+        io.flinkrecurrent.flink.ModelUpdate.Policy pol = switch (policy) {
+            case "reset" -> io.flinkrecurrent.flink.ModelUpdate.Policy.RESET;
+            case "keep" -> io.flinkrecurrent.flink.ModelUpdate.Policy.KEEP;
+            case "warm_up" -> io.flinkrecurrent.flink.ModelUpdate.Policy.WARM_UP;
+            default -> throw new MalformedEventException("field 'policy' must be reset, keep or warm_up, got '" + policy + "'");
+        };
+        if (pol == io.flinkrecurrent.flink.ModelUpdate.Policy.WARM_UP && warmUp < 1) {
+            throw new MalformedEventException("policy warm_up needs 'warm_up': the number of inputs to replay");
+        }
+        String sha;
+        try {
+            sha = io.flinkrecurrent.flink.ModelReference.sha256(model);
+        } catch (RuntimeException e) {
+            throw new MalformedEventException("the model " + e.getMessage());
+        }
+        if (version == null) {
+            version = java.nio.file.Path.of(model).getFileName().toString();
+        }
+        io.flinkrecurrent.flink.ModelUpdate u = io.flinkrecurrent.flink.ModelUpdate.swap(model, sha, version, pol);
+        u.warmUp = warmUp;
+        return u;
+    }
+
     /**
      * Parses one event line.
      *
@@ -155,11 +231,20 @@ public final class JsonEvents {
      */
     public static void writeResult(Writer out, String key, long seq, float[] output, float[][] h, float[][] c)
             throws IOException {
+        writeResult(out, key, seq, null, output, h, c);
+    }
+
+    /** A result line that names the version of the model that made it (after a control line swapped the model). */
+    public static void writeResult(Writer out, String key, long seq, String model, float[] output, float[][] h, float[][] c)
+            throws IOException {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             g.writeStartObject();
             g.writeStringField("key", key);
             g.writeNumberField("seq", seq);
+            if (model != null) {
+                g.writeStringField("model", model);
+            }
             g.writeFieldName("output");
             writeArray(g, output);
             if (h != null) {
