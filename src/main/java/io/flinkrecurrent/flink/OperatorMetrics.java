@@ -45,17 +45,20 @@ public final class OperatorMetrics {
         return group;
     }
 
+    private Counter updatesReceived;
     private Counter updatesAccepted;
     private Counter updatesRefused;
     private Map<ModelChain.Change, Counter> keyChanges;
 
     /**
-     * The model-update metrics, in the group {@code recurrent.models}: {@code updates}, {@code refused},
+     * The model-update metrics, in the group {@code recurrent.models}: {@code received} (every update that
+     * reached the subtask, whatever became of it), {@code updates} (accepted), {@code refused},
      * the gauge {@code generation}, and {@code keys.<change>}, the keys brought to a new model (kept,
      * reset, warmed_up, promoted, unknown).
      */
     public void swaps(java.util.function.LongSupplier generation) {
         MetricGroup m = group.addGroup("models");
+        updatesReceived = m.counter("received");
         updatesAccepted = m.counter("updates");
         updatesRefused = m.counter("refused");
         m.gauge("generation", (Gauge<Long>) generation::getAsLong);
@@ -66,6 +69,10 @@ public final class OperatorMetrics {
                 keyChanges.put(c, k.counter(c.name().toLowerCase(Locale.ROOT)));
             }
         }
+    }
+
+    public void updateReceived() {
+        updatesReceived.inc();
     }
 
     public void updateAccepted() {

@@ -346,6 +346,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         String refused = chain.apply(u);
         if (ModelChain.DUPLICATE.equals(refused)) {
             LOG.info("model update {} is in force already; nothing to do", u);
+            metrics.updateReceived();
             return;
         }
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
@@ -354,6 +355,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
             metrics.updateRefused();
             refusedRecord.replace(new RejectedUpdate(u, refused, subtask));
             output.collect(Recurrent.UPDATE_REJECTED, refusedRecord);
+            metrics.updateReceived();
             return;
         }
         swapState.clear();
@@ -364,6 +366,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         version = chain.version();
         install();
         metrics.updateAccepted();
+        metrics.updateReceived();
         LOG.info("model update {} applied by subtask {}: live {} (generation {}), {}{}", u, subtask, version,
                 chain.generation(), model.describe(),
                 chain.shadow() != null ? ", shadow " + chain.shadow().version() : "");

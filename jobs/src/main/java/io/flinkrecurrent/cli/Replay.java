@@ -93,17 +93,13 @@ final class Replay {
             throw new UsageException("replay", "--out " + a.get(OUT) + " is the events file " + events
                     + ": writing would destroy the input");
         }
-        if (engine.equals("flink") && hasControlLines(events)) {
-            throw new UsageException("replay", events + " has control lines (\"model\"): model swaps are replayed by "
-                    + "--engine local; on Flink they are the operator's update input (see docs/model-updates.md)");
-        }
         Writer out = a.has(OUT)
                 ? Files.newBufferedWriter(a.get(OUT), StandardCharsets.UTF_8)
                 : new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16);
         long skipped;
         try (Utf8Lines in = new Utf8Lines(Files.newInputStream(events))) {
             skipped = engine.equals("flink")
-                    ? FlinkReplay.replay(model.network(), events, parallelism, in, out, stderr)
+                    ? FlinkReplay.replay(model.network(), events, parallelism, a.get(KEEP_INPUTS), in, out, stderr)
                     : replay(model.network(), a.get(KEEP_INPUTS), in, out, stderr);
         } finally {
             if (a.has(OUT)) {
@@ -117,14 +113,6 @@ final class Replay {
             return EXIT_SKIPPED;
         }
         return 0;
-    }
-
-    private static boolean hasControlLines(Path events) throws IOException {
-        try (var lines = Files.lines(events, StandardCharsets.UTF_8)) {
-            return lines.anyMatch(JsonEvents::isControl);
-        } catch (java.io.UncheckedIOException e) {
-            return false; // not UTF-8: the replay reports the lines
-        }
     }
 
     /** Whether {@code out} names the events file, through any path or link (a file that does not exist yet cannot be it). */

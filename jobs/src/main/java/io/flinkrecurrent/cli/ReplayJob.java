@@ -2,6 +2,9 @@ package io.flinkrecurrent.cli;
 
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.flink.KeyedEvent;
+import io.flinkrecurrent.flink.ModelUpdate;
+import io.flinkrecurrent.io.JsonEvents;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import io.flinkrecurrent.flink.Recurrent;
 import io.flinkrecurrent.flink.RecurrentOutput;
 import io.flinkrecurrent.io.JsonLineParser;
@@ -45,18 +48,76 @@ public final class ReplayJob {
 
     /** The pipeline: numbered lines in, results (outputs with their state, and rejections) out. */
     public static DataStream<Result> pipeline(DataStream<NumberedLine> lines, RecurrentModel model) {
-        SingleOutputStreamOperator<KeyedEvent> events = Recurrent.sameParallelism(lines
+        return pipeline(lines, model, null, 0, List.of());
+    }
+
+    /**
+     * The pipeline with model updates from control lines: the control lines are left out of the events,
+     * their updates come on {@code updates}, and a refused one is a result at its line.
+     */
+    public static DataStream<Result> pipeline(DataStream<NumberedLine> lines, RecurrentModel model,
+                                              DataStream<ModelUpdate> updates, int keepInputs, List<SwapLines.Control> controls) {
+        DataStream<NumberedLine> eventLines = updates == null ? lines : Recurrent.sameParallelism(
+                lines.filter(l -> l.text == null || !JsonEvents.isControl(l.text)).name("events-only"), lines);
+        SingleOutputStreamOperator<KeyedEvent> events = Recurrent.sameParallelism(eventLines
                 .process(new JsonLineParser(model.inputSize()), TypeInformation.of(KeyedEvent.class))
                 .name("parse-events").uid("parse-events"), lines);
-        SingleOutputStreamOperator<RecurrentOutput> outputs = Recurrent.builder(model)
-                .name("recurrent").emitState(true).apply(events);
+        Recurrent.Builder builder = Recurrent.builder(model).name("recurrent").emitState(true);
+        if (updates != null) {
+            builder.updates(updates).options(o -> o.keepInputs(keepInputs));
+        }
+        SingleOutputStreamOperator<RecurrentOutput> outputs = builder.apply(events);
         TypeInformation<Result> type = TypeInformation.of(Result.class);
         DataStream<Result> ok = outputs.map(o -> new Result(o.id, o, null)).returns(type).name("outputs");
         DataStream<Result> malformed = events.getSideOutput(Recurrent.REJECTED)
                 .map(r -> new Result(r.id, null, r.message)).returns(type).name("malformed");
         DataStream<Result> rejected = outputs.getSideOutput(Recurrent.REJECTED)
                 .map(r -> new Result(r.id, null, "line " + r.id + ": " + r.message)).returns(type).name("rejected");
-        return ok.union(malformed, rejected);
+        if (updates == null) {
+            return ok.union(malformed, rejected);
+        }
+        List<SwapLines.Control> known = new ArrayList<>(controls);
+        DataStream<Result> refused = outputs.getSideOutput(Recurrent.UPDATE_REJECTED)
+                .map(r -> {
+                    long line = 0;
+                    for (SwapLines.Control c : known) {
+                        if (r.update.equals(c.update())) {
+                            line = c.line();
+                        }
+                    }
+                    return new Result(line, null, "line " + line + ": model update refused: " + r.reason);
+                }).returns(type).name("refused-updates");
+        return ok.union(malformed, rejected, refused);
+    }
+
+    /**
+     * Runs the replay of an events file with control lines: the lines from a source that holds at each
+     * control line until every subtask has its update ({@link SwapLines}), the updates on the operator's
+     * broadcast input; results sorted by line.
+     */
+    public static List<Result> runWithControls(StreamExecutionEnvironment env, java.nio.file.Path events,
+                                               RecurrentModel model, int keepInputs, List<SwapLines.Control> controls)
+            throws Exception {
+        SwapLines.reset();
+        long n = SwapLines.lines(events);
+        // a control line with no line after it changes nothing
+        List<SwapLines.Control> usable = controls.stream().filter(c -> c.update() != null && c.line() < n).toList();
+        long[] at = usable.stream().mapToLong(SwapLines.Control::line).toArray();
+        DataStream<NumberedLine> lines = env.fromSource(new DataGeneratorSource<>(new SwapLines.FileLines(events), n,
+                SwapLines.holdAtControls(at, usable.stream().mapToLong(SwapLines.Control::eventsBefore).toArray(),
+                        env.getParallelism()), TypeInformation.of(NumberedLine.class)),
+                WatermarkStrategy.noWatermarks(), "events-file").uid("events-file").setParallelism(1);
+        ModelUpdate[] all = usable.stream().map(SwapLines.Control::update).toArray(ModelUpdate[]::new);
+        DataStream<ModelUpdate> updates = env.fromSource(new DataGeneratorSource<>(i -> all[(int) (long) i], all.length,
+                SwapLines.updatesWhenReached(all.length), TypeInformation.of(ModelUpdate.class)),
+                WatermarkStrategy.noWatermarks(), "control-lines").uid("control-lines").setParallelism(1);
+        List<Result> results = new ArrayList<>();
+        try (CloseableIterator<Result> it = pipeline(lines, model, updates, keepInputs, controls)
+                .executeAndCollect("replay " + events.getFileName())) {
+            it.forEachRemaining(results::add);
+        }
+        results.sort((a, b) -> Long.compare(a.line, b.line));
+        return results;
     }
 
     /** Runs the replay of {@code events} on {@code env} and returns the results sorted by line. */

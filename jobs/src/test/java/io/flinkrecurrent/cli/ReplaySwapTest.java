@@ -134,8 +134,46 @@ class ReplaySwapTest {
         }
     }
 
-    @Test
-    void aRefusedControlLineIsReportedAndTheReplayGoesOn() throws IOException {
+    /**
+     * The Flink engine gives the same lines as the plain one: its events source holds at each control
+     * line until every subtask has the update, so the swap lands at the line although the updates
+     * travel on the operator's broadcast input.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"reset, 0", "keep, 0", "warm_up, 3"})
+    void theFlinkEngineSwapsAtTheSameLine(String policy, int warmUp) throws IOException {
+        Path b = variant();
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            if (i == 100 || i == 200) {
+                lines.add("{\"model\":\"" + (i == 100 ? b : A) + "\",\"policy\":\"" + policy + "\""
+                        + (warmUp > 0 ? ",\"warm_up\":" + warmUp : "") + ",\"version\":\"v" + i + "\"}");
+            }
+            lines.add("{\"key\":\"k" + (i % 7) + "\",\"input\":" + Arrays.toString(input(i)) + (i % 50 == 49 ? ",\"reset\":true" : "") + "}");
+        }
+        lines.add("{\"model\":\"" + b + "\",\"policy\":\"keep\",\"version\":\"at-the-end\"}");
+        Path events = dir.resolve("events.jsonl");
+        Files.write(events, lines, StandardCharsets.UTF_8);
+        Path local = dir.resolve("local.jsonl");
+        Path flink = dir.resolve("flink.jsonl");
+        CliTest.Run l = CliTest.run("replay", "--model", A.toString(), "--events", events.toString(), "--out", local.toString());
+        assertEquals(0, l.code(), l.err());
+        CliTest.Run f = CliTest.run("replay", "--model", A.toString(), "--events", events.toString(), "--out", flink.toString(),
+                "--engine", "flink", "--parallelism", "2");
+        assertEquals(0, f.code(), f.err());
+        List<String> expected = Files.readAllLines(local);
+        assertEquals(300, expected.size());
+        assertTrue(expected.get(150).contains("\"model\":\"v100\"") && expected.get(250).contains("\"model\":\"v200\""));
+        List<String> got = Files.readAllLines(flink);
+        assertEquals(expected.size(), got.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i), got.get(i), "result " + (i + 1));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"local", "flink"})
+    void aRefusedControlLineIsReportedAndTheReplayGoesOn(String engine) throws IOException {
         Path c = dir.resolve("other.safetensors");
         Files.copy(Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors"), c);
         Path events = dir.resolve("events.jsonl");
@@ -145,7 +183,7 @@ class ReplaySwapTest {
                 "{\"model\":\"" + dir.resolve("missing.safetensors") + "\"}",
                 "{\"model\":\"" + c + "\",\"policy\":\"warm_up\"}",
                 "{\"key\":\"a\",\"input\":[1,2,3,4,5]}"), StandardCharsets.UTF_8);
-        CliTest.Run r = CliTest.run("replay", "--model", A.toString(), "--events", events.toString());
+        CliTest.Run r = CliTest.run("replay", "--model", A.toString(), "--events", events.toString(), "--engine", engine);
         assertEquals(Replay.EXIT_SKIPPED, r.code(), r.err());
         assertTrue(r.err().contains("line 2: model update refused") && r.err().contains("takes 8 inputs"), r.err());
         assertTrue(r.err().contains("line 3: model update refused") && r.err().contains("missing.safetensors"), r.err());
