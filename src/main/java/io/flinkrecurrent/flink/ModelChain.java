@@ -114,9 +114,11 @@ public final class ModelChain {
             }
             nextGeneration = Math.max(nextGeneration, r.generation + 1);
         }
-        current().model();
-        if (shadow != null) {
-            shadow.model();
+        for (Gen g : shadow == null ? List.of(current()) : List.of(current(), shadow)) {
+            if (g.update().reference != null) {
+                ModelReference.verify(g.update().reference, g.update().sha256);
+            }
+            g.model();
         }
     }
 

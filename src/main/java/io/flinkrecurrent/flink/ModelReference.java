@@ -75,6 +75,20 @@ public final class ModelReference {
         return m;
     }
 
+    /**
+     * Reads the file at {@code reference} and checks that its SHA-256 is {@code sha256}, whatever is cached:
+     * a restore asks this, so that a file that went missing or changed fails in every JVM alike.
+     *
+     * @throws ModelFileException naming the reference when it cannot be read or its hash differs
+     */
+    public static void verify(String reference, String sha256) {
+        String actual = sha256(bytes(reference));
+        if (!actual.equalsIgnoreCase(sha256)) {
+            throw new ModelFileException(name(reference), null, "has SHA-256 " + actual + ", not " + sha256
+                    + " as when the checkpoint was taken (" + reference + " changed since)");
+        }
+    }
+
     /** The SHA-256 (hex) of the file at {@code reference}, as a model update carries it. */
     public static String sha256(String reference) {
         return sha256(bytes(reference));

@@ -346,6 +346,39 @@ class ModelSwapITCase {
         return out;
     }
 
+    /**
+     * The ready-made source: a model file renamed into a watched folder reaches the running job, every
+     * subtask switches, and the keys go on with it (RESET here) from their next event.
+     */
+    @Test
+    void aModelFileDroppedIntoAWatchedFolderIsSwappedIn() throws Exception {
+        Path watched = Files.createDirectory(dir.resolve("models"));
+        Path b = SwapTesting.variant(dir, "b", 0.6f);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkTesting.jobConfig("hashmap", null));
+        env.setParallelism(2);
+        DataStream<ModelUpdate> updates = env.fromSource(
+                ModelUpdates.watchDirectory(watched.toString(), Duration.ofMillis(100), ModelUpdate.Policy.RESET, 0),
+                WatermarkStrategy.noWatermarks(), "watched-models").uid("watched-models").setParallelism(1);
+        List<RecurrentOutput> outs = new ArrayList<>();
+        CloseableIterator<RecurrentOutput> it = builder(updates).apply(events(env, 0)).collectAsync();
+        JobClient job = start(env, "watched folder");
+        drain(it, outs, SWAP_AT);
+        // written under a hidden name, then renamed: the watcher never sees a half-written file
+        Files.copy(b, watched.resolve(".b-2026-12-01.safetensors.part"));
+        Files.write(watched.resolve("notes.txt"), List.of("not a model"));
+        Files.move(watched.resolve(".b-2026-12-01.safetensors.part"), watched.resolve("b-2026-12-01.safetensors"),
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        awaitGeneration(job.getJobID(), 1, 2);
+        Gates.open("events-2");
+        Gates.open("events-3");
+        drain(it, outs, N);
+        job.cancel().get(30, TimeUnit.SECONDS);
+        it.close();
+        Map<String, Integer> perVersion = SwapTesting.assertSwapped(outs, N, "A", A, Map.of("b-2026-12-01",
+                new SwapTesting.Change(ModelLoader.load(b).network(), ModelUpdate.Policy.RESET, 0)), KEEP_INPUTS);
+        assertEquals(Map.of("A", (int) SWAP_AT, "b-2026-12-01", (int) (N - SWAP_AT)), perVersion);
+    }
+
     /** A savepoint after a swap, restored at parallelism 1 and 3: B goes on for every key, from its state. */
     @ParameterizedTest(name = "parallelism 2 -> {0}")
     @CsvSource({"1", "3"})
