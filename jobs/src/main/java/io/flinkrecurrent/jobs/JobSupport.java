@@ -62,6 +62,18 @@ public final class JobSupport {
     public static final Option<Integer> PARALLELISM = Option.integer("parallelism", "N",
             "the job's parallelism (default: the environment's)", null, 1);
 
+    public static final Option<String> MODEL_UPDATES = Option.text("model-updates", "DIR",
+            "a folder (path or URI) watched for new .safetensors/.onnx files: each one becomes the live model", null);
+    public static final Option<String> UPDATE_POLICY = Option.choice("update-policy",
+            "what each key's state does at a model update (reset, keep, warm_up)", "reset", "reset", "keep", "warm_up");
+    public static final Option<Integer> WARM_UP = Option.integer("warm-up", "N",
+            "with --update-policy warm_up: each key's last N inputs replayed through the new model", 20, 1);
+    public static final Option<Integer> UPDATE_CHECK = Option.integer("update-check-ms", "MS",
+            "how often the --model-updates folder is listed", 5000, 10);
+
+    /** The options of a job whose model can be updated while it runs. */
+    public static final List<Option<?>> UPDATE_OPTIONS = List.of(MODEL_UPDATES, UPDATE_POLICY, WARM_UP, UPDATE_CHECK);
+
     /** The input and output options every job takes, after its own. */
     public static final List<Option<?>> IO_OPTIONS = List.of(SOURCE, RATE, COUNT, INPUT, SINK, OUTPUT, BOOTSTRAP,
             INPUT_TOPIC, OUTPUT_TOPIC, GROUP_ID, BOUNDED, MODEL, PARALLELISM);
@@ -86,6 +98,18 @@ public final class JobSupport {
             }
             return in.readAllBytes();
         }
+    }
+
+    /** Model updates from the folder {@code --model-updates} names, or null without it. */
+    public static DataStream<io.flinkrecurrent.flink.ModelUpdate> modelUpdates(StreamExecutionEnvironment env, ParsedOptions p,
+                                                                           String job) {
+        if (!p.has(MODEL_UPDATES)) {
+            return null;
+        }
+        var policy = io.flinkrecurrent.flink.ModelUpdate.Policy.valueOf(p.get(UPDATE_POLICY).toUpperCase(java.util.Locale.ROOT));
+        return env.fromSource(io.flinkrecurrent.flink.ModelUpdates.watchDirectory(p.get(MODEL_UPDATES), java.time.Duration.ofMillis(p.get(UPDATE_CHECK)),
+                        policy, policy == io.flinkrecurrent.flink.ModelUpdate.Policy.WARM_UP ? p.get(WARM_UP) : 0),
+                WatermarkStrategy.noWatermarks(), "model-updates").uid(job + "-model-updates").setParallelism(1);
     }
 
     /** The job's input lines, numbered, from the source the options name. */

@@ -18,6 +18,8 @@ public final class NextCharJob implements Jobs.Job {
 
     @Override public String name() { return NAME; }
 
+    @Override public java.util.List<io.flinkrecurrent.options.Option<?>> options() { return JobSupport.UPDATE_OPTIONS; }
+
     @Override
     public String description() {
         return """
@@ -52,6 +54,8 @@ public final class NextCharJob implements Jobs.Job {
 
     @Override
     public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParsedOptions options) {
-        return SymbolJobs.outputs(lines, NAME, events -> apply(events, model));
+        var updates = JobSupport.modelUpdates(lines.getExecutionEnvironment(), options, NAME);
+        int keep = options.get(JobSupport.UPDATE_POLICY).equals("warm_up") ? options.get(JobSupport.WARM_UP) : 0;
+        return SymbolJobs.outputs(lines, NAME, events -> SymbolJobs.apply(events, model, LETTERS, NAME, DECODER, updates, keep));
     }
 }

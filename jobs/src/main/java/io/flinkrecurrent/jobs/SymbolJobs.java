@@ -39,11 +39,21 @@ public final class SymbolJobs {
      */
     public static Streams apply(DataStream<SymbolEvent> events, RecurrentModel model, String alphabet, String name,
                                 Decoder decoder) {
+        return apply(events, model, alphabet, name, decoder, null, 0);
+    }
+
+    /**
+     * The job with model updates while it runs ({@code updates}, or null for none): each result names
+     * the model version that made it, and an update a subtask refused is a rejection with the reason.
+     */
+    public static Streams apply(DataStream<SymbolEvent> events, RecurrentModel model, String alphabet, String name,
+                                Decoder decoder, DataStream<io.flinkrecurrent.flink.ModelUpdate> updates, int keepInputs) {
         if (model.inputSize() != alphabet.length()) {
             throw new IllegalArgumentException(name + ": the model takes " + model.inputSize()
                     + " inputs but the alphabet has " + alphabet.length() + " symbols");
         }
-        RecurrentStream<SymbolEvent, SymbolResult> results = Recurrent.of(model)
+        boolean versioned = updates != null;
+        var builder = Recurrent.of(model)
                 .keyBy(SymbolEvent::key, Types.STRING)
                 .input(new OneHot(alphabet))
                 .resetWhen(SymbolEvent::isReset)
@@ -52,14 +62,24 @@ public final class SymbolJobs {
                     r.key = ctx.key();
                     r.seq = ctx.seq();
                     r.symbol = e.symbol.toLowerCase(java.util.Locale.ROOT);
+                    r.model = versioned ? ctx.modelVersion() : null;
                     decoder.decode(y, r);
                     return r;
                 }, SymbolResult.class)
-                .name(name)
-                .apply(events);
+                .name(name);
+        if (versioned) {
+            builder = builder.updates(updates).modelVersion("bundled").options(o -> o.keepInputs(keepInputs));
+        }
+        RecurrentStream<SymbolEvent, SymbolResult> results = builder.apply(events);
         DataStream<RejectedEvent> rejected = results.rejected()
                 .map(r -> new RejectedEvent(r.key, r.reason, r.message, null, r.event.symbol))
                 .returns(TypeInformation.of(RejectedEvent.class)).name(name + "-rejected");
+        if (versioned) {
+            rejected = rejected.union(results.rejectedUpdates()
+                    .map(u -> new RejectedEvent(null, RejectedEvent.Reason.MALFORMED, "model update " + u.update
+                            + " refused by subtask " + u.subtask + ": " + u.reason, null, null))
+                    .returns(TypeInformation.of(RejectedEvent.class)).name(name + "-refused-updates"));
+        }
         return new Streams(results, rejected);
     }
 

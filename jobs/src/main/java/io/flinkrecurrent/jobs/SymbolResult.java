@@ -11,15 +11,19 @@ public class SymbolResult {
     public String prediction;
     /** The probability the model gives: that the symbol was seen before (repetition), of the predicted letter (next-char). */
     public float probability;
+    /** The version of the model that answered, when the job takes model updates; else null. */
+    public String model;
 
     public SymbolResult() {}
 
     public String toJson() {
-        return String.format(Locale.ROOT, "{\"key\":%s,\"seq\":%d,\"symbol\":%s,\"prediction\":%s,\"probability\":%s}",
-                JobSupport.quote(key), seq, JobSupport.quote(symbol), JobSupport.quote(prediction), Float.toString(probability));
+        return String.format(Locale.ROOT, "{\"key\":%s,\"seq\":%d,\"symbol\":%s,\"prediction\":%s,\"probability\":%s%s}",
+                JobSupport.quote(key), seq, JobSupport.quote(symbol), JobSupport.quote(prediction), Float.toString(probability),
+                model == null ? "" : ",\"model\":" + JobSupport.quote(model));
     }
 
     public String toText() {
-        return String.format(Locale.ROOT, "%-12s #%-4d %-3s -> %-5s p=%.4f", key, seq, symbol, prediction, probability);
+        return String.format(Locale.ROOT, "%-12s #%-4d %-3s -> %-5s p=%.4f", key, seq, symbol, prediction, probability)
+                + (model == null ? "" : "  [" + model + "]");
     }
 }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -63,17 +64,23 @@ class ClusterIT {
     }
 
     static List<String> lines(Path out, boolean withUncommitted) throws IOException {
-        List<String> lines = new ArrayList<>();
-        if (!Files.isDirectory(out)) {
-            return lines;
-        }
-        try (Stream<Path> files = Files.walk(out)) {
-            for (Path f : files.filter(Files::isRegularFile)
-                    .filter(f -> withUncommitted || !f.getFileName().toString().startsWith(".")).toList()) {
-                lines.addAll(Files.readAllLines(f));
+        for (int attempt = 0; ; attempt++) {
+            List<String> lines = new ArrayList<>();
+            if (!Files.isDirectory(out)) {
+                return lines;
+            }
+            try (Stream<Path> files = Files.walk(out)) {
+                for (Path f : files.filter(Files::isRegularFile)
+                        .filter(f -> withUncommitted || !f.getFileName().toString().startsWith(".")).toList()) {
+                    lines.addAll(Files.readAllLines(f));
+                }
+                return lines;
+            } catch (java.nio.file.NoSuchFileException | java.io.UncheckedIOException e) {
+                if (attempt == 10) {
+                    throw e; // a running job renames its part files as it commits them: read again
+                }
             }
         }
-        return lines;
     }
 
     static void assertSameLines(List<String> expected, List<String> actual) {
@@ -99,6 +106,60 @@ class ClusterIT {
     }
 
     /** Waits for {@code n} completed checkpoints of a running job. */
+    /**
+     * A model update reaching a running job, as the README's docker-compose demo does it: the job watches
+     * a folder; a new model file renamed into it becomes the live model of every subtask, and each key
+     * goes on with it from zeros at its next event. The results name their version; every result of
+     * either version is checked against the plain engine.
+     */
+    @Test
+    void aModelFileDroppedIntoTheWatchedFolderReachesTheRunningJob() throws Exception {
+        Path out = dir.resolve("out-update");
+        Path watched = Files.createDirectories(dir.resolve("model-updates"));
+        long n = 8_000;
+        List<String> args = new ArrayList<>(generatorArgs(n, 1_000, out));
+        args.addAll(List.of("--model-updates", watched.toString(), "--update-check-ms", "200"));
+        String job = cluster.run(jarId, args, null);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (lines(out, true).size() < 1_500) {
+            assertTrue(System.nanoTime() < deadline, "no results within 60 s");
+            Thread.sleep(100);
+        }
+        // another model of the same architecture: the bundled one's weights, scaled
+        io.flinkrecurrent.model.SafeTensors st = io.flinkrecurrent.model.SafeTensors.read(Path.of("jobs-model"),
+                JobSupport.resource(JOB.modelResource()));
+        List<io.flinkrecurrent.model.Tensor> scaled = new ArrayList<>();
+        for (io.flinkrecurrent.model.Tensor t : st.tensors().values()) {
+            float[] d = t.data().clone();
+            for (int i = 0; i < d.length; i++) {
+                d[i] *= 0.5f;
+            }
+            scaled.add(new io.flinkrecurrent.model.Tensor(t.name(), "F32", t.shape(), d));
+        }
+        Path hidden = watched.resolve(".r2.safetensors");
+        io.flinkrecurrent.model.SafeTensors.write(hidden, st.metadata(), scaled);
+        Files.move(hidden, watched.resolve("r2.safetensors"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        // the folder is watched for ever: the job runs on after the generator's last event, committing at checkpoints
+        deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (committed(out).size() < n) {
+            assertTrue(System.nanoTime() < deadline, "not all results committed within 120 s: " + committed(out).size());
+            Thread.sleep(200);
+        }
+        cluster.cancel(job);
+
+        List<String> got = committed(out);
+        Map<String, String> versionOf = new java.util.HashMap<>();
+        for (String line : got) {
+            var j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+            versionOf.put(j.get("key").asText() + "#" + j.get("seq").asLong(), j.get("model").asText());
+        }
+        long swapped = versionOf.values().stream().filter("r2"::equals).count();
+        assertTrue(swapped > 0 && swapped < n, "the update landed mid-stream: " + swapped + " of " + n + " results by r2");
+        RecurrentModel r2 = io.flinkrecurrent.model.ModelLoader.load(watched.resolve("r2.safetensors")).network();
+        assertSameLines(Expected.symbolJobSwapped(Map.of("bundled", model, "r2", r2), RepetitionJob.SYMBOLS,
+                RepetitionJob.DECODER, Expected.generated(JOB, n), (k, seq) -> versionOf.get(k + "#" + seq)), got);
+    }
+
     static void awaitCheckpoints(StandaloneFlinkCluster c, String job, int n) throws Exception {
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (c.completedCheckpoints(job) < n && System.nanoTime() < end) {

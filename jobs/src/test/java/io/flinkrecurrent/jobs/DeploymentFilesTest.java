@@ -54,6 +54,19 @@ class DeploymentFilesTest {
         assertTrue(services.get("jobmanager").get("ports").toString().contains("8081:8081"), "Web UI on :8081");
         assertTrue(services.get("jobmanager").get("volumes").toString().contains("./jobs/target/flink-recurrent.jar:"), "the jar is mounted");
         assertTrue(services.get("submit").get("command").asText().contains("flink run"), "a service submits a job");
+        // the model-update demo: the folder the job watches is mounted where its enumerator and readers run
+        String submit = services.get("submit").get("command").asText();
+        java.util.regex.Matcher watched = java.util.regex.Pattern.compile("--model-updates ([^\\s\"]+)").matcher(submit);
+        assertTrue(watched.find(), "the submitted job watches a folder for model updates");
+        for (String s : new String[] {"jobmanager", "taskmanager"}) {
+            boolean mounted = false;
+            for (JsonNode v : services.get(s).get("volumes")) {
+                String[] parts = v.asText().split(":");
+                mounted |= watched.group(1).startsWith(parts[1] + "/")
+                        && Files.isDirectory(Path.of("..").resolve(parts[0]).resolve(watched.group(1).substring(parts[1].length() + 1)));
+            }
+            assertTrue(mounted, s + " mounts the watched folder " + watched.group(1) + " from a folder of the repository");
+        }
         String sqlClient = services.get("sql-client").get("command").asText();
         assertTrue(sqlClient.contains("sql-client.sh -j /opt/flink/usrlib/flink-recurrent.jar -f /opt/flink-recurrent/jobs/sql/"),
                 "the SQL Client runs a script of jobs/sql with the job jar");

@@ -39,6 +39,47 @@ final class Expected {
         return out;
     }
 
+    /**
+     * The JSON result lines of a symbol job whose model changes while it runs, with RESET: each key's
+     * events through the model of the version {@code versionOf} says made its output (key, seq), from
+     * zeros at the key's first event of a new version.
+     */
+    static List<String> symbolJobSwapped(Map<String, RecurrentModel> models, String alphabet, SymbolJobs.Decoder decoder,
+                                         List<String> lines, java.util.function.BiFunction<String, Long, String> versionOf) {
+        Map<String, float[]> states = new HashMap<>();
+        Map<String, String> versions = new HashMap<>();
+        Map<String, Long> seqs = new HashMap<>();
+        List<String> out = new ArrayList<>();
+        for (String line : lines) {
+            SymbolEvent e = SymbolJobs.ParseSymbols.fromCsv(line);
+            long seq = seqs.merge(e.key, 1L, Long::sum) - 1;
+            String version = versionOf.apply(e.key, seq);
+            if (version == null) {
+                continue; // no output for it (yet)
+            }
+            RecurrentModel model = models.get(version);
+            float[] st = states.computeIfAbsent(e.key, k -> model.newState());
+            if (!version.equals(versions.put(e.key, version)) && versions.size() > 0 && seq > 0) {
+                Arrays.fill(st, 0f);
+            }
+            if (e.reset) {
+                Arrays.fill(st, 0f);
+            }
+            float[] x = new float[alphabet.length()];
+            x[alphabet.indexOf(e.symbol)] = 1f;
+            float[] y = new float[model.outputSize()];
+            model.step(y, st, x, model.newScratch());
+            SymbolResult r = new SymbolResult();
+            r.key = e.key;
+            r.seq = seq;
+            r.symbol = e.symbol;
+            r.model = version;
+            decoder.decode(y, r);
+            out.add(r.toJson());
+        }
+        return out;
+    }
+
     /** The first n lines of a job's generator. */
     static List<String> generated(Jobs.Job job, long n) {
         List<String> l = new ArrayList<>();
