@@ -165,7 +165,7 @@ public final class ModelChain {
      */
     public String apply(ModelUpdate u) {
         if (u == null || u.kind == null) {
-            return "the update has no kind";
+            return "the update has no kind" + (u != null && u.version != null ? " (" + u.version + ")" : "");
         }
         switch (u.kind) {
             case STOP_SHADOW -> {

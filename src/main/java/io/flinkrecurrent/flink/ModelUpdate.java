@@ -112,6 +112,9 @@ public class ModelUpdate implements java.io.Serializable {
 
     @Override
     public String toString() {
+        if (kind == null) {
+            return "an update without a kind (" + version + ")";
+        }
         return switch (kind) {
             case PROMOTE, STOP_SHADOW -> kind.name();
             default -> kind + " " + version + " (" + reference + ", " + policy

@@ -70,9 +70,12 @@ public final class JobSupport {
             "with --update-policy warm_up: each key's last N inputs replayed through the new model", 20, 1);
     public static final Option<Integer> UPDATE_CHECK = Option.integer("update-check-ms", "MS",
             "how often the --model-updates folder is listed", 5000, 10);
+    public static final Option<String> UPDATES_TOPIC = Option.text("model-updates-topic", "NAME",
+            "a Kafka topic (on --bootstrap-servers) of JSON model updates, read from its start", null);
 
     /** The options of a job whose model can be updated while it runs. */
-    public static final List<Option<?>> UPDATE_OPTIONS = List.of(MODEL_UPDATES, UPDATE_POLICY, WARM_UP, UPDATE_CHECK);
+    public static final List<Option<?>> UPDATE_OPTIONS = List.of(MODEL_UPDATES, UPDATE_POLICY, WARM_UP, UPDATE_CHECK,
+            UPDATES_TOPIC);
 
     /** The input and output options every job takes, after its own. */
     public static final List<Option<?>> IO_OPTIONS = List.of(SOURCE, RATE, COUNT, INPUT, SINK, OUTPUT, BOOTSTRAP,
@@ -100,9 +103,29 @@ public final class JobSupport {
         }
     }
 
-    /** Model updates from the folder {@code --model-updates} names, or null without it. */
+    /** The inputs each key keeps for warm-ups: --warm-up when updates may ask for one (the folder's policy, or any record). */
+    public static int keepInputs(ParsedOptions p) {
+        return p.get(UPDATE_POLICY).equals("warm_up") || p.has(UPDATES_TOPIC) ? p.get(WARM_UP) : 0;
+    }
+
+    /** Model updates from the folder {@code --model-updates} or the topic {@code --model-updates-topic} names, or null. */
     public static DataStream<io.flinkrecurrent.flink.ModelUpdate> modelUpdates(StreamExecutionEnvironment env, ParsedOptions p,
                                                                            String job) {
+        if (p.has(UPDATES_TOPIC)) {
+            if (p.has(MODEL_UPDATES)) {
+                throw new io.flinkrecurrent.options.UsageException(job, "--model-updates and --model-updates-topic: one source of updates");
+            }
+            // from the topic's start: a restarted job without a checkpoint ends on the latest update
+            var source = KafkaSource.<io.flinkrecurrent.flink.ModelUpdate>builder()
+                    .setBootstrapServers(p.require(BOOTSTRAP, "with --model-updates-topic"))
+                    .setTopics(p.get(UPDATES_TOPIC))
+                    .setGroupId("flink-recurrent-" + job + "-model-updates")
+                    .setStartingOffsets(OffsetsInitializer.earliest())
+                    .setDeserializer(new ModelUpdateRecords())
+                    .build();
+            return env.fromSource(source, WatermarkStrategy.noWatermarks(), "model-updates " + p.get(UPDATES_TOPIC))
+                    .uid(job + "-model-updates-kafka").setParallelism(1);
+        }
         if (!p.has(MODEL_UPDATES)) {
             return null;
         }

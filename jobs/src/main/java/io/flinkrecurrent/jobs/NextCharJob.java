@@ -55,7 +55,7 @@ public final class NextCharJob implements Jobs.Job {
     @Override
     public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParsedOptions options) {
         var updates = JobSupport.modelUpdates(lines.getExecutionEnvironment(), options, NAME);
-        int keep = options.get(JobSupport.UPDATE_POLICY).equals("warm_up") ? options.get(JobSupport.WARM_UP) : 0;
+        int keep = JobSupport.keepInputs(options);
         return SymbolJobs.outputs(lines, NAME, events -> SymbolJobs.apply(events, model, LETTERS, NAME, DECODER, updates, keep));
     }
 }
