@@ -101,6 +101,7 @@ public final class Bench {
         double[] ratio = new double[2];
         double[] ratioPerEvent = new double[2];
         double[] sqlRatio = new double[2];
+        double[] updatableRatio = new double[2];
         String[] backends = {"hashmap", "rocksdb"};
         progress("Flink warm-up (the pipelines, not counted)");
         List<Mode> modes = sqlOnly ? List.of(Mode.PER_EVENT, Mode.SQL) : List.of(Mode.values());
@@ -129,6 +130,7 @@ public final class Bench {
             if (!sqlOnly) {
                 ratioPerEvent[b] = best[Mode.PER_EVENT.ordinal()][0] / best[Mode.FLOOR.ordinal()][0];
                 ratio[b] = Math.max(best[Mode.PER_EVENT.ordinal()][0], best[Mode.BATCHED.ordinal()][0]) / best[Mode.FLOOR.ordinal()][0];
+                updatableRatio[b] = best[Mode.UPDATABLE.ordinal()][0] / best[Mode.PER_EVENT.ordinal()][0];
             }
         }
         double perKey = Double.NaN;
@@ -149,6 +151,8 @@ public final class Bench {
             System.out.printf(Locale.ROOT, "ratio.rocksdb=%.3f%n", ratio[1]);
             System.out.printf(Locale.ROOT, "ratio.per_event.hashmap=%.3f%n", ratioPerEvent[0]);
             System.out.printf(Locale.ROOT, "ratio.per_event.rocksdb=%.3f%n", ratioPerEvent[1]);
+            System.out.printf(Locale.ROOT, "ratio.updatable_vs_per_event.hashmap=%.3f%n", updatableRatio[0]);
+            System.out.printf(Locale.ROOT, "ratio.updatable_vs_per_event.rocksdb=%.3f%n", updatableRatio[1]);
         }
         System.out.printf(Locale.ROOT, "ratio.sql_vs_datastream=%.3f%n", sqlRatio[0]);
         System.out.printf(Locale.ROOT, "ratio.sql_vs_datastream.rocksdb=%.3f%n", sqlRatio[1]);
@@ -311,6 +315,7 @@ public final class Bench {
         FLOOR("(a) Flink floor", "ValueState r/w of the same size, no math"),
         PER_EVENT("(b) recurrent operator, per event", "one step per event"),
         BATCHED("(b) recurrent operator, micro-batched", "bundles of up to 256 events or 5 ms"),
+        UPDATABLE("(b) recurrent operator, per event, with an update input", "keepInputs(16) for warm-ups; no update arrives"),
         SQL("(e) SQL function (Process Table Function)", "rows in and out of the Table API; per row");
 
         final String label;
@@ -375,6 +380,10 @@ public final class Bench {
                     TypeInformation.of(RecurrentOutput.class)).name("floor").uid("floor");
             case PER_EVENT -> Recurrent.builder(model).name("lstm").apply(in);
             case BATCHED -> Recurrent.builder(model).name("lstm").microBatch(256, java.time.Duration.ofMillis(5)).apply(in);
+            case UPDATABLE -> Recurrent.builder(model).name("lstm").options(o -> o.keepInputs(16))
+                    .updates(env.fromData(TypeInformation.of(io.flinkrecurrent.flink.ModelUpdate.class),
+                            io.flinkrecurrent.flink.ModelUpdate.stopShadow())) // nothing to stop: ignored
+                    .apply(in);
             case SQL -> throw new IllegalStateException();
         };
         out.sinkTo(new Counting<>(o -> o.id)).name("discard");
