@@ -75,15 +75,30 @@ public final class ModelChain {
     private final RecurrentModel initial;
     private final String initialVersion;
     private final int keepInputs;
+    private final int inputSize;
     private final List<Gen> live = new ArrayList<>();
     private Gen shadow;
     private long nextGeneration;
 
     /** A chain that starts with the job's own model. */
     public ModelChain(RecurrentModel initial, String initialVersion, int keepInputs) {
-        this.initial = Objects.requireNonNull(initial, "initial model");
-        this.initialVersion = initialVersion != null ? initialVersion : Long.toHexString(initial.fingerprint());
+        this(Objects.requireNonNull(initial, "initial model"), initialVersion, keepInputs, initial.inputSize());
+    }
+
+    /**
+     * A chain that starts with the job's own model, or with none ({@code initial} null): then
+     * {@link #model()} is null until the first update, which must take {@code inputSize} inputs.
+     */
+    public ModelChain(RecurrentModel initial, String initialVersion, int keepInputs, int inputSize) {
+        this.initial = initial;
         this.keepInputs = keepInputs;
+        this.inputSize = inputSize;
+        if (initial == null) {
+            this.initialVersion = null;
+            nextGeneration = 1;
+            return;
+        }
+        this.initialVersion = initialVersion != null ? initialVersion : Long.toHexString(initial.fingerprint());
         ModelUpdate u = ModelUpdate.swap(null, null, this.initialVersion, ModelUpdate.Policy.RESET);
         live.add(new Gen(new SwapRecord(0, initial.fingerprint(), false, u), initial));
         nextGeneration = 1;
@@ -114,7 +129,14 @@ public final class ModelChain {
             }
             nextGeneration = Math.max(nextGeneration, r.generation + 1);
         }
-        for (Gen g : shadow == null ? List.of(current()) : List.of(current(), shadow)) {
+        List<Gen> loaded = new ArrayList<>();
+        if (current() != null) {
+            loaded.add(current());
+        }
+        if (shadow != null) {
+            loaded.add(shadow);
+        }
+        for (Gen g : loaded) {
             if (g.update().reference != null) {
                 ModelReference.verify(g.update().reference, g.update().sha256);
             }
@@ -134,24 +156,26 @@ public final class ModelChain {
         return out;
     }
 
+    /** The live generation, or null before the first model of a chain that started with none. */
     Gen current() {
-        return live.get(live.size() - 1);
+        return live.isEmpty() ? null : live.get(live.size() - 1);
     }
 
     Gen shadow() {
         return shadow;
     }
 
+    /** The live model, or null while a chain that started with none has had no update. */
     public RecurrentModel model() {
-        return current().model();
+        return current() == null ? null : current().model();
     }
 
     public long tag() {
-        return current().tag();
+        return current() == null ? 0 : current().tag();
     }
 
     public String version() {
-        return current().version();
+        return current() == null ? null : current().version();
     }
 
     /** The latest accepted update's generation (live or shadow): 0 until one is accepted. */
@@ -208,6 +232,9 @@ public final class ModelChain {
             return "the update has no policy";
         }
         Gen same = toShadow ? shadow : current();
+        if (toShadow && current() == null) {
+            return "a shadow needs a live model beside it, and there is none yet";
+        }
         if (same != null && same.update().version.equals(u.version) && Objects.equals(same.update().sha256, u.sha256)) {
             return DUPLICATE;
         }
@@ -229,11 +256,11 @@ public final class ModelChain {
         } catch (RuntimeException e) {
             return "the model cannot be used: " + e.getMessage();
         }
-        RecurrentModel now = current().model();
-        if (m.inputSize() != now.inputSize()) {
-            return "the model takes " + m.inputSize() + " inputs; the stream gives " + now.inputSize();
+        RecurrentModel now = model();
+        if (m.inputSize() != inputSize) {
+            return "the model takes " + m.inputSize() + " inputs; the stream gives " + inputSize;
         }
-        if (u.policy == ModelUpdate.Policy.KEEP && !layout(m).equals(layout(now))) {
+        if (u.policy == ModelUpdate.Policy.KEEP && now != null && !layout(m).equals(layout(now))) {
             return "KEEP needs the same state layout, but the live model's is " + layout(now) + " and the new one's "
                     + layout(m);
         }

@@ -66,23 +66,41 @@ public final class Recurrent {
         return new ModelStage(Objects.requireNonNull(model, "model"));
     }
 
+    /**
+     * No model yet: the operator starts from its model updates ({@link RecurrentBuilder#updates}, required),
+     * the first of which must take {@code inputSize} inputs. Events before it wait or are rejected, as
+     * {@link RecurrentOptions.Builder#beforeFirstModel} says.
+     */
+    public static ModelStage awaitingModel(int inputSize) {
+        if (inputSize < 1) {
+            throw new IllegalArgumentException("the input size must be at least 1, got " + inputSize);
+        }
+        return new ModelStage(null, inputSize);
+    }
+
     /** The first step of {@link #of}: the model, waiting for its key. */
     @PublicEvolving
     public static final class ModelStage {
         private final RecurrentModel model;
+        private final int inputSize;
 
         private ModelStage(RecurrentModel model) {
+            this(model, model.inputSize());
+        }
+
+        private ModelStage(RecurrentModel model, int inputSize) {
             this.model = model;
+            this.inputSize = inputSize;
         }
 
         /** Keys the events: any key Flink can key by (its type from the selector, as {@code DataStream.keyBy}). */
         public <T, K> RecurrentBuilder<T, K, Void> keyBy(KeySelector<T, K> key) {
-            return new RecurrentBuilder<>(model, key, null);
+            return new RecurrentBuilder<>(model, inputSize, key, null);
         }
 
         /** Keys the events, with the key's type information given. */
         public <T, K> RecurrentBuilder<T, K, Void> keyBy(KeySelector<T, K> key, TypeInformation<K> keyType) {
-            return new RecurrentBuilder<>(model, key, Objects.requireNonNull(keyType, "keyType"));
+            return new RecurrentBuilder<>(model, inputSize, key, Objects.requireNonNull(keyType, "keyType"));
         }
     }
 
@@ -108,7 +126,15 @@ public final class Recurrent {
 
     /** The model over {@link KeyedEvent}s, with options. */
     public static Builder builder(RecurrentModel model) {
-        return new Builder(model);
+        return new Builder(Objects.requireNonNull(model, "model"), model.inputSize());
+    }
+
+    /** Over {@link KeyedEvent}s with no model yet: it comes from {@link Builder#updates} (see {@link #awaitingModel}). */
+    public static Builder builderAwaitingModel(int inputSize) {
+        if (inputSize < 1) {
+            throw new IllegalArgumentException("the input size must be at least 1, got " + inputSize);
+        }
+        return new Builder(null, inputSize);
     }
 
     /**
@@ -118,6 +144,7 @@ public final class Recurrent {
     @PublicEvolving
     public static final class Builder {
         private final RecurrentModel model;
+        private final int inputSize;
         private String name = "recurrent";
         private String uid;
         private boolean emitState;
@@ -125,8 +152,9 @@ public final class Recurrent {
         private DataStream<ModelUpdate> updates;
         private String version;
 
-        private Builder(RecurrentModel model) {
-            this.model = Objects.requireNonNull(model, "model");
+        private Builder(RecurrentModel model, int inputSize) {
+            this.model = model;
+            this.inputSize = inputSize;
         }
 
         /** The operator's name, also its uid unless {@link #uid} is set. Default {@code recurrent}. */
@@ -215,7 +243,11 @@ public final class Recurrent {
         /** The operator itself, for a test harness; key its input with {@link #keySelector()}. */
         @Internal
         public RecurrentOperator<String, KeyedEvent, RecurrentOutput, RejectedEvent> operator() {
-            return updates != null
+            if (model == null && updates == null) {
+                throw new IllegalStateException("an operator without a model needs updates(...) to get one");
+            }
+            return model == null ? new RecurrentSwapOperator<>(inputSize, options(), binding(emitState))
+                    : updates != null
                     ? new RecurrentSwapOperator<>(model, version, options(), binding(emitState))
                     : new RecurrentOperator<>(model, version, false, options(), binding(emitState));
         }

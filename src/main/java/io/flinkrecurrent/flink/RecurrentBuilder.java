@@ -57,6 +57,7 @@ public final class RecurrentBuilder<T, K, R> {
     }
 
     private final RecurrentModel model;
+    private final int inputSize;
     private final KeySelector<T, K> key;
     private final TypeInformation<K> keyType;
     private InputFiller<T> input;
@@ -70,14 +71,15 @@ public final class RecurrentBuilder<T, K, R> {
     private DataStream<ModelUpdate> updates;
     private String version;
 
-    RecurrentBuilder(RecurrentModel model, KeySelector<T, K> key, TypeInformation<K> keyType) {
-        this.model = Objects.requireNonNull(model, "model");
+    RecurrentBuilder(RecurrentModel model, int inputSize, KeySelector<T, K> key, TypeInformation<K> keyType) {
+        this.model = model;
+        this.inputSize = inputSize;
         this.key = Objects.requireNonNull(key, "key selector");
         this.keyType = keyType;
     }
 
     private <R2> RecurrentBuilder<T, K, R2> withResult(OutputEmitter<T, K, R2> e, TypeInformation<R2> type) {
-        RecurrentBuilder<T, K, R2> b = new RecurrentBuilder<>(model, key, keyType);
+        RecurrentBuilder<T, K, R2> b = new RecurrentBuilder<>(model, inputSize, key, keyType);
         b.input = input;
         b.reset = reset;
         b.eventTime = eventTime;
@@ -174,6 +176,9 @@ public final class RecurrentBuilder<T, K, R> {
         if (emitter == null) {
             throw new IllegalStateException("the recurrent operator needs emit(...) before apply");
         }
+        if (model == null && updates == null) {
+            throw new IllegalStateException("an operator without a model (awaitingModel) needs updates(...) to get one");
+        }
         TypeInformation<T> eventType = events.getType();
         OutputTag<Rejected<T>> tag = Recurrent.rejectedTag(eventType);
         String opName = name != null ? name : "recurrent";
@@ -186,8 +191,9 @@ public final class RecurrentBuilder<T, K, R> {
                 (e, k, reason, message) -> new Rejected<>(k == null ? null : String.valueOf(k), reason, message, e), tag);
         SingleOutputStreamOperator<R> op = updates == null
                 ? keyed.transform(opName, resultType, new RecurrentOperator<>(model, version, false, options, binding))
-                : keyed.connect(updates.broadcast())
-                        .transform(opName, resultType, new RecurrentSwapOperator<>(model, version, options, binding));
+                : keyed.connect(updates.broadcast()).transform(opName, resultType, model == null
+                        ? new RecurrentSwapOperator<>(inputSize, options, binding)
+                        : new RecurrentSwapOperator<>(model, version, options, binding));
         op.uid(opUid);
         return new RecurrentStream<>(op, tag, checked);
     }

@@ -72,7 +72,9 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
     /** Per event, every 64th step is timed for the step-time gauge (System.nanoTime costs about 20 ns a call). */
     private static final int TIMING_MASK = 63;
 
+    /** The job's own model; null for an operator that starts from its updates. */
     private final RecurrentModel initialModel;
+    private final int inputSize;
     private final String initialVersion;
     private final boolean swappable;
     private final RecurrentOptions options;
@@ -97,6 +99,11 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
     private transient ValueState<float[]> recentInputs;
     private transient float[][] rings;
     private transient boolean[] promoted;
+    /** Before the first model (an operator without one): each key's events waiting for it, and their count. */
+    private transient ListState<T> awaiting;
+    private transient ValueState<Integer> awaitingCount;
+    private transient volatile long awaitingTotal;
+    private static final String AWAITING = "recurrent-awaiting";
 
     private transient ValueState<KeyState> keyState;
     private transient InternalTimerService<VoidNamespace> idleTimers;
@@ -162,8 +169,18 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
      */
     RecurrentOperator(RecurrentModel model, String version, boolean swappable, RecurrentOptions options,
                       EventBinding<T, K, R, X> fn) {
-        this.initialModel = java.util.Objects.requireNonNull(model, "model");
-        this.initialVersion = version != null ? version : Long.toHexString(model.fingerprint());
+        this(model, model.inputSize(), version, swappable, options, fn);
+    }
+
+    /** @param model the job's model, or null (swappable only) to start from the updates, with {@code inputSize} inputs */
+    RecurrentOperator(RecurrentModel model, int inputSize, String version, boolean swappable, RecurrentOptions options,
+                      EventBinding<T, K, R, X> fn) {
+        if (model == null && !swappable) {
+            throw new IllegalArgumentException("an operator without a model needs model updates");
+        }
+        this.initialModel = model;
+        this.inputSize = inputSize;
+        this.initialVersion = version != null || model == null ? version : Long.toHexString(model.fingerprint());
         this.swappable = swappable;
         this.options = options;
         this.fn = fn;
@@ -180,7 +197,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         model = initialModel;
         version = initialVersion;
         if (swappable) {
-            chain = new ModelChain(initialModel, initialVersion, options.keepInputs());
+            chain = new ModelChain(initialModel, initialVersion, options.keepInputs(), inputSize);
             swapState = context.getOperatorStateStore().getBroadcastState(SWAP_STATE);
             if (context.isRestored()) {
                 List<SwapRecord> records = new ArrayList<>();
@@ -272,7 +289,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
                         @Override
                         public void onProcessingTime(InternalTimer<K, VoidNamespace> timer) {}
                     });
-            probe = new float[model.inputSize()];
+            probe = new float[inputSize];
             lastWatermarkAt = getProcessingTimeService().getCurrentProcessingTime();
             metrics.group().gauge("bufferedEvents", (Gauge<Long>) () -> buffered);
             metrics.group().gauge("watermarkLagMs", (Gauge<Long>) () -> {
@@ -288,10 +305,18 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         keys = new Object[capacity];
         times = new long[capacity];
         arrivals = new long[capacity];
-        inputs = new float[capacity][model.inputSize()];
+        inputs = new float[capacity][inputSize];
         rings = new float[capacity][];
         promoted = new boolean[capacity];
-        install();
+        if (model != null) {
+            install();
+        }
+        if (initialModel == null) {
+            awaiting = getRuntimeContext().getListState(new ListStateDescriptor<>(AWAITING, fn.eventType()));
+            awaitingCount = getRuntimeContext().getState(new ValueStateDescriptor<>("recurrent-awaiting-count",
+                    org.apache.flink.api.common.typeutils.base.IntSerializer.INSTANCE));
+            metrics.group().gauge("awaitingModel", (Gauge<Long>) () -> awaitingTotal);
+        }
         round = new int[capacity];
         roundStates = new KeyState[capacity];
         states = new float[capacity][];
@@ -307,7 +332,8 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         LOG.info("recurrent operator, {}: {} (fingerprint {}), {} floats of state per key, {}, kernels: {}",
                 batching() ? "micro-batched (" + capacity + " events or " + options.microBatchDelayMs() + " ms"
                         + (batchScratch != null ? ", batched product)" : ", stepped one by one)") : "per event",
-                model.describe(), Long.toHexString(fingerprint), stateSize, options,
+                model == null ? "no model yet (waiting for its updates)" : model.describe(), Long.toHexString(fingerprint),
+                stateSize, options,
                 Kernels.VECTOR ? "Vector API" : "plain loops");
     }
 
@@ -343,6 +369,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         if (batching()) {
             flush();
         }
+        boolean first = model == null;
         String refused = chain.apply(u);
         if (ModelChain.DUPLICATE.equals(refused)) {
             LOG.info("model update {} is in force already; nothing to do", u);
@@ -364,12 +391,17 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         }
         model = chain.model();
         version = chain.version();
-        install();
+        if (model != null) {
+            install();
+        }
+        LOG.info("model update {} applied by subtask {}: live {} (generation {}), {}{}", u, subtask, version,
+                chain.generation(), model == null ? "no model yet" : model.describe(),
+                chain.shadow() != null ? ", shadow " + chain.shadow().version() : "");
+        if (first && model != null) {
+            releaseAwaiting();
+        }
         metrics.updateAccepted();
         metrics.updateReceived();
-        LOG.info("model update {} applied by subtask {}: live {} (generation {}), {}{}", u, subtask, version,
-                chain.generation(), model.describe(),
-                chain.shadow() != null ? ", shadow " + chain.shadow().version() : "");
     }
     /** Events waiting for the watermark in this subtask (the gauge {@code bufferedEvents}). */
     long bufferedEvents() {
@@ -400,6 +432,10 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
 
     /** An event whose input is in {@code inputs[size]}: stepped now (per event) or into the bundle. */
     private void submit(T e, Object key, long ts) throws Exception {
+        if (model == null) {
+            awaitModel(e, key);
+            return;
+        }
         long now = getProcessingTimeService().getCurrentProcessingTime();
         if (!batching()) {
             stepNow(e, key, ts, now, inputs[0]);
@@ -615,6 +651,60 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
             if (recentInputs != null || shadowModel != null || promoted[0]) {
                 afterStep(e, key, seq, ts, x, y, zero, 0);
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- before the first model
+
+    /** Before the first model: the event waits in its key's state (bounded), or is rejected, as the options say. */
+    private void awaitModel(T e, Object key) throws Exception {
+        if (options.noModelPolicy() == RecurrentOptions.NoModelPolicy.REJECT) {
+            reject(e, key, RejectedEvent.Reason.NO_MODEL, "no model yet: the operator starts from its model updates, "
+                    + "and none has arrived (policy REJECT)", null);
+            return;
+        }
+        Integer n = awaitingCount.value();
+        int count = n == null ? 0 : n;
+        if (count >= options.maxBufferedPerKey() || awaitingTotal >= options.maxBufferedPerSubtask()) {
+            reject(e, key, RejectedEvent.Reason.BUFFER_FULL, "no model yet, and " + (count >= options.maxBufferedPerKey()
+                    ? "the key has " + count + " events waiting for one, its limit"
+                    : "the subtask has " + awaitingTotal + " events waiting for one, its limit"), null);
+            return;
+        }
+        awaiting.add(e);
+        awaitingCount.update(count + 1);
+        awaitingTotal++;
+    }
+
+    /**
+     * The first model is here: every key's waiting events, in their arrival order, stepped with it (the
+     * keys found through the state backend once; their events leave the state as they are applied).
+     */
+    private void releaseAwaiting() throws Exception {
+        List<Object> waitingKeys;
+        try (java.util.stream.Stream<Object> ks = getKeyedStateBackend().getKeys(AWAITING, VoidNamespace.INSTANCE)) {
+            waitingKeys = ks.toList();
+        }
+        for (Object key : waitingKeys) {
+            setCurrentKey(key);
+            Iterable<T> events = awaiting.get();
+            List<T> list = new ArrayList<>();
+            if (events != null) {
+                events.forEach(list::add);
+            }
+            awaiting.clear();
+            awaitingCount.clear();
+            for (T e : list) {
+                long ts = fn.timestamp() != null ? fn.timestamp().timestamp(e) : KeyedEvent.NO_TIMESTAMP;
+                if (fill(inputs[size], e, key, null)) {
+                    submit(e, key, ts);
+                    setCurrentKey(key);
+                }
+            }
+        }
+        awaitingTotal = 0;
+        if (batching()) {
+            flush();
         }
     }
 

@@ -31,6 +31,7 @@ public final class RecurrentOptions implements Serializable {
     private final BufferFullPolicy bufferFull;
     private final long noWatermarkWarningMs;
     private final int keepInputs;
+    private final NoModelPolicy noModel;
 
     /** What happens when a step makes the key's state or the output NaN or infinite. */
     @PublicEvolving
@@ -39,6 +40,19 @@ public final class RecurrentOptions implements Serializable {
         REJECT,
         /** The event is rejected ({@code NON_FINITE_STATE}) and the key restarts from zeros (counted as a reset). */
         RESET
+    }
+
+    /** What happens to an event that arrives before the first model of an operator that starts from its updates. */
+    @PublicEvolving
+    public enum NoModelPolicy {
+        /**
+         * It waits in its key's state, in arrival order, and is applied when the first model arrives; at
+         * most {@link #maxBufferedPerKey()} per key and {@link #maxBufferedPerSubtask()} per subtask, beyond
+         * which events are rejected as {@code BUFFER_FULL}. The gauge {@code awaitingModel} counts them.
+         */
+        WAIT,
+        /** It is rejected as {@code NO_MODEL}. */
+        REJECT
     }
 
     /** What happens to an event when event-time ordering's buffer is full (for its key or its subtask). */
@@ -69,6 +83,7 @@ public final class RecurrentOptions implements Serializable {
         bufferFull = b.bufferFull;
         noWatermarkWarningMs = b.noWatermarkWarningMs;
         keepInputs = b.keepInputs;
+        noModel = b.noModel;
     }
 
     public static Builder builder() {
@@ -92,6 +107,7 @@ public final class RecurrentOptions implements Serializable {
         b.bufferFull = bufferFull;
         b.noWatermarkWarningMs = noWatermarkWarningMs;
         b.keepInputs = keepInputs;
+        b.noModel = noModel;
         return b;
     }
 
@@ -134,6 +150,9 @@ public final class RecurrentOptions implements Serializable {
     /** With {@link #ordered()}: events waiting this long (processing time) without a watermark log a warning, once. */
     public long noWatermarkWarningMs() { return noWatermarkWarningMs; }
 
+    /** What an event that comes before the first model does (an operator that starts from its updates). Default WAIT. */
+    public NoModelPolicy noModelPolicy() { return noModel; }
+
     /** How many of each key's last inputs (since its last reset) the operator keeps for WARM_UP swaps; 0: none. */
     public int keepInputs() { return keepInputs; }
 
@@ -163,6 +182,7 @@ public final class RecurrentOptions implements Serializable {
         private BufferFullPolicy bufferFull = BufferFullPolicy.REJECT;
         private long noWatermarkWarningMs = 60_000;
         private int keepInputs;
+        private NoModelPolicy noModel = NoModelPolicy.WAIT;
 
         private Builder() {}
 
@@ -275,6 +295,15 @@ public final class RecurrentOptions implements Serializable {
                 throw new IllegalArgumentException("keepInputs must be between 0 and 100000, got " + inputs);
             }
             this.keepInputs = inputs;
+            return this;
+        }
+
+        /**
+         * For an operator that starts from its model updates ({@link Recurrent#awaitingModel}): whether events
+         * before the first model wait for it (bounded by {@link #bufferLimits}) or are rejected. Default WAIT.
+         */
+        public Builder beforeFirstModel(NoModelPolicy policy) {
+            this.noModel = Objects.requireNonNull(policy, "policy");
             return this;
         }
 

@@ -20,6 +20,11 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
         super(model, version, true, options, fn);
     }
 
+    /** An operator that starts without a model: events wait for (or are refused before) the first update. */
+    public RecurrentSwapOperator(int inputSize, RecurrentOptions options, EventBinding<T, K, R, X> fn) {
+        super(null, inputSize, null, true, options, fn);
+    }
+
     @Override
     public void processElement1(StreamRecord<T> record) throws Exception {
         processElement(record);

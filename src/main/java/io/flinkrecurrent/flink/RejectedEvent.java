@@ -27,8 +27,13 @@ public class RejectedEvent {
          * applied, and the key keeps its state from before it (or restarts from zeros, as the options say).
          */
         NON_FINITE_STATE,
-        /** Ordered by event time, and the key's or the subtask's buffer was full (see {@link RecurrentOptions#maxBufferedPerKey()}). */
-        BUFFER_FULL
+        /**
+         * Ordered by event time, and the key's or the subtask's buffer was full (see {@link RecurrentOptions#maxBufferedPerKey()});
+         * or, before the first model of an operator that starts from its updates, the events waiting for one were at that limit.
+         */
+        BUFFER_FULL,
+        /** No model yet (an operator that starts from its model updates), and the options say to reject rather than wait. */
+        NO_MODEL
     }
 
     /** The event's key, or null. */

@@ -102,6 +102,7 @@ public final class Bench {
         double[] ratioPerEvent = new double[2];
         double[] sqlRatio = new double[2];
         double[] updatableRatio = new double[2];
+        double[] keepInputsRatio = new double[2];
         String[] backends = {"hashmap", "rocksdb"};
         progress("Flink warm-up (the pipelines, not counted)");
         List<Mode> modes = sqlOnly ? List.of(Mode.PER_EVENT, Mode.SQL) : List.of(Mode.values());
@@ -131,6 +132,7 @@ public final class Bench {
                 ratioPerEvent[b] = best[Mode.PER_EVENT.ordinal()][0] / best[Mode.FLOOR.ordinal()][0];
                 ratio[b] = Math.max(best[Mode.PER_EVENT.ordinal()][0], best[Mode.BATCHED.ordinal()][0]) / best[Mode.FLOOR.ordinal()][0];
                 updatableRatio[b] = best[Mode.UPDATABLE.ordinal()][0] / best[Mode.PER_EVENT.ordinal()][0];
+                keepInputsRatio[b] = best[Mode.KEEP_INPUTS.ordinal()][0] / best[Mode.PER_EVENT.ordinal()][0];
             }
         }
         double perKey = Double.NaN;
@@ -153,6 +155,8 @@ public final class Bench {
             System.out.printf(Locale.ROOT, "ratio.per_event.rocksdb=%.3f%n", ratioPerEvent[1]);
             System.out.printf(Locale.ROOT, "ratio.updatable_vs_per_event.hashmap=%.3f%n", updatableRatio[0]);
             System.out.printf(Locale.ROOT, "ratio.updatable_vs_per_event.rocksdb=%.3f%n", updatableRatio[1]);
+            System.out.printf(Locale.ROOT, "ratio.keep_inputs_16_vs_per_event.hashmap=%.3f%n", keepInputsRatio[0]);
+            System.out.printf(Locale.ROOT, "ratio.keep_inputs_16_vs_per_event.rocksdb=%.3f%n", keepInputsRatio[1]);
         }
         System.out.printf(Locale.ROOT, "ratio.sql_vs_datastream=%.3f%n", sqlRatio[0]);
         System.out.printf(Locale.ROOT, "ratio.sql_vs_datastream.rocksdb=%.3f%n", sqlRatio[1]);
@@ -315,7 +319,8 @@ public final class Bench {
         FLOOR("(a) Flink floor", "ValueState r/w of the same size, no math"),
         PER_EVENT("(b) recurrent operator, per event", "one step per event"),
         BATCHED("(b) recurrent operator, micro-batched", "bundles of up to 256 events or 5 ms"),
-        UPDATABLE("(b) recurrent operator, per event, with an update input", "keepInputs(16) for warm-ups; no update arrives"),
+        UPDATABLE("(b) recurrent operator, per event, with an update input", "no update arrives"),
+        KEEP_INPUTS("(b) recurrent operator, per event, update input + keepInputs(16)", "each key's last 16 inputs kept for warm-ups"),
         SQL("(e) SQL function (Process Table Function)", "rows in and out of the Table API; per row");
 
         final String label;
@@ -380,7 +385,8 @@ public final class Bench {
                     TypeInformation.of(RecurrentOutput.class)).name("floor").uid("floor");
             case PER_EVENT -> Recurrent.builder(model).name("lstm").apply(in);
             case BATCHED -> Recurrent.builder(model).name("lstm").microBatch(256, java.time.Duration.ofMillis(5)).apply(in);
-            case UPDATABLE -> Recurrent.builder(model).name("lstm").options(o -> o.keepInputs(16))
+            case UPDATABLE, KEEP_INPUTS -> Recurrent.builder(model).name("lstm")
+                    .options(o -> o.keepInputs(mode == Mode.KEEP_INPUTS ? 16 : 0))
                     .updates(env.fromData(TypeInformation.of(io.flinkrecurrent.flink.ModelUpdate.class),
                             io.flinkrecurrent.flink.ModelUpdate.stopShadow())) // nothing to stop: ignored
                     .apply(in);

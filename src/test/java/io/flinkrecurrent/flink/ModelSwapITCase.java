@@ -379,6 +379,69 @@ class ModelSwapITCase {
         assertEquals(Map.of("A", (int) SWAP_AT, "b-2026-12-01", (int) (N - SWAP_AT)), perVersion);
     }
 
+    /**
+     * An operator that starts from its updates: the events before the first model wait in their keys'
+     * state (the gauge {@code awaitingModel} counts them) and are applied, in order, when it arrives; or
+     * they are rejected as {@code NO_MODEL}.
+     */
+    @ParameterizedTest(name = "before the first model: {0}")
+    @CsvSource({"WAIT", "REJECT"})
+    void anOperatorWithoutAModelStartsWithItsFirstUpdate(RecurrentOptions.NoModelPolicy policy) throws Exception {
+        Path b = SwapTesting.variant(dir, "b", 0.6f);
+        RecurrentModel bm = ModelLoader.load(b).network();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkTesting.jobConfig("rocksdb", null));
+        env.setParallelism(2);
+        SingleOutputStreamOperator<RecurrentOutput> out = Recurrent.builderAwaitingModel(A.inputSize()).name("swap")
+                .options(o -> o.beforeFirstModel(policy))
+                .updates(updates(env, SwapTesting.update(ModelUpdate.Kind.SWAP, b, "B", ModelUpdate.Policy.RESET, 0)))
+                .apply(events(env, 0));
+        CloseableIterator<RejectedEvent> rejected = out.getSideOutput(Recurrent.REJECTED).collectAsync();
+        CloseableIterator<RecurrentOutput> it = out.collectAsync();
+        JobClient job = start(env, "no model yet");
+        if (policy == RecurrentOptions.NoModelPolicy.REJECT) {
+            for (int i = 0; i < SWAP_AT; i++) {
+                RejectedEvent r = rejected.next();
+                assertEquals(RejectedEvent.Reason.NO_MODEL, r.reason, r.message);
+            }
+        } else {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long waiting = 0;
+            while ((waiting = metrics(job.getJobID(), "awaitingModel").stream()
+                    .mapToLong(m -> (Long) ((Gauge<?>) m).getValue()).sum()) < SWAP_AT) {
+                assertTrue(System.nanoTime() < deadline, "only " + waiting + " events waiting");
+                Thread.sleep(20);
+            }
+        }
+        swapThenRelease(job.getJobID(), 0, 1, "events-2", 2);
+        Gates.open("events-3");
+        List<RecurrentOutput> outs = new ArrayList<>();
+        it.forEachRemaining(outs::add);
+        rejected.close();
+        if (policy == RecurrentOptions.NoModelPolicy.WAIT) {
+            assertEquals(Map.of("B", (int) N), SwapTesting.assertSwapped(outs, N, "B", bm, Map.of(), KEEP_INPUTS),
+                    "every event applied by the first model, the waiting ones first");
+            return;
+        }
+        // rejected events are not applied: each key starts at its first event after the model came
+        Map<String, List<KeyedEvent>> after = SwapTesting.eventsFrom(SWAP_AT, N, A.inputSize());
+        assertEquals(N - SWAP_AT, outs.size());
+        for (RecurrentOutput o : outs) {
+            float[] state = bm.newState();
+            float[] y = new float[bm.outputSize()];
+            var scratch = bm.newScratch();
+            List<KeyedEvent> es = after.get(o.key);
+            for (int i = 0; i <= o.seq; i++) {
+                if (es.get(i).reset) {
+                    java.util.Arrays.fill(state, 0f);
+                }
+                bm.step(y, state, es.get(i).input, scratch);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(y, o.output,
+                    io.flinkrecurrent.cell.Kernels.VECTOR ? 1e-6f : 0f, o.key + "#" + o.seq);
+            assertEquals("B", o.version);
+        }
+    }
+
     /** A savepoint after a swap, restored at parallelism 1 and 3: B goes on for every key, from its state. */
     @ParameterizedTest(name = "parallelism 2 -> {0}")
     @CsvSource({"1", "3"})
