@@ -152,21 +152,6 @@ public final class ModelReference {
         if ("file".equals(uri.getScheme())) {
             return ModelFiles.load(Path.of(uri));
         }
-        Path name = Path.of(uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath());
-        try {
-            org.apache.flink.core.fs.Path p = new org.apache.flink.core.fs.Path(uri);
-            FileSystem fs = p.getFileSystem();
-            FileStatus st = fs.getFileStatus(p);
-            if (st.isDir()) {
-                throw new ModelFileException(name, null, "is a directory, not a model file (" + reference + ")");
-            }
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(st.getLen(), Integer.MAX_VALUE - 8));
-            try (FSDataInputStream in = fs.open(p)) {
-                in.transferTo(bytes);
-            }
-            return ModelFiles.load(name, bytes.toByteArray());
-        } catch (IOException e) {
-            throw new ModelFileException(name, null, "cannot be read from " + reference + ": " + e.getMessage(), e);
-        }
+        return ModelFiles.load(name(reference), bytes(reference));
     }
 }
