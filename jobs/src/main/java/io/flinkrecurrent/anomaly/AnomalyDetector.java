@@ -74,17 +74,28 @@ public final class AnomalyDetector implements RecurrentModel {
      * @param novelty   use the hidden state's novelty
      */
     public record Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
-                         int level, float levelWeight, boolean error, boolean value, boolean novelty)
+                         int level, float levelWeight, boolean error, boolean value, boolean novelty, int stride,
+                         int block)
             implements java.io.Serializable {
+        /** The windowed detector ({@code stride} 0). */
+        public Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
+                      int level, float levelWeight, boolean error, boolean value, boolean novelty) {
+            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0);
+        }
+
         /** The anomaly job's and the NAB runs' parameters. */
         public static final Params DEFAULTS = new Params(1000, 100, 1000, 5, 0.01f, 15f, 20, 50, 3f, true, true, true);
 
         public Params {
-            if (window < 2 || hold < 1 || hold > window || window % hold != 0 || smooth < 1 || smooth > window) {
+            if (window < 2 || hold < 1 || hold > window || stride == 0 && window % hold != 0 || smooth < 1 || smooth > window) {
                 throw new IllegalArgumentException("need window >= 2, 1 <= hold <= window dividing it and "
                         + "1 <= smooth <= window; got window " + window + ", hold " + hold + ", smooth " + smooth);
             }
-            if (novelty && (memory <= GAP || window % memory != 0 && memory % window != 0)) {
+            if (stride < 0 || stride > 0 && memory < 2 || block < 0 || block > 0 && (stride == 0 || window % block != 0)) {
+                throw new IllegalArgumentException("need stride >= 0 (with a stride memory >= 2), and block >= 0 "
+                        + "(with a stride, dividing the window); got stride " + stride + ", memory " + memory + ", block " + block);
+            }
+            if (novelty && stride == 0 && (memory <= GAP || window % memory != 0 && memory % window != 0)) {
                 throw new IllegalArgumentException("need memory > " + GAP + " and a multiple or divisor of window "
                         + window + ", got " + memory);
             }
@@ -95,43 +106,78 @@ public final class AnomalyDetector implements RecurrentModel {
             }
         }
 
+        /**
+         * These parameters with some changed, from {@code name=value,...} (window, hold, memory, smooth,
+         * tolerance, alarm, quiet, level, levelWeight, error, value, novelty): for measuring variants.
+         */
+        public Params with(String changes) {
+            int w = window, h = hold, m = memory, s = smooth, q = quiet, l = level, st = stride, b = block;
+            float t = tolerance, a = alarm, lw = levelWeight;
+            boolean e = error, v = value, n = novelty;
+            for (String kv : changes.split(",")) {
+                String[] f = kv.split("=", 2);
+                if (f.length != 2) {
+                    throw new IllegalArgumentException("expected name=value, got '" + kv + "'");
+                }
+                String val = f[1].trim();
+                switch (f[0].trim()) {
+                    case "window" -> w = Integer.parseInt(val);
+                    case "hold" -> h = Integer.parseInt(val);
+                    case "memory" -> m = Integer.parseInt(val);
+                    case "smooth" -> s = Integer.parseInt(val);
+                    case "quiet" -> q = Integer.parseInt(val);
+                    case "level" -> l = Integer.parseInt(val);
+                    case "tolerance" -> t = Float.parseFloat(val);
+                    case "alarm" -> a = Float.parseFloat(val);
+                    case "levelWeight" -> lw = Float.parseFloat(val);
+                    case "error" -> e = Boolean.parseBoolean(val);
+                    case "value" -> v = Boolean.parseBoolean(val);
+                    case "novelty" -> n = Boolean.parseBoolean(val);
+                    case "stride" -> st = Integer.parseInt(val);
+                    case "block" -> b = Integer.parseInt(val);
+                    default -> throw new IllegalArgumentException("no detector parameter '" + f[0].trim() + "'");
+                }
+            }
+            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b);
+        }
+
         /** Every parameter's value, in a fixed format (part of the detector's fingerprint). */
         public String describe() {
             return "window=" + window + ",hold=" + hold + ",memory=" + memory + ",smooth=" + smooth
                     + ",tolerance=" + Float.floatToIntBits(tolerance) + ",alarm=" + Float.floatToIntBits(alarm)
                     + ",quiet=" + quiet + ",level=" + level + ",levelWeight=" + Float.floatToIntBits(levelWeight)
-                    + ",error=" + error + ",value=" + value + ",novelty=" + novelty;
+                    + ",error=" + error + ",value=" + value + ",novelty=" + novelty + (stride > 0 ? ",stride=" + stride + ",block=" + block : "");
         }
 
         public Params withTolerance(float t) {
-            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty);
+            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block);
         }
 
         public Params withHold(int h) {
-            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty);
+            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block);
         }
 
         public Params withSmooth(int n) {
-            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty);
+            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block);
         }
 
         /** The z that raises an alarm, after which {@code quiet} rows score at most 0.5 (infinite: only the range rule's). */
         public Params withAlarm(float z) {
-            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty);
+            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block);
         }
 
         /** Rows kept quiet after an alarm, and rows inside the range before the range rule fires again (0: neither). */
         public Params withQuiet(int q) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block);
         }
 
         /** Rows averaged for the level's z; 0: no level z. */
         public Params withLevel(int rows) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block);
         }
 
         public Params withLevelWeight(float w) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block);
         }
 
         /** The score from which a row is an alarm: that of a z of {@code alarm} (1 when alarm is infinite). */
@@ -141,7 +187,7 @@ public final class AnomalyDetector implements RecurrentModel {
 
         /** Which surprises are used (the level's is set by {@link #withLevel}). */
         public Params using(boolean e, boolean v, boolean n) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block);
         }
     }
 
@@ -160,6 +206,15 @@ public final class AnomalyDetector implements RecurrentModel {
     private final int netOff;
     private final long fingerprint;
     private final float alarmScore;
+    // the compact detector (stride > 0): running statistics instead of windows, every stride-th hidden state
+    private final int stride;
+    private final int ewOff;
+    /** Rows a block of statistics sums (0: exponential weights), blocks kept, floats of one statistic. */
+    private final int block;
+    private final int blocks;
+    private final int stat;
+    private final int vlen;
+    private final int wrap;
 
     /**
      * @param forecaster input 1 (a normalised value), output 1 (the next one); its state is its hidden
@@ -176,11 +231,37 @@ public final class AnomalyDetector implements RecurrentModel {
         this.hold = params.hold();
         this.memory = params.novelty() ? params.memory() : 0;
         this.hidden = forecaster.stateSize();
-        this.errOff = RINGS;
-        this.valOff = errOff + window;
-        this.novOff = valOff + window;
-        this.levOff = novOff + window;
-        this.zOff = levOff + (params.level() > 0 ? window : 0);
+        this.stride = params.stride();
+        if (stride == 0) {
+            this.block = 0;
+            this.blocks = 0;
+            this.stat = 0;
+            this.ewOff = -1;
+            this.vlen = window;
+            this.wrap = Math.max(window, memory);
+            this.errOff = RINGS;
+            this.valOff = errOff + window;
+            this.novOff = valOff + window;
+            this.levOff = novOff + window;
+            this.zOff = levOff + (params.level() > 0 ? window : 0);
+        } else {
+            // the statistics of the error, the value, the novelty and the level (STATS floats each); then short rings
+            this.ewOff = RINGS;
+            this.vlen = Math.max(1, Math.max(params.level(), params.smooth()));
+            this.block = params.block();
+            this.blocks = block > 0 ? window / block : 0;
+            this.stat = block > 0 ? 5 + 2 * blocks : 2;
+            this.errOff = ewOff + 4 * stat;
+            this.valOff = errOff + params.smooth();
+            this.novOff = -1;
+            this.levOff = -1;
+            this.zOff = valOff + vlen;
+            long w = lcm(lcm(params.smooth(), vlen), lcm(hold, (long) memory * stride));
+            if (w > 1 << 22) {
+                throw new IllegalArgumentException("the compact detector's rings are too many rows apart (" + w + ")");
+            }
+            this.wrap = (int) w;
+        }
         this.memOff = zOff + hold;
         this.netOff = memOff + memory * hidden;
         this.alarmScore = params.alarmScore();
@@ -213,7 +294,7 @@ public final class AnomalyDetector implements RecurrentModel {
     @Override
     public Scratch newScratch() {
         // work 0: the forecaster's state, stepped there; work 1: its input; work 2: its output
-        return forecaster.newScratch().withWork(hidden, 1, 1);
+        return forecaster.newScratch().withWork(hidden, 1, 1, 3);
     }
 
     @Override public long fingerprint() { return fingerprint; }
@@ -247,6 +328,12 @@ public final class AnomalyDetector implements RecurrentModel {
         in[0] = xn;
         forecaster.step(forecast, net, in, scratch);
 
+        if (stride > 0) {
+            final float[] zs = scratch.work(3);
+            surprisesCompact(zs, state, net, xn, err, pos, count);
+            finish(out, state, net, forecast, v, err, zs[0], pos, count);
+            return;
+        }
         // the surprises, against the previous rows (at most `window`); this row joins them after
         final int seen = Math.min(count, window);
         double errNow = err;
@@ -278,6 +365,21 @@ public final class AnomalyDetector implements RecurrentModel {
                 z = Math.max(z, params.levelWeight() * zScore(lev, state, levOff, pos, levSeen, true, 1e-3));
             }
         }
+        state[errOff + ring(pos, window)] = err;
+        state[valOff + ring(pos, window)] = xn;
+        state[novOff + ring(pos, window)] = (float) novelty;
+        if (level > 0) {
+            state[levOff + ring(pos, window)] = (float) lev;
+        }
+        if (memory > 0) {
+            System.arraycopy(net, 0, state, memOff + ring(pos, memory) * hidden, hidden);
+        }
+        finish(out, state, net, forecast, v, err, z, pos, count);
+    }
+
+    /** The score from the largest z (the hold, the range rule, the quiet rows), and the rest of the state. */
+    private void finish(float[] out, float[] state, float[] net, float[] forecast, float v, float err, double z, int pos,
+                        int count) {
         double before = Double.NEGATIVE_INFINITY;
         for (int age = 1, n = Math.min(count, hold); age <= n; age++) {
             before = Math.max(before, state[zOff + ring(pos - age, hold)]);
@@ -304,20 +406,147 @@ public final class AnomalyDetector implements RecurrentModel {
 
         state[LOW] = count == 0 ? v : Math.min(state[LOW], v);
         state[HIGH] = count == 0 ? v : Math.max(state[HIGH], v);
-        state[errOff + ring(pos, window)] = err;
-        state[valOff + ring(pos, window)] = xn;
-        state[novOff + ring(pos, window)] = (float) novelty;
-        if (level > 0) {
-            state[levOff + ring(pos, window)] = (float) lev;
-        }
         state[zOff + ring(pos, hold)] = (float) z;
-        if (memory > 0) {
-            System.arraycopy(net, 0, state, memOff + ring(pos, memory) * hidden, hidden);
-        }
         System.arraycopy(net, 0, state, netOff, hidden);
         state[FORECAST] = forecast[0];
-        state[POS] = (pos + 1) % Math.max(window, memory); // a multiple of every ring's length
-        state[COUNT] = Math.min(count + 1, LEARN_ROWS + window + memory); // bounded: only "how far in" matters
+        state[POS] = (pos + 1) % wrap; // a multiple of every ring's length
+        // bounded: only "how far in" matters
+        state[COUNT] = Math.min(count + 1, stride == 0 ? LEARN_ROWS + window + memory
+                : LEARN_ROWS + window + memory * stride + params.level());
+    }
+
+    private static long lcm(long a, long b) {
+        return a / java.math.BigInteger.valueOf(a).gcd(java.math.BigInteger.valueOf(b)).longValue() * b;
+    }
+
+    /**
+     * The compact detector's surprises ({@code stride > 0}): each z against an exponentially weighted
+     * mean and variance (weight {@code 2 / (window + 1)}, the running mean's until that many rows), and
+     * the novelty against every {@code stride}-th hidden state of the last {@code memory * stride} rows.
+     * Its state is {@code 9 + 8 + smooth + max(level, smooth) + hold + (memory + 1) * hidden} floats.
+     * Writes {@code [z, novelty, level]} into {@code zs}.
+     */
+    private void surprisesCompact(float[] zs, float[] state, float[] net, float xn, float err, int pos, int count) {
+        final int smooth = params.smooth();
+        final int seen = Math.min(count, window);
+        double errNow = err;
+        for (int age = 1, n = Math.min(smooth - 1, seen); age <= n; age++) {
+            errNow += state[errOff + ring(pos - age, smooth)];
+        }
+        errNow /= Math.min(smooth, seen + 1);
+        double novelty = 0;
+        if (memory > 0) {
+            double best = Double.MAX_VALUE;
+            final long written = Math.min(((long) count + stride - 1) / stride, memory);
+            final int latest = Math.floorDiv(pos - 1, stride); // the last write, at row latest * stride
+            for (int k = 0; k < written; k++) {
+                if (pos - latest * stride + k * stride < GAP) {
+                    continue; // too recent (its age in rows): always near
+                }
+                final int off = memOff + Math.floorMod(latest - k, memory) * hidden;
+                double d = 0;
+                for (int j = 0; j < hidden; j++) {
+                    final double t = net[j] - state[off + j];
+                    d += t * t;
+                }
+                best = Math.min(best, d);
+            }
+            novelty = best == Double.MAX_VALUE ? 0 : Math.sqrt(best);
+        }
+        double z = 0;
+        if (seen > 0 && params.error()) {
+            z = statZ(errNow, state, ewOff, false, 1e-3);
+        }
+        if (seen > 0 && params.value()) {
+            z = Math.max(z, statZ(xn, state, ewOff + stat, true, 1e-3));
+        }
+        if (memory > 0 && Math.min(count - LEARN_ROWS, window) > 10) {
+            z = Math.max(z, statZ(novelty, state, ewOff + 2 * stat, false, 1e-4));
+        }
+        final int level = params.level();
+        double lev = 0;
+        if (level > 0) {
+            for (int age = 1, n = Math.min(level - 1, seen); age <= n; age++) {
+                lev += state[valOff + ring(pos - age, vlen)];
+            }
+            lev = (lev + xn) / Math.min(level, seen + 1);
+            if (Math.min(count - Math.max(LEARN_ROWS, level), window) > 10) {
+                z = Math.max(z, params.levelWeight() * statZ(lev, state, ewOff + 3 * stat, true, 1e-3));
+            }
+        }
+        // this row joins the statistics
+        statAdd(state, ewOff, err, count); // the single rows' errors, as the windowed detector's ring holds
+        statAdd(state, ewOff + stat, xn, count);
+        if (count >= LEARN_ROWS) {
+            statAdd(state, ewOff + 2 * stat, novelty, count - LEARN_ROWS);
+        }
+        if (level > 0 && count >= Math.max(LEARN_ROWS, level)) {
+            statAdd(state, ewOff + 3 * stat, lev, count - Math.max(LEARN_ROWS, level));
+        }
+        state[errOff + ring(pos, smooth)] = err;
+        state[valOff + ring(pos, vlen)] = xn;
+        if (memory > 0 && pos % stride == 0) {
+            System.arraycopy(net, 0, state, memOff + Math.floorMod(pos / stride, memory) * hidden, hidden);
+        }
+        zs[0] = (float) z;
+        zs[1] = (float) novelty;
+        zs[2] = (float) lev;
+    }
+
+    /** (x - mean) / sd of the statistic at {@code off} (blocks, or exponential weights), the sd at least {@code floor}. */
+    private double statZ(double x, float[] s, int off, boolean abs, double floor) {
+        if (block == 0) {
+            return ewZ(x, s, off, abs, floor);
+        }
+        // [sum, sum of squares, rows of the current block, full blocks, next slot, sums (blocks), squares (blocks)]
+        double sum = s[off];
+        double sq = s[off + 1];
+        final int full = (int) s[off + 3];
+        final double n = full * (double) block + s[off + 2];
+        if (n == 0) {
+            return 0;
+        }
+        for (int i = 0; i < full; i++) {
+            sum += s[off + 5 + i];
+            sq += s[off + 5 + blocks + i];
+        }
+        final double mean = sum / n;
+        final double d = x - mean;
+        return (abs ? Math.abs(d) : d) / Math.max(Math.sqrt(Math.max(0, sq / n - mean * mean)), floor);
+    }
+
+    /** Adds x to the statistic at {@code off}: its block, and the ring of the last {@code window / block} blocks when full. */
+    private void statAdd(float[] s, int off, double x, int n) {
+        if (block == 0) {
+            ewAdd(s, off, x, n);
+            return;
+        }
+        s[off] += (float) x;
+        s[off + 1] += (float) (x * x);
+        if (++s[off + 2] == block) {
+            final int slot = (int) s[off + 4];
+            s[off + 5 + slot] = s[off];
+            s[off + 5 + blocks + slot] = s[off + 1];
+            s[off + 4] = (slot + 1) % blocks;
+            s[off + 3] = Math.min(s[off + 3] + 1, blocks);
+            s[off] = 0;
+            s[off + 1] = 0;
+            s[off + 2] = 0;
+        }
+    }
+
+    /** (x - mean) / sd of an exponentially weighted [mean, variance] at {@code off}, the sd at least {@code floor}. */
+    private static double ewZ(double x, float[] s, int off, boolean abs, double floor) {
+        final double d = x - s[off];
+        return (abs ? Math.abs(d) : d) / Math.max(Math.sqrt(s[off + 1]), floor);
+    }
+
+    /** Adds x to the weighted [mean, variance] at {@code off}: the running mean's weight 1 / (n + 1) until it is below 2 / (window + 1). */
+    private void ewAdd(float[] s, int off, double x, int n) {
+        final double a = Math.max(2.0 / (window + 1), 1.0 / (n + 1));
+        final double d = x - s[off];
+        s[off] = (float) (s[off] + a * d);
+        s[off + 1] = (float) ((1 - a) * (s[off + 1] + a * d * d));
     }
 
     /** Slot of a position in a ring of length n (positions may be negative). */

@@ -49,8 +49,11 @@ public final class NabRun {
             also score variants of the detector (each part switched off in turn, and
             neighbouring settings), stepped in this JVM without Flink (after checking that the
             full one gives Flink's scores), on all files and on each half of them""");
+    static final Option<String> PARAMS = Option.text("params", "NAME=V,...", """
+            the detector with some parameters changed from its defaults (window, hold, memory, smooth,
+            tolerance, alarm, quiet, level, levelWeight, error, value, novelty), to measure a variant""", null);
     static final OptionSet OPTIONS = OptionSet.of(NAB_DIR, OUT, FILES, PLOT, PARALLELISM, JobSupport.MODEL.withDefault(null, null),
-            COMPARE, ABLATION);
+            COMPARE, ABLATION, PARAMS);
 
     public static final String USAGE = """
             nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--plot a.csv,b.csv|all] [--parallelism N]
@@ -94,7 +97,10 @@ public final class NabRun {
         out.printf(Locale.ROOT, "nab: %d files, %,d rows read in %.1f s%n", corpus.size(), events.size(), (System.nanoTime() - t0) / 1e9);
 
         RecurrentNetwork forecaster = JobSupport.model(p, AnomalyJob.MODEL);
-        AnomalyDetector detector = AnomalyDetector.withDefaults(forecaster);
+        AnomalyDetector detector = p.has(PARAMS)
+                ? new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.with(p.get(PARAMS)))
+                : AnomalyDetector.withDefaults(forecaster);
+        out.println("nab: " + detector.params().describe() + ", " + detector.stateSize() + " floats of state per key");
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);

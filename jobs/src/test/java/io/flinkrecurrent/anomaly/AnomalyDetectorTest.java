@@ -163,6 +163,38 @@ class AnomalyDetectorTest {
         assertTrue(e.getMessage().contains("level 2000"), e.getMessage());
     }
 
+    /**
+     * The compact detector (a stride through the hidden states, statistics by blocks): in at most 8 KiB
+     * a key with the measured settings; and with blocks of one row and every hidden state it is the
+     * windowed detector, score for score (to rounding: its variance is computed from sums).
+     */
+    @Test
+    void theCompactDetectorFitsInEightKiBAndWithOneRowBlocksIsTheWindowedOne() {
+        AnomalyDetector compact = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.with("stride=8,memory=64,block=50"));
+        // 9 scalars, four statistics of 20 blocks (5 + 2 * 20 each), the last 5 errors and 50 values, 100 z,
+        // 64 hidden states, the GRU's own
+        assertEquals(9 + 4 * 45 + 5 + 50 + 100 + 64 * 24 + 24, compact.stateSize());
+        assertTrue(4 * compact.stateSize() <= 8192, compact.stateSize() + " floats");
+
+        float[] v = wave(3000, 100);
+        for (int i = 2000; i < 2030; i++) {
+            v[i] = 50; // a flat stretch: something to detect
+        }
+        v[2500] = 95; // and a spike
+        float[] windowed = scores(AnomalyDetector.withDefaults(forecaster), v);
+        float[] same = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.with("stride=1,memory=1000,block=1")), v);
+        float alarm = AnomalyDetector.Params.DEFAULTS.alarmScore();
+        int alarms = 0;
+        for (int i = 0; i < v.length; i++) {
+            assertEquals(windowed[i], same[i], 1e-3f, "row " + i);
+            assertEquals(windowed[i] >= alarm, same[i] >= alarm, "alarm at row " + i);
+            alarms += windowed[i] >= alarm ? 1 : 0;
+        }
+        assertTrue(alarms > 0, "the series raises alarms to compare");
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.with("block=30"));
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.with("widow=3"));
+    }
+
     @Test
     void fingerprintComesFromTheValuesAlone() throws Exception {
         AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
