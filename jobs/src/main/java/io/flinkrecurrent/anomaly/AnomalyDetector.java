@@ -356,10 +356,7 @@ public final class AnomalyDetector implements RecurrentModel {
         final int level = params.level();
         double lev = 0;
         if (level > 0) {
-            for (int age = 1, n = Math.min(level - 1, seen); age <= n; age++) {
-                lev += state[valOff + ring(pos - age, window)];
-            }
-            lev = (lev + xn) / Math.min(level, seen + 1);
+            lev = levelMean(state, xn, pos, seen, window);
             final int levSeen = Math.min(count - Math.max(LEARN_ROWS, level), window);
             if (levSeen > 10) {
                 z = Math.max(z, params.levelWeight() * zScore(lev, state, levOff, pos, levSeen, true, 1e-3));
@@ -443,13 +440,7 @@ public final class AnomalyDetector implements RecurrentModel {
                 if (pos - latest * stride + k * stride < GAP) {
                     continue; // too recent (its age in rows): always near
                 }
-                final int off = memOff + Math.floorMod(latest - k, memory) * hidden;
-                double d = 0;
-                for (int j = 0; j < hidden; j++) {
-                    final double t = net[j] - state[off + j];
-                    d += t * t;
-                }
-                best = Math.min(best, d);
+                best = Math.min(best, squaredDistance(net, state, memOff + Math.floorMod(latest - k, memory) * hidden));
             }
             novelty = best == Double.MAX_VALUE ? 0 : Math.sqrt(best);
         }
@@ -466,10 +457,7 @@ public final class AnomalyDetector implements RecurrentModel {
         final int level = params.level();
         double lev = 0;
         if (level > 0) {
-            for (int age = 1, n = Math.min(level - 1, seen); age <= n; age++) {
-                lev += state[valOff + ring(pos - age, vlen)];
-            }
-            lev = (lev + xn) / Math.min(level, seen + 1);
+            lev = levelMean(state, xn, pos, seen, vlen);
             if (Math.min(count - Math.max(LEARN_ROWS, level), window) > 10) {
                 z = Math.max(z, params.levelWeight() * statZ(lev, state, ewOff + 3 * stat, true, 1e-3));
             }
@@ -549,6 +537,26 @@ public final class AnomalyDetector implements RecurrentModel {
         s[off + 1] = (float) ((1 - a) * (s[off + 1] + a * d * d));
     }
 
+    /** The mean of the last {@code level} values, this one ({@code xn}) included, from the values' ring of length {@code len}. */
+    private double levelMean(float[] state, float xn, int pos, int seen, int len) {
+        final int level = params.level();
+        double lev = 0;
+        for (int age = 1, n = Math.min(level - 1, seen); age <= n; age++) {
+            lev += state[valOff + ring(pos - age, len)];
+        }
+        return (lev + xn) / Math.min(level, seen + 1);
+    }
+
+    /** |h - state[off, off + hidden)|^2. */
+    private double squaredDistance(float[] h, float[] state, int off) {
+        double d = 0;
+        for (int k = 0; k < hidden; k++) {
+            final double t = h[k] - state[off + k];
+            d += t * t;
+        }
+        return d;
+    }
+
     /** Slot of a position in a ring of length n (positions may be negative). */
     private static int ring(int pos, int n) {
         return Math.floorMod(pos, n);
@@ -558,13 +566,7 @@ public final class AnomalyDetector implements RecurrentModel {
     private double nearest(float[] state, float[] h, int pos, int count) {
         double best = Double.MAX_VALUE;
         for (int age = GAP, n = Math.min(count, memory); age <= n; age++) {
-            final int off = memOff + ring(pos - age, memory) * hidden;
-            double d = 0;
-            for (int k = 0; k < hidden; k++) {
-                final double t = h[k] - state[off + k];
-                d += t * t;
-            }
-            best = Math.min(best, d);
+            best = Math.min(best, squaredDistance(h, state, memOff + ring(pos - age, memory) * hidden));
         }
         return best == Double.MAX_VALUE ? 0 : Math.sqrt(best);
     }
