@@ -75,12 +75,12 @@ public final class AnomalyDetector implements RecurrentModel {
      */
     public record Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                          int level, float levelWeight, boolean error, boolean value, boolean novelty, int stride,
-                         int block)
+                         int block, float online)
             implements java.io.Serializable {
         /** The windowed detector ({@code stride} 0). */
         public Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                       int level, float levelWeight, boolean error, boolean value, boolean novelty) {
-            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0);
+            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0, 0f);
         }
 
         /** The anomaly job's and the NAB runs' parameters. */
@@ -90,6 +90,9 @@ public final class AnomalyDetector implements RecurrentModel {
             if (window < 2 || hold < 1 || hold > window || stride == 0 && window % hold != 0 || smooth < 1 || smooth > window) {
                 throw new IllegalArgumentException("need window >= 2, 1 <= hold <= window dividing it and "
                         + "1 <= smooth <= window; got window " + window + ", hold " + hold + ", smooth " + smooth);
+            }
+            if (!(online >= 0f && online < 2f)) {
+                throw new IllegalArgumentException("online is the NLMS step size, in [0, 2): 0 is the trained head; got " + online);
             }
             if (stride < 0 || stride > 0 && memory < 2 || block < 0 || block > 0 && (stride == 0 || window % block != 0)) {
                 throw new IllegalArgumentException("need stride >= 0 (with a stride memory >= 2), and block >= 0 "
@@ -112,7 +115,7 @@ public final class AnomalyDetector implements RecurrentModel {
          */
         public Params with(String changes) {
             int w = window, h = hold, m = memory, s = smooth, q = quiet, l = level, st = stride, b = block;
-            float t = tolerance, a = alarm, lw = levelWeight;
+            float t = tolerance, a = alarm, lw = levelWeight, on = online;
             boolean e = error, v = value, n = novelty;
             for (String kv : changes.split(",")) {
                 String[] f = kv.split("=", 2);
@@ -135,10 +138,11 @@ public final class AnomalyDetector implements RecurrentModel {
                     case "novelty" -> n = Boolean.parseBoolean(val);
                     case "stride" -> st = Integer.parseInt(val);
                     case "block" -> b = Integer.parseInt(val);
+                    case "online" -> on = Float.parseFloat(val);
                     default -> throw new IllegalArgumentException("no detector parameter '" + f[0].trim() + "'");
                 }
             }
-            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b);
+            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b, on);
         }
 
         /** Every parameter's value, in a fixed format (part of the detector's fingerprint). */
@@ -146,38 +150,38 @@ public final class AnomalyDetector implements RecurrentModel {
             return "window=" + window + ",hold=" + hold + ",memory=" + memory + ",smooth=" + smooth
                     + ",tolerance=" + Float.floatToIntBits(tolerance) + ",alarm=" + Float.floatToIntBits(alarm)
                     + ",quiet=" + quiet + ",level=" + level + ",levelWeight=" + Float.floatToIntBits(levelWeight)
-                    + ",error=" + error + ",value=" + value + ",novelty=" + novelty + (stride > 0 ? ",stride=" + stride + ",block=" + block : "");
+                    + ",error=" + error + ",value=" + value + ",novelty=" + novelty + (stride > 0 ? ",stride=" + stride + ",block=" + block : "") + (online > 0 ? ",online=" + Float.floatToIntBits(online) : "");
         }
 
         public Params withTolerance(float t) {
-            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block);
+            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online);
         }
 
         public Params withHold(int h) {
-            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block);
+            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online);
         }
 
         public Params withSmooth(int n) {
-            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block);
+            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online);
         }
 
         /** The z that raises an alarm, after which {@code quiet} rows score at most 0.5 (infinite: only the range rule's). */
         public Params withAlarm(float z) {
-            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block);
+            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block, online);
         }
 
         /** Rows kept quiet after an alarm, and rows inside the range before the range rule fires again (0: neither). */
         public Params withQuiet(int q) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block, online);
         }
 
         /** Rows averaged for the level's z; 0: no level z. */
         public Params withLevel(int rows) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block, online);
         }
 
         public Params withLevelWeight(float w) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block, online);
         }
 
         /** The score from which a row is an alarm: that of a z of {@code alarm} (1 when alarm is infinite). */
@@ -187,7 +191,7 @@ public final class AnomalyDetector implements RecurrentModel {
 
         /** Which surprises are used (the level's is set by {@link #withLevel}). */
         public Params using(boolean e, boolean v, boolean n) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block, online);
         }
     }
 
@@ -208,6 +212,10 @@ public final class AnomalyDetector implements RecurrentModel {
     private final float alarmScore;
     // the compact detector (stride > 0): running statistics instead of windows, every stride-th hidden state
     private final int stride;
+    /** With {@code online > 0}: the key's own NLMS forecaster over the GRU's hidden state, in place of the trained head. */
+    private final io.flinkrecurrent.cell.OnlineReadout readout;
+    private final int netSize;
+    private final int workBase;
     private final int ewOff;
     /** Rows a block of statistics sums (0: exponential weights), blocks kept, floats of one statistic. */
     private final int block;
@@ -264,6 +272,11 @@ public final class AnomalyDetector implements RecurrentModel {
         }
         this.memOff = zOff + hold;
         this.netOff = memOff + memory * hidden;
+        this.readout = params.online() > 0
+                ? io.flinkrecurrent.cell.OnlineReadout.nlms(new RecurrentNetwork(forecaster.layers(), null), params.online())
+                : null;
+        this.netSize = readout == null ? hidden : readout.stateSize();
+        this.workBase = (readout == null ? forecaster.newScratch() : readout.newScratch()).workCount();
         this.alarmScore = params.alarmScore();
         // from the values only (never a hashCode, whose algorithm the JDK does not fix)
         this.fingerprint = new io.flinkrecurrent.cell.Fingerprint().add("anomaly-detector").add(forecaster.fingerprint())
@@ -289,12 +302,13 @@ public final class AnomalyDetector implements RecurrentModel {
 
     @Override public int outputSize() { return 2; }
 
-    @Override public int stateSize() { return netOff + hidden; }
+    @Override public int stateSize() { return netOff + netSize; }
 
     @Override
     public Scratch newScratch() {
         // work 0: the forecaster's state, stepped there; work 1: its input; work 2: its output
-        return forecaster.newScratch().withWork(hidden, 1, 1, 3);
+        // after the forecaster's (or the readout's) own: its state, its input, the forecast, the surprises, the readout's output
+        return (readout == null ? forecaster.newScratch() : readout.newScratch()).withWork(hidden, 1, 1, 3, netSize, 2);
     }
 
     @Override public long fingerprint() { return fingerprint; }
@@ -317,21 +331,36 @@ public final class AnomalyDetector implements RecurrentModel {
             range = Math.max(Math.abs(state[MAX]), 1f);
         }
         final float xn = Math.max(-4f, Math.min(5f, (v - state[MIN]) / range));
-        final float err = count == 0 ? 0f : Math.abs(xn - state[FORECAST]);
         final int pos = (int) state[POS];
 
         // step the forecaster: its new hidden state sums up the key's history up to this row
-        final float[] net = scratch.work(0);
-        final float[] in = scratch.work(1);
-        final float[] forecast = scratch.work(2);
-        System.arraycopy(state, netOff, net, 0, hidden);
+        final float[] net = scratch.work(workBase);
+        final float[] in = scratch.work(workBase + 1);
+        final float[] forecast = scratch.work(workBase + 2);
         in[0] = xn;
-        forecaster.step(forecast, net, in, scratch);
+        final float err;
+        final float[] rs = scratch.work(workBase + 4);
+        if (readout == null) {
+            err = count == 0 ? 0f : Math.abs(xn - state[FORECAST]);
+            System.arraycopy(state, netOff, net, 0, hidden);
+            forecaster.step(forecast, net, in, scratch);
+        } else {
+            // the key's own forecaster: its error on this row (its forecast made at the last), then it learns
+            final float[] ro = scratch.work(workBase + 5);
+            System.arraycopy(state, netOff, rs, 0, netSize);
+            readout.step(ro, rs, in, scratch);
+            err = count == 0 ? 0f : Math.abs(ro[0]);
+            forecast[0] = ro[1];
+            System.arraycopy(rs, 0, net, 0, hidden);
+        }
 
         if (stride > 0) {
-            final float[] zs = scratch.work(3);
+            final float[] zs = scratch.work(workBase + 3);
             surprisesCompact(zs, state, net, xn, err, pos, count);
             finish(out, state, net, forecast, v, err, zs[0], pos, count);
+            if (readout != null) {
+                System.arraycopy(rs, 0, state, netOff, netSize);
+            }
             return;
         }
         // the surprises, against the previous rows (at most `window`); this row joins them after
@@ -372,6 +401,9 @@ public final class AnomalyDetector implements RecurrentModel {
             System.arraycopy(net, 0, state, memOff + ring(pos, memory) * hidden, hidden);
         }
         finish(out, state, net, forecast, v, err, z, pos, count);
+        if (readout != null) {
+            System.arraycopy(rs, 0, state, netOff, netSize);
+        }
     }
 
     /** The score from the largest z (the hold, the range rule, the quiet rows), and the rest of the state. */

@@ -195,6 +195,45 @@ class AnomalyDetectorTest {
         assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.with("widow=3"));
     }
 
+    /**
+     * With {@code online}, the forecast error is the key's own NLMS forecaster's, trained on the key's rows
+     * as they come, its weights in the key's state: it learns (its error falls), and a state copied into a
+     * fresh array, stepped by another instance, goes on exactly as the original.
+     */
+    @Test
+    void theOnlineForecasterLearnsPerKeyAndLivesInTheKeysState() {
+        AnomalyDetector online = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.with("online=0.5"));
+        assertEquals(AnomalyDetector.withDefaults(forecaster).stateSize() - 24 + (24 + 25 + 24), online.stateSize(),
+                "the GRU's state, the readout's weights (1 x 25) and its last features (24)");
+        float[] v = wave(3000, 100);
+        float[] state = online.newState();
+        Scratch scratch = online.newScratch();
+        float[] out = new float[2];
+        double early = 0;
+        double late = 0;
+        float[] copy = null;
+        float[] rest = new float[1000];
+        for (int i = 0; i < 2000; i++) {
+            online.step(out, state, new float[] {v[i]}, scratch);
+            if (i >= 200 && i < 400) {
+                early += out[1];
+            }
+            if (i >= 1800) {
+                late += out[1];
+            }
+            if (i == 1499) {
+                copy = state.clone();
+            }
+        }
+        assertTrue(late < 0.8 * early, "the key's forecaster learns: error " + early / 200 + " early, " + late / 200 + " late");
+        AnomalyDetector again = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.with("online=0.5"));
+        Scratch s2 = again.newScratch();
+        for (int i = 1500; i < 2000; i++) {
+            again.step(out, copy, new float[] {v[i]}, s2);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(state, copy, "the state is all there is");
+    }
+
     @Test
     void fingerprintComesFromTheValuesAlone() throws Exception {
         AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
