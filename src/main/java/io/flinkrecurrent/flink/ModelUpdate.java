@@ -94,6 +94,17 @@ public class ModelUpdate implements java.io.Serializable {
         return u;
     }
 
+    /**
+     * The version a model file gives when an update names none: its file name without the extension
+     * ({@code s3://models/r2.safetensors} gives {@code r2}). The same for every source of updates.
+     */
+    public static String versionOf(String reference) {
+        String path = reference.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*:(//[^/]*)?", "");
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
     ModelUpdate copy() {
         return of(kind, reference, sha256, version, policy, warmUp);
     }

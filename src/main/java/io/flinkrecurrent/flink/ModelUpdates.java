@@ -67,13 +67,6 @@ public final class ModelUpdates {
         return !lower.contains(".") || lower.endsWith(".safetensors") || lower.endsWith(".onnx");
     }
 
-    /** The version a model file gives: its name without the extension. */
-    static String version(Path p) {
-        String name = p.getName();
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
-    }
-
     /** Reads a whole model file into its update: the reference, the SHA-256 of its bytes, the version. */
     @Internal
     static final class ModelFileFormat implements BulkFormat<ModelUpdate, FileSourceSplit> {
@@ -137,7 +130,7 @@ public final class ModelUpdates {
                 }
                 java.net.URI uri = p.toUri();
                 String reference = uri.getScheme() == null || "file".equals(uri.getScheme()) ? uri.getPath() : uri.toString();
-                ModelUpdate u = ModelUpdate.swap(reference, HexFormat.of().formatHex(sha.digest()), version(p), policy);
+                ModelUpdate u = ModelUpdate.swap(reference, HexFormat.of().formatHex(sha.digest()), ModelUpdate.versionOf(reference), policy);
                 u.warmUp = warmUp;
                 SingletonResultIterator<ModelUpdate> it = new SingletonResultIterator<>();
                 it.set(u, 0, 1);

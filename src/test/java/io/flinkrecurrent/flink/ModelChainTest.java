@@ -70,6 +70,16 @@ class ModelChainTest {
         assertEquals(ModelChain.Change.RESET, chain.bringUpToDate(sawA, null, () -> null), "B's reset is not skipped");
     }
 
+    /** The version every source of updates gives a file that names none: its name without the extension. */
+    @Test
+    void aModelFilesVersionIsItsNameWithoutTheExtension() {
+        assertEquals("r2", ModelUpdate.versionOf("s3://models/fraud/r2.safetensors"));
+        assertEquals("r2", ModelUpdate.versionOf("file:///tmp/models/r2.onnx"));
+        assertEquals("r2", ModelUpdate.versionOf("file:/tmp/models/r2.onnx"));
+        assertEquals("b.2026-12-01", ModelUpdate.versionOf("/tmp/b.2026-12-01.safetensors"));
+        assertEquals("r3", ModelUpdate.versionOf("models/r3"));
+    }
+
     @Test
     void duplicatesAndRefusals() throws Exception {
         Path b = SwapTesting.variant(dir, "b", 0.5f);

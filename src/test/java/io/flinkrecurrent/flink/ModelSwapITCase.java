@@ -50,6 +50,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * has events before and after it; each output's version says which model made it, and every output
  * is checked against the plain engine replaying each model on its part of the key's history.
  */
+// the tests wait on side outputs (next()): a lost record must fail them, not hang the build
+@org.junit.jupiter.api.Timeout(value = 3, unit = java.util.concurrent.TimeUnit.MINUTES)
 class ModelSwapITCase {
     static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
@@ -364,9 +366,13 @@ class ModelSwapITCase {
         JobClient job = start(env, "watched folder");
         drain(it, outs, SWAP_AT);
         // written under a hidden name, then renamed: the watcher never sees a half-written file
-        Files.copy(b, watched.resolve(".b-2026-12-01.safetensors.part"));
+        Files.copy(b, watched.resolve(".b-2026-12-01.safetensors"));
         Files.write(watched.resolve("notes.txt"), List.of("not a model"));
-        Files.move(watched.resolve(".b-2026-12-01.safetensors.part"), watched.resolve("b-2026-12-01.safetensors"),
+        Thread.sleep(1_000); // five listings of the folder: neither the hidden file nor the text file is an update
+        for (Metric m : metrics(job.getJobID(), "generation")) {
+            assertEquals(0L, ((Gauge<?>) m).getValue(), "a hidden or non-model file was taken as an update");
+        }
+        Files.move(watched.resolve(".b-2026-12-01.safetensors"), watched.resolve("b-2026-12-01.safetensors"),
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         awaitGeneration(job.getJobID(), 1, 2);
         Gates.open("events-2");

@@ -60,7 +60,8 @@ final class Replay {
               {"model": "FILE", "policy": "reset" | "keep" | "warm_up", "warm_up": N, "version": "NAME"}
             (reset: from zeros; keep: the state carries over, same layout only; warm_up: the key's last
             N inputs since its last reset replayed through the new model first). Result lines after a
-            control line name the version that made them: "model":"NAME" (default: the file's name).
+            control line name the version that made them: "model":"NAME" (default: the file's name
+            without its extension).
 
             """ + OPTIONS.help() + """
 

@@ -35,7 +35,7 @@ public final class JsonEvents {
     /**
      * Parses a control line, {@code {"model": "<path>", "policy": "reset" | "keep" | "warm_up", "warm_up": n,
      * "version": "..."}}: a swap of the model for every key from that line on. The policy defaults to
-     * reset, the version to the file's name; the SHA-256 is the file's as it is read now.
+     * reset, the version to the file's name without its extension; the SHA-256 is the file's as it is read now.
      *
      * @throws MalformedEventException naming the field at fault, or the file that cannot be read
      */
@@ -96,7 +96,7 @@ public final class JsonEvents {
             throw new MalformedEventException("the model " + e.getMessage());
         }
         if (version == null) {
-            version = java.nio.file.Path.of(model).getFileName().toString();
+            version = io.flinkrecurrent.flink.ModelUpdate.versionOf(model);
         }
         io.flinkrecurrent.flink.ModelUpdate u = io.flinkrecurrent.flink.ModelUpdate.swap(model, sha, version, pol);
         u.warmUp = warmUp;

@@ -68,9 +68,7 @@ public final class ModelUpdateRecords implements KafkaRecordDeserializationSchem
             }
             u.warmUp = n.get("warm_up").asInt();
         }
-        String name = java.nio.file.Path.of(u.reference.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*", "")).getFileName().toString();
-        u.version = n.path("version").isTextual() ? n.get("version").asText()
-                : name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+        u.version = n.path("version").isTextual() ? n.get("version").asText() : ModelUpdate.versionOf(u.reference);
         try {
             u.sha256 = n.path("sha256").isTextual() ? n.get("sha256").asText() : ModelReference.sha256(u.reference);
         } catch (RuntimeException e) {

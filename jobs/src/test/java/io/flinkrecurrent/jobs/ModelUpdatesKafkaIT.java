@@ -37,6 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code --model-updates-topic}; a record that is not an update is refused with its partition and offset
  * and the job goes on; a valid one becomes every subtask's model mid-stream, checked result by result.
  */
+// the tests wait on side outputs (next()): a lost record must fail them, not hang the build
+@org.junit.jupiter.api.Timeout(value = 3, unit = java.util.concurrent.TimeUnit.MINUTES)
 class ModelUpdatesKafkaIT {
     static final long N = 3_000;
     static final long SWAP_AT = 1_000;
