@@ -72,24 +72,53 @@ public final class AnomalyDetector implements RecurrentModel {
      * @param error     use the forecast error's z
      * @param value     use the value's z
      * @param novelty   use the hidden state's novelty
+     * @param stride    0: the windowed detector; greater: the compact one, which remembers every
+     *                  {@code stride}-th hidden state ({@code memory} of them) and keeps the surprises'
+     *                  statistics as sums over blocks of {@code block} rows, or ({@code block} 0) with
+     *                  exponential weights {@code 2 / (window + 1)}
+     * @param block     rows a block of statistics sums (compact only; 0: exponential weights)
+     * @param online    0: the forecast error is the trained head's; greater: it is the key's own
+     *                  forecaster's, an NLMS readout over the GRU's hidden state with this step size,
+     *                  learned from the key's rows and kept in its state ({@link io.flinkrecurrent.cell.OnlineReadout})
+     * @param likely    0: none; greater (compact only): the error's likelihood, the mean of the last
+     *                  {@code likely} errors in standard deviations of that mean's own history (as NAB's
+     *                  HTM turns its raw score into an "anomaly likelihood"), joins the surprises
+     * @param rls       0: the key's own forecaster learns by NLMS ({@code online}); in (0, 1]: by recursive
+     *                  least squares with this forgetting factor
      */
     public record Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                          int level, float levelWeight, boolean error, boolean value, boolean novelty, int stride,
-                         int block, float online)
+                         int block, float online, int likely, float rls)
             implements java.io.Serializable {
         /** The windowed detector ({@code stride} 0). */
         public Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                       int level, float levelWeight, boolean error, boolean value, boolean novelty) {
-            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0, 0f);
+            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0, 0f, 0, 0f);
         }
 
-        /** The anomaly job's and the NAB runs' parameters. */
+        /** The anomaly job's and the NAB runs' parameters: the windowed detector, 28,133 floats a key. */
         public static final Params DEFAULTS = new Params(1000, 100, 1000, 5, 0.01f, 15f, 20, 50, 3f, true, true, true);
+
+        /**
+         * The compact detector with the key's own forecaster, 1,752 floats (6.8 KiB) a key: every 8th of the
+         * last 512 hidden states, exponentially weighted statistics, the key's own NLMS forecaster's error
+         * of the row itself, an alarm from z 12 and a level over 25 rows. Chosen on NAB and the development
+         * corpus together (docs/nab.md); not the default, because it loses on NAB.
+         */
+        public static final Params COMPACT = DEFAULTS.with("stride=8,memory=64,online=0.5,smooth=1,alarm=12,level=25");
 
         public Params {
             if (window < 2 || hold < 1 || hold > window || stride == 0 && window % hold != 0 || smooth < 1 || smooth > window) {
                 throw new IllegalArgumentException("need window >= 2, 1 <= hold <= window dividing it and "
                         + "1 <= smooth <= window; got window " + window + ", hold " + hold + ", smooth " + smooth);
+            }
+            if (likely < 0 || likely > 0 && stride == 0) {
+                throw new IllegalArgumentException("likely (rows the error's likelihood averages) needs the compact "
+                        + "detector (stride > 0); got likely " + likely + ", stride " + stride);
+            }
+            if (!(rls >= 0f && rls <= 1f) || rls > 0f && online == 0f) {
+                throw new IllegalArgumentException("rls is the key's own forecaster's forgetting factor, in (0, 1], "
+                        + "and needs online > 0; got rls " + rls + ", online " + online);
             }
             if (!(online >= 0f && online < 2f)) {
                 throw new IllegalArgumentException("online is the NLMS step size, in [0, 2): 0 is the trained head; got " + online);
@@ -111,11 +140,12 @@ public final class AnomalyDetector implements RecurrentModel {
 
         /**
          * These parameters with some changed, from {@code name=value,...} (window, hold, memory, smooth,
-         * tolerance, alarm, quiet, level, levelWeight, error, value, novelty): for measuring variants.
+         * tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely,
+         * rls): for measuring variants.
          */
         public Params with(String changes) {
-            int w = window, h = hold, m = memory, s = smooth, q = quiet, l = level, st = stride, b = block;
-            float t = tolerance, a = alarm, lw = levelWeight, on = online;
+            int w = window, h = hold, m = memory, s = smooth, q = quiet, l = level, st = stride, b = block, lk = likely;
+            float t = tolerance, a = alarm, lw = levelWeight, on = online, fg = rls;
             boolean e = error, v = value, n = novelty;
             for (String kv : changes.split(",")) {
                 String[] f = kv.split("=", 2);
@@ -139,10 +169,12 @@ public final class AnomalyDetector implements RecurrentModel {
                     case "stride" -> st = Integer.parseInt(val);
                     case "block" -> b = Integer.parseInt(val);
                     case "online" -> on = Float.parseFloat(val);
+                    case "likely" -> lk = Integer.parseInt(val);
+                    case "rls" -> fg = Float.parseFloat(val);
                     default -> throw new IllegalArgumentException("no detector parameter '" + f[0].trim() + "'");
                 }
             }
-            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b, on);
+            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b, on, lk, fg);
         }
 
         /** Every parameter's value, in a fixed format (part of the detector's fingerprint). */
@@ -150,38 +182,39 @@ public final class AnomalyDetector implements RecurrentModel {
             return "window=" + window + ",hold=" + hold + ",memory=" + memory + ",smooth=" + smooth
                     + ",tolerance=" + Float.floatToIntBits(tolerance) + ",alarm=" + Float.floatToIntBits(alarm)
                     + ",quiet=" + quiet + ",level=" + level + ",levelWeight=" + Float.floatToIntBits(levelWeight)
-                    + ",error=" + error + ",value=" + value + ",novelty=" + novelty + (stride > 0 ? ",stride=" + stride + ",block=" + block : "") + (online > 0 ? ",online=" + Float.floatToIntBits(online) : "");
+                    + ",error=" + error + ",value=" + value + ",novelty=" + novelty + (stride > 0 ? ",stride=" + stride + ",block=" + block : "") + (online > 0 ? ",online=" + Float.floatToIntBits(online) : "")
+                    + (likely > 0 ? ",likely=" + likely : "") + (rls > 0 ? ",rls=" + Float.floatToIntBits(rls) : "");
         }
 
         public Params withTolerance(float t) {
-            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online);
+            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls);
         }
 
         public Params withHold(int h) {
-            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online);
+            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls);
         }
 
         public Params withSmooth(int n) {
-            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online);
+            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls);
         }
 
         /** The z that raises an alarm, after which {@code quiet} rows score at most 0.5 (infinite: only the range rule's). */
         public Params withAlarm(float z) {
-            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block, online);
+            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls);
         }
 
         /** Rows kept quiet after an alarm, and rows inside the range before the range rule fires again (0: neither). */
         public Params withQuiet(int q) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block, online);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block, online, likely, rls);
         }
 
         /** Rows averaged for the level's z; 0: no level z. */
         public Params withLevel(int rows) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block, online);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block, online, likely, rls);
         }
 
         public Params withLevelWeight(float w) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block, online);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block, online, likely, rls);
         }
 
         /** The score from which a row is an alarm: that of a z of {@code alarm} (1 when alarm is infinite). */
@@ -191,7 +224,7 @@ public final class AnomalyDetector implements RecurrentModel {
 
         /** Which surprises are used (the level's is set by {@link #withLevel}). */
         public Params using(boolean e, boolean v, boolean n) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block, online);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block, online, likely, rls);
         }
     }
 
@@ -207,6 +240,9 @@ public final class AnomalyDetector implements RecurrentModel {
     private final int levOff;
     private final int zOff;
     private final int memOff;
+    /** The compact detector's likelihood ({@code likely > 0}): a ring of the last errors, then the statistics of their mean. */
+    private final int likOff;
+    private final int likStat;
     private final int netOff;
     private final long fingerprint;
     private final float alarmScore;
@@ -264,16 +300,20 @@ public final class AnomalyDetector implements RecurrentModel {
             this.novOff = -1;
             this.levOff = -1;
             this.zOff = valOff + vlen;
-            long w = lcm(lcm(params.smooth(), vlen), lcm(hold, (long) memory * stride));
+            long w = lcm(lcm(lcm(params.smooth(), vlen), Math.max(1, params.likely())),
+                    lcm(hold, Math.max(1L, (long) memory * stride)));
             if (w > 1 << 22) {
                 throw new IllegalArgumentException("the compact detector's rings are too many rows apart (" + w + ")");
             }
             this.wrap = (int) w;
         }
-        this.memOff = zOff + hold;
+        this.likOff = zOff + hold;
+        this.likStat = likOff + params.likely();
+        this.memOff = likStat + (params.likely() > 0 ? stat : 0);
         this.netOff = memOff + memory * hidden;
-        this.readout = params.online() > 0
-                ? io.flinkrecurrent.cell.OnlineReadout.nlms(new RecurrentNetwork(forecaster.layers(), null), params.online())
+        final RecurrentNetwork body = new RecurrentNetwork(forecaster.layers(), null);
+        this.readout = params.rls() > 0 ? io.flinkrecurrent.cell.OnlineReadout.rls(body, params.rls(), 1f)
+                : params.online() > 0 ? io.flinkrecurrent.cell.OnlineReadout.nlms(body, params.online())
                 : null;
         this.netSize = readout == null ? hidden : readout.stateSize();
         this.workBase = (readout == null ? forecaster.newScratch() : readout.newScratch()).workCount();
@@ -482,6 +522,22 @@ public final class AnomalyDetector implements RecurrentModel {
         }
         if (seen > 0 && params.value()) {
             z = Math.max(z, statZ(xn, state, ewOff + stat, true, 1e-3));
+        }
+        final int likely = params.likely();
+        if (likely > 0) {
+            // the error's likelihood: the mean of the last `likely` errors against that mean's own history
+            double mean = err;
+            for (int age = 1, n = Math.min(likely - 1, seen); age <= n; age++) {
+                mean += state[likOff + ring(pos - age, likely)];
+            }
+            mean /= Math.min(likely, seen + 1);
+            if (seen > likely) {
+                z = Math.max(z, statZ(mean, state, likStat, false, 1e-3));
+            }
+            if (seen >= likely) {
+                statAdd(state, likStat, mean, seen - likely);
+            }
+            state[likOff + ring(pos, likely)] = err;
         }
         if (memory > 0 && Math.min(count - LEARN_ROWS, window) > 10) {
             z = Math.max(z, statZ(novelty, state, ewOff + 2 * stat, false, 1e-4));

@@ -234,6 +234,73 @@ class AnomalyDetectorTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(state, copy, "the state is all there is");
     }
 
+    /**
+     * The compact profile with the key's own forecaster: within 8 KiB a key; its whole state (the readout's
+     * weights, the likelihood's ring and statistics, the RLS forecaster's P) is in the key's state: a copy,
+     * stepped by another instance, goes on exactly as the original; and it finds a spike and a flat stretch.
+     */
+    @Test
+    void theCompactProfileFitsInEightKiBAndItsStateIsAllThereIs() {
+        AnomalyDetector compact = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT);
+        // 9 scalars, four exponential statistics (2 each), the last error and 25 values, 100 z,
+        // 64 hidden states, the GRU's state, the readout's weights (1 x 25) and its last features (24)
+        assertEquals(9 + 4 * 2 + 1 + 25 + 100 + 64 * 24 + 24 + 25 + 24, compact.stateSize());
+        assertTrue(4 * compact.stateSize() <= 8192, compact.stateSize() + " floats");
+        float[] v = wave(3000, 100);
+        for (int i = 2000; i < 2030; i++) {
+            v[i] = 50;
+        }
+        v[2500] = 95;
+        float[] s = scores(compact, v);
+        assertTrue(max(s, 2000, 2030) > max(s, 1000, 2000), "the flat stretch: " + max(s, 2000, 2030)
+                + ", above all of the wave before: " + max(s, 1000, 2000));
+        assertEquals(1f, s[2500], "the spike, beyond the key's range");
+        assertTrue(max(s, 1000, 2000) < AnomalyDetector.Params.COMPACT.alarmScore(), "no alarm on the plain wave: " + max(s, 1000, 2000));
+        for (String variant : new String[] {"", ",likely=10", ",rls=0.999"}) {
+            AnomalyDetector d = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(variant.isEmpty() ? "level=25" : variant.substring(1)));
+            float[] state = d.newState();
+            Scratch scratch = d.newScratch();
+            float[] out = new float[2];
+            float[] copy = null;
+            for (int i = 0; i < 2600; i++) {
+                d.step(out, state, new float[] {v[i]}, scratch);
+                if (i == 1999) {
+                    copy = state.clone();
+                }
+            }
+            AnomalyDetector again = new AnomalyDetector(forecaster, d.params());
+            Scratch s2 = again.newScratch();
+            for (int i = 2000; i < 2600; i++) {
+                again.step(out, copy, new float[] {v[i]}, s2);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(state, copy, "compact" + variant + ": the state is all there is");
+        }
+    }
+
+    /**
+     * The error's likelihood ({@code likely}): the mean of the last errors against that mean's history. Alone,
+     * it rises where the key's forecaster starts to miss for a while (noise that sets in) and stays neutral
+     * on the plain wave.
+     */
+    @Test
+    void theErrorsLikelihoodNoticesErrorsThatLast() {
+        AnomalyDetector.Params alone = AnomalyDetector.Params.COMPACT.with(
+                "likely=10,error=false,value=false,novelty=false,level=0,tolerance=-1,alarm=1000");
+        float[] v = wave(3000, 100);
+        java.util.Random r = new java.util.Random(5);
+        for (int i = 2000; i < 2040; i++) {
+            v[i] += (float) (6 * r.nextGaussian()); // inside the range, but hard to forecast
+        }
+        float[] s = scores(new AnomalyDetector(forecaster, alone), v);
+        assertTrue(max(s, 2000, 2040) > max(s, 1000, 2000) + 0.1f,
+                "noise that lasts: " + max(s, 2000, 2040) + ", the wave before: " + max(s, 1000, 2000));
+        float[] none = scores(new AnomalyDetector(forecaster, alone.with("likely=0,stride=8")), v);
+        assertEquals(0.5f, max(none, 2000, 2040), "without it, no surprise is left");
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.with("likely=10"), "windowed");
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.with("rls=0.99"), "rls without online");
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.COMPACT.with("rls=1.5"));
+    }
+
     @Test
     void fingerprintComesFromTheValuesAlone() throws Exception {
         AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
