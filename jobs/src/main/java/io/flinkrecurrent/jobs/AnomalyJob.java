@@ -38,7 +38,8 @@ public final class AnomalyJob implements Jobs.Job {
     /** stdout shows only the events scoring this or more. */
     static final Option<Double> ALERT = new Option<>("alert", "T", """
             stdout shows only the events scoring T or more (default: the detector's
-            alarms, a z of 15 or a value beyond the key's range); files and Kafka get every score""",
+            alarms: a z of 15, 12 for the compact one, or a value beyond the key's range); files and
+            Kafka get every score""",
             null, null, t -> {
                 try {
                     return Double.parseDouble(t.trim());
@@ -47,7 +48,16 @@ public final class AnomalyJob implements Jobs.Job {
                 }
             });
 
-    @Override public List<Option<?>> options() { return List.of(ALERT); }
+    static final Option<String> DETECTOR = Option.choice("detector", """
+            windowed: the default, 28,133 floats of state a key; compact: the key's own forecaster,
+            1,752 floats (6.8 KiB) a key (docs/nab.md)""", "windowed", "windowed", "compact");
+
+    @Override public List<Option<?>> options() { return List.of(ALERT, DETECTOR); }
+
+    /** The detector's parameters that {@code --detector} names. */
+    static AnomalyDetector.Params params(ParsedOptions options) {
+        return options.get(DETECTOR).equals("compact") ? AnomalyDetector.Params.COMPACT : AnomalyDetector.Params.DEFAULTS;
+    }
 
     @Override
     public String description() {
@@ -60,8 +70,9 @@ public final class AnomalyJob implements Jobs.Job {
     }
 
     /** The job as a function of streams: one score per event, from the key's earlier events and this one. */
-    public static SingleOutputStreamOperator<RecurrentOutput> apply(DataStream<KeyedEvent> points, RecurrentNetwork forecaster) {
-        return Recurrent.builder(AnomalyDetector.withDefaults(forecaster)).name(NAME).apply(points);
+    public static SingleOutputStreamOperator<RecurrentOutput> apply(DataStream<KeyedEvent> points, RecurrentNetwork forecaster,
+                                                                    AnomalyDetector.Params params) {
+        return Recurrent.builder(new AnomalyDetector(forecaster, params)).name(NAME).apply(points);
     }
 
     @Override
@@ -81,8 +92,9 @@ public final class AnomalyJob implements Jobs.Job {
     public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParsedOptions options) {
         SingleOutputStreamOperator<KeyedEvent> points = Recurrent.sameParallelism(lines.process(new ParsePoints(),
                 TypeInformation.of(KeyedEvent.class)).name("parse").uid(NAME + "-parse"), lines);
-        SingleOutputStreamOperator<RecurrentOutput> scores = apply(points, (RecurrentNetwork) model);
-        float alert = options.has(ALERT) ? options.get(ALERT).floatValue() : AnomalyDetector.Params.DEFAULTS.alarmScore();
+        AnomalyDetector.Params params = params(options);
+        SingleOutputStreamOperator<RecurrentOutput> scores = apply(points, (RecurrentNetwork) model, params);
+        float alert = options.has(ALERT) ? options.get(ALERT).floatValue() : params.alarmScore();
         DataStream<String> text = scores.filter(o -> o.output[0] >= alert).name("alerts")
                 .map(o -> String.format(Locale.ROOT, "%-14s #%-6d %s  score %.4f  ALERT", o.key, o.seq, format(o.timestamp), o.output[0]))
                 .returns(String.class).name("text");

@@ -46,18 +46,25 @@ public final class NabRun {
             also break down a published detector's raw scores (DIR/results/NAME, e.g. numenta)
             the same way, at its own standard threshold""", null);
     static final Option<Boolean> ABLATION = Option.flag("ablation", """
-            also score variants of the detector (each part switched off in turn, and
-            neighbouring settings), stepped in this JVM without Flink (after checking that the
-            full one gives Flink's scores), on all files and on each half of them""");
+            also score variants of the windowed and the compact detector (each part switched off in
+            turn, and neighbouring settings), stepped in this JVM without Flink (after checking that
+            the detector run gives Flink's scores), on all files and on each half of them""");
+    static final Option<Path> DEV_DIR = Option.path("dev-dir", "DIR3", """
+            with --ablation: a second corpus in NAB's layout (e.g. ../shared/anomaly-dev) on which
+            every variant is scored too""");
+    static final Option<String> KIND = Option.choice("detector", """
+            windowed: the default, 28,133 floats a key; compact: the key's own forecaster, 1,752 floats
+            a key (AnomalyDetector.Params.COMPACT)""", "windowed", "windowed", "compact");
     static final Option<String> PARAMS = Option.text("params", "NAME=V,...", """
-            the detector with some parameters changed from its defaults (window, hold, memory, smooth,
-            tolerance, alarm, quiet, level, levelWeight, error, value, novelty), to measure a variant""", null);
+            the detector with some parameters changed (window, hold, memory, smooth, tolerance, alarm,
+            quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls), to
+            measure a variant""", null);
     static final OptionSet OPTIONS = OptionSet.of(NAB_DIR, OUT, FILES, PLOT, PARALLELISM, JobSupport.MODEL.withDefault(null, null),
-            COMPARE, ABLATION, PARAMS);
+            COMPARE, KIND, PARAMS, ABLATION, DEV_DIR);
 
     public static final String USAGE = """
             nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--plot a.csv,b.csv|all] [--parallelism N]
-                [--compare NAME] [--ablation]
+                [--compare NAME] [--detector windowed|compact] [--params NAME=V,...] [--ablation [--dev-dir DIR3]]
 
             Runs the anomaly job's detector over every NAB data file (one key per file, rows in order, on an
             embedded Flink), writes DIR2/<category>/flinkRecurrent_<file>.csv (timestamp,anomaly_score, one row
@@ -72,6 +79,9 @@ public final class NabRun {
         ParsedOptions p = OPTIONS.parse("nab", args);
         Path nab = p.require(NAB_DIR, "");
         Path outDir = p.require(OUT, "");
+        if (p.has(DEV_DIR) && !p.get(ABLATION)) {
+            throw new UsageException("nab", "--dev-dir is for --ablation");
+        }
         long t0 = System.nanoTime();
         Map<String, NabScorer.LabelledFile> corpus = NabScorer.corpus(nab);
         if (p.has(FILES)) {
@@ -97,9 +107,9 @@ public final class NabRun {
         out.printf(Locale.ROOT, "nab: %d files, %,d rows read in %.1f s%n", corpus.size(), events.size(), (System.nanoTime() - t0) / 1e9);
 
         RecurrentNetwork forecaster = JobSupport.model(p, AnomalyJob.MODEL);
-        AnomalyDetector detector = p.has(PARAMS)
-                ? new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.with(p.get(PARAMS)))
-                : AnomalyDetector.withDefaults(forecaster);
+        AnomalyDetector.Params base = p.get(KIND).equals("compact") ? AnomalyDetector.Params.COMPACT
+                : AnomalyDetector.Params.DEFAULTS;
+        AnomalyDetector detector = new AnomalyDetector(forecaster, p.has(PARAMS) ? base.with(p.get(PARAMS)) : base);
         out.println("nab: " + detector.params().describe() + ", " + detector.stateSize() + " floats of state per key");
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
@@ -158,141 +168,14 @@ public final class NabRun {
             }
         }
         if (p.get(ABLATION)) {
-            ablation(forecaster, corpus, values, scores, out);
+            List<NabAblation.Corpus> corpora = new ArrayList<>();
+            corpora.add(new NabAblation.Corpus(nab.getFileName().toString(), corpus, values));
+            if (p.has(DEV_DIR)) {
+                corpora.add(NabAblation.Corpus.read(p.get(DEV_DIR).getFileName().toString(), p.get(DEV_DIR)));
+            }
+            NabAblation.run(forecaster, detector, corpora, scores, out);
         }
         out.printf(Locale.ROOT, "nab: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-    }
-
-    /** A variant of the detector for {@code --ablation}; {@code untrained}: a GRU of random weights. */
-    record Variant(String name, AnomalyDetector.Params params, boolean untrained) {}
-
-    /** The detector's variants that {@code --ablation} scores: each part switched off in turn. */
-    static List<Variant> variants() {
-        AnomalyDetector.Params d = AnomalyDetector.Params.DEFAULTS;
-        List<Variant> v = new ArrayList<>();
-        AnomalyDetector.Params noRule = d.withTolerance(-1f).withLevel(0);
-        v.add(new Variant("the detector (defaults)", d, false));
-        v.add(new Variant("without the all-time range rule", d.withTolerance(-1f), false));
-        v.add(new Variant("no quiet rows: every new extreme, every alarm counts", d.withQuiet(0), false));
-        v.add(new Variant("quiet rows after the range rule's alarms only", d.withAlarm(Float.POSITIVE_INFINITY), false));
-        v.add(new Variant("without the level's z", d.withLevel(0), false));
-        v.add(new Variant("without the hidden state's novelty", d.using(true, true, false), false));
-        v.add(new Variant("without the forecast error", d.using(false, true, true), false));
-        v.add(new Variant("without the value's z", d.using(true, false, true), false));
-        v.add(new Variant("without the hold (every z counts)", d.withHold(1), false));
-        v.add(new Variant("forecast error not averaged", d.withSmooth(1), false));
-        v.add(new Variant("the GRU alone: forecast error and novelty", noRule.using(true, false, true), false));
-        v.add(new Variant("the forecast error alone", noRule.using(true, false, false), false));
-        v.add(new Variant("the hidden state's novelty alone", noRule.using(false, false, true), false));
-        v.add(new Variant("the range rule alone", d.using(false, false, false).withLevel(0), false));
-        v.add(new Variant("untrained GRU: novelty alone", noRule.using(false, false, true), true));
-        v.add(new Variant("untrained GRU: without the forecast error", d.using(false, true, true), true));
-        v.add(new Variant("the last release (no quiet rows, no level)", d.withQuiet(0).withLevel(0), false));
-        v.add(new Variant("the first release (error and value z, hold)", noRule.using(true, true, false).withSmooth(1), false));
-        // neighbouring settings of the parts found last
-        for (int rows : new int[] {40, 60}) {
-            v.add(new Variant("level over " + rows + " rows", d.withLevel(rows), false));
-        }
-        for (float w : new float[] {2.5f, 3.5f}) {
-            v.add(new Variant("level's weight " + w, d.withLevelWeight(w), false));
-        }
-        for (float z : new float[] {12f, 14f, 16f, 18f}) {
-            v.add(new Variant("alarm at z " + (int) z, d.withAlarm(z), false));
-        }
-        for (int q : new int[] {5, 10, 50}) {
-            v.add(new Variant(q + " quiet rows", d.withQuiet(q), false));
-        }
-        return v;
-    }
-
-    /**
-     * A control for the ablation: a one-layer GRU of the forecaster's hidden size with random weights (seed 1; input
-     * weights N(0, 9), recurrent N(0, 1 / hidden), input biases N(0, 0.25)) and a zero head.
-     */
-    static RecurrentNetwork untrainedGru(int hidden) {
-        java.util.Random r = new java.util.Random(1);
-        float[] wih = new float[3 * hidden];
-        float[] whh = new float[3 * hidden * hidden];
-        float[] bih = new float[3 * hidden];
-        for (int i = 0; i < wih.length; i++) {
-            wih[i] = (float) (3 * r.nextGaussian());
-        }
-        for (int i = 0; i < whh.length; i++) {
-            whh[i] = (float) (r.nextGaussian() / Math.sqrt(hidden));
-        }
-        for (int i = 0; i < bih.length; i++) {
-            bih[i] = (float) (0.5 * r.nextGaussian());
-        }
-        return RecurrentNetwork.builder(io.flinkrecurrent.cell.CellType.GRU, 1, hidden)
-                .layer(wih, whh, bih, new float[3 * hidden])
-                .head(new float[hidden], new float[1], io.flinkrecurrent.cell.Activation.IDENTITY).build();
-    }
-
-    /** Scores each variant in this JVM (the same {@code step} the operator calls, one key per file). */
-    static void ablation(RecurrentNetwork forecaster, Map<String, NabScorer.LabelledFile> corpus, Map<String, float[]> values,
-                         Map<String, double[]> flinkScores, PrintStream out) {
-        List<Variant> variants = variants();
-        out.println();
-        out.printf("nab: ablation, %d variants stepped in this JVM ...%n", variants.size());
-        out.printf("%-58s %10s %20s %20s %10s %10s%n", "variant", "standard", "reward_low_FP_rate", "reward_low_FN_rate",
-                "odd_files", "even_files");
-        // the two halves of the corpus (files at odd and even places in its order), each scored with its own threshold
-        List<Map<String, NabScorer.LabelledFile>> halves = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
-        int place = 0;
-        for (var e : corpus.entrySet()) {
-            halves.get(place++ % 2).put(e.getKey(), e.getValue());
-        }
-        boolean first = true;
-        RecurrentNetwork untrained = untrainedGru(forecaster.layer(0).hiddenSize());
-        for (Variant variant : variants) {
-            AnomalyDetector d = new AnomalyDetector(variant.untrained() ? untrained : forecaster, variant.params());
-            Map<String, double[]> scores = new java.util.concurrent.ConcurrentHashMap<>();
-            values.entrySet().parallelStream().forEach(f -> scores.put(f.getKey(), scoreInProcess(d, f.getValue())));
-            if (first) {
-                for (var f : flinkScores.entrySet()) {
-                    if (!java.util.Arrays.equals(f.getValue(), scores.get(f.getKey()))) {
-                        throw new IllegalStateException(f.getKey() + ": the in-process detector differs from the Flink run");
-                    }
-                }
-                first = false;
-            }
-            StringBuilder row = new StringBuilder(String.format("%-58s", variant.name()));
-            for (NabScorer.Profile pr : NabScorer.PROFILES) {
-                row.append(String.format(Locale.ROOT, pr.name().equals("standard") ? " %10.2f" : " %20.2f",
-                        NabScorer.score(corpus, scores, pr).score()));
-            }
-            for (Map<String, NabScorer.LabelledFile> half : halves) {
-                row.append(String.format(" %10s", halfScore(half, scores)));
-            }
-            out.println(row);
-        }
-        out.println("nab: the first row's scores equal the Flink run's, row for row");
-    }
-
-    /**
-     * The standard profile's score of some of the files, with their own threshold; "-" when none of them
-     * has a labelled window (as on a --files run): then the null and the perfect detector both score 0.
-     */
-    static String halfScore(Map<String, NabScorer.LabelledFile> files, Map<String, double[]> scores) {
-        if (files.values().stream().allMatch(f -> f.windows().isEmpty())) {
-            return "-";
-        }
-        return String.format(Locale.ROOT, "%.2f", NabScorer.score(files, scores, NabScorer.PROFILES.get(0)).score());
-    }
-
-    /** One key's scores, the detector stepped over its values in order. */
-    static double[] scoreInProcess(AnomalyDetector d, float[] values) {
-        float[] state = new float[d.stateSize()];
-        io.flinkrecurrent.cell.Scratch scratch = d.newScratch();
-        float[] x = new float[1];
-        float[] o = new float[d.outputSize()];
-        double[] s = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            x[0] = values[i];
-            d.step(o, state, x, scratch);
-            s[i] = o[0];
-        }
-        return s;
     }
 
     static void write(Path outDir, NabScorer.LabelledFile f, double[] s) throws IOException {

@@ -77,11 +77,12 @@ class JobsITCase {
         assertEquals("t", lis.prediction, "after l,i,s");
     }
 
-    @Test
-    void anomalyRunsEndToEndAndFlagsTheJump() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"windowed", "compact"})
+    void anomalyRunsEndToEndAndFlagsTheJump(String detector) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Jobs.run(new AnomalyJob(), new String[0], true, new PrintStream(out, true, StandardCharsets.UTF_8),
+        Jobs.run(new AnomalyJob(), new String[] {"--detector", detector}, true, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("rejected events"), text);

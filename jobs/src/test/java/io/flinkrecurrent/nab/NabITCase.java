@@ -38,14 +38,27 @@ class NabITCase {
     Path out;
 
     @Test
-    void nabCommandWritesNabsLayoutScoresAndDraws() throws Exception {
+    void nabCommandWritesNabsLayoutScoresAndDraws(@TempDir Path second) throws Exception {
+        // a second corpus in NAB's layout for the ablation: one of NAB's files and its windows
+        String one = FILES.get(1);
+        Files.createDirectories(second.resolve("data").resolve(one).getParent());
+        Files.write(second.resolve("data").resolve(one), NabScorer.readLines(NAB.resolve("data").resolve(one)));
+        var labels = new com.fasterxml.jackson.databind.ObjectMapper().readTree(NAB.resolve("labels/combined_windows.json").toFile());
+        Files.createDirectories(second.resolve("labels"));
+        Files.writeString(second.resolve("labels/combined_windows.json"), "{\"" + one + "\": " + labels.get(one) + "}");
+
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         NabRun.run(new String[] {"--nab-dir", NAB.toString(), "--out", out.toString(), "--files", String.join(",", FILES),
-                "--plot", FILES.get(0), "--ablation", "--compare", "numenta"}, new PrintStream(text, true, StandardCharsets.UTF_8));
+                "--plot", FILES.get(0), "--ablation", "--dev-dir", second.toString(), "--compare", "numenta"},
+                new PrintStream(text, true, StandardCharsets.UTF_8));
         String printed = text.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("flinkRecurrent (partial)"), printed);
         // the ablation's in-process detector gave the Flink run's scores (it checks, and throws otherwise)
-        assertTrue(printed.contains("the first row's scores equal the Flink run's"), printed);
+        assertTrue(printed.contains("the detector stepped in this JVM gives the Flink run's scores, row for row"), printed);
+        // every variant, on both corpora: 5 figures each
+        String ablated = printed.lines().filter(l -> l.startsWith("compact: without the hidden state's novelty")).findFirst().orElseThrow();
+        assertEquals(2, ablated.chars().filter(c -> c == '|').count(), ablated);
+        assertTrue(ablated.matches(".* 216 +\\| +(\\S+ +){4}\\S+ +\\| +(\\S+ +){4}\\S+"), ablated);
         assertTrue(printed.contains("without the hidden state's novelty"), printed);
         // what the threshold detects, file by file, for this detector and for a published one
         assertTrue(printed.contains("flinkRecurrent at its standard threshold: "), printed);
@@ -75,9 +88,11 @@ class NabITCase {
         assertEquals(1400, png.getWidth());
     }
 
-    @Test
-    void aScoreDependsOnlyOnEarlierRows() throws Exception {
-        RecurrentModel d = AnomalyDetector.withDefaults(ModelLoader.load(Path.of("anomaly/model.safetensors")).network());
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"windowed", "compact"})
+    void aScoreDependsOnlyOnEarlierRows(String kind) throws Exception {
+        RecurrentModel d = new AnomalyDetector(ModelLoader.load(Path.of("anomaly/model.safetensors")).network(),
+                kind.equals("compact") ? AnomalyDetector.Params.COMPACT : AnomalyDetector.Params.DEFAULTS);
         float[] values = NabPlot.values(NAB.resolve("data").resolve(FILES.get(1)));
         int k = 2_000;
         float[] full = scores(d, values, values.length);

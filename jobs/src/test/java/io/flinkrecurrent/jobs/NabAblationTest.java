@@ -12,13 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The ablation's per-half column, on made-up files (the full runs are in NabITCase). */
-class NabRunTest {
+class NabAblationTest {
     private static final int ROWS = 1000;
 
     @Test
     void aHalfWithoutLabelledWindowsHasNoScoreRatherThanNaN() {
         Map<String, NabScorer.LabelledFile> quiet = files(file("quiet.csv", List.of()));
-        assertEquals("-", NabRun.halfScore(quiet, Map.of("quiet.csv", new double[ROWS])));
+        assertEquals("-", NabAblation.halfScore(quiet, Map.of("quiet.csv", new double[ROWS])));
     }
 
     @Test
@@ -26,14 +26,14 @@ class NabRunTest {
         NabScorer.LabelledFile labelled = file("labelled.csv", List.of(new int[] {500, 600}));
         double[] early = new double[ROWS];
         early[500] = 1;
-        double found = Double.parseDouble(NabRun.halfScore(files(labelled), Map.of("labelled.csv", early)));
+        double found = Double.parseDouble(NabAblation.halfScore(files(labelled), Map.of("labelled.csv", early)));
         assertTrue(found > 95 && found <= 100, "a detection at the window's first row: " + found);
         // no detection at all is the null detector
-        assertEquals("0.00", NabRun.halfScore(files(labelled), Map.of("labelled.csv", new double[ROWS])));
+        assertEquals("0.00", NabAblation.halfScore(files(labelled), Map.of("labelled.csv", new double[ROWS])));
         // a half with one labelled file among unlabelled ones is scored too
         Map<String, NabScorer.LabelledFile> mixed = files(labelled, file("quiet.csv", List.of()));
         assertEquals(String.format(java.util.Locale.ROOT, "%.2f", found),
-                NabRun.halfScore(mixed, Map.of("labelled.csv", early, "quiet.csv", new double[ROWS])));
+                NabAblation.halfScore(mixed, Map.of("labelled.csv", early, "quiet.csv", new double[ROWS])));
     }
 
     private static Map<String, NabScorer.LabelledFile> files(NabScorer.LabelledFile... fs) {

@@ -1,0 +1,215 @@
+package io.flinkrecurrent.jobs;
+
+import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.anomaly.AnomalyDetector.Params;
+import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.nab.NabPlot;
+import io.flinkrecurrent.nab.NabScorer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code nab --ablation}: scores variants of the detector, stepped in this JVM without Flink (the same
+ * {@code step} the operator calls, one key per file), on one corpus or two, each on all its files and on
+ * each half of them.
+ */
+final class NabAblation {
+    /** A variant of the detector; {@code untrained}: over a GRU of random weights. */
+    record Variant(String name, Params params, boolean untrained) {}
+
+    /** A corpus in NAB's layout, its files' values read. */
+    record Corpus(String name, Map<String, NabScorer.LabelledFile> files, Map<String, float[]> values) {
+        static Corpus read(String name, Path dir) throws IOException {
+            Map<String, NabScorer.LabelledFile> files = NabScorer.corpus(dir);
+            Map<String, float[]> values = new LinkedHashMap<>();
+            for (String f : files.keySet()) {
+                values.put(f, NabPlot.values(dir.resolve("data").resolve(f)));
+            }
+            return new Corpus(name, files, values);
+        }
+    }
+
+    private NabAblation() {}
+
+    /** The windowed detector's parts, each switched off in turn, and the parts found last at neighbouring settings. */
+    static List<Variant> windowed() {
+        Params d = Params.DEFAULTS;
+        List<Variant> v = new ArrayList<>();
+        Params noRule = d.withTolerance(-1f).withLevel(0);
+        v.add(new Variant("the windowed detector (defaults)", d, false));
+        v.add(new Variant("without the all-time range rule", d.withTolerance(-1f), false));
+        v.add(new Variant("no quiet rows: every new extreme, every alarm counts", d.withQuiet(0), false));
+        v.add(new Variant("quiet rows after the range rule's alarms only", d.withAlarm(Float.POSITIVE_INFINITY), false));
+        v.add(new Variant("without the level's z", d.withLevel(0), false));
+        v.add(new Variant("without the hidden state's novelty", d.using(true, true, false), false));
+        v.add(new Variant("without the forecast error", d.using(false, true, true), false));
+        v.add(new Variant("without the value's z", d.using(true, false, true), false));
+        v.add(new Variant("without the hold (every z counts)", d.withHold(1), false));
+        v.add(new Variant("forecast error not averaged", d.withSmooth(1), false));
+        v.add(new Variant("the GRU alone: forecast error and novelty", noRule.using(true, false, true), false));
+        v.add(new Variant("the forecast error alone", noRule.using(true, false, false), false));
+        v.add(new Variant("the hidden state's novelty alone", noRule.using(false, false, true), false));
+        v.add(new Variant("the range rule alone", d.using(false, false, false).withLevel(0), false));
+        v.add(new Variant("untrained GRU: novelty alone", noRule.using(false, false, true), true));
+        v.add(new Variant("untrained GRU: without the forecast error", d.using(false, true, true), true));
+        v.add(new Variant("the last release (no quiet rows, no level)", d.withQuiet(0).withLevel(0), false));
+        v.add(new Variant("the first release (error and value z, hold)", noRule.using(true, true, false).withSmooth(1), false));
+        for (int rows : new int[] {40, 60}) {
+            v.add(new Variant("level over " + rows + " rows", d.withLevel(rows), false));
+        }
+        for (float w : new float[] {2.5f, 3.5f}) {
+            v.add(new Variant("level's weight " + w, d.withLevelWeight(w), false));
+        }
+        for (float z : new float[] {12f, 14f, 16f, 18f}) {
+            v.add(new Variant("alarm at z " + (int) z, d.withAlarm(z), false));
+        }
+        for (int q : new int[] {5, 10, 50}) {
+            v.add(new Variant(q + " quiet rows", d.withQuiet(q), false));
+        }
+        v.add(new Variant("the key's own forecaster, its error not averaged", d.with("online=0.5,smooth=1"), false));
+        return v;
+    }
+
+    /** The compact profile's parts, each switched off or changed in turn. */
+    static List<Variant> compact() {
+        Params c = Params.COMPACT;
+        String alone = "value=false,novelty=false,level=0,tolerance=-1";
+        List<Variant> v = new ArrayList<>();
+        v.add(new Variant("compact: the profile", c, false));
+        v.add(new Variant("compact: without the all-time range rule", c.withTolerance(-1f), false));
+        v.add(new Variant("compact: without the level's z", c.withLevel(0), false));
+        v.add(new Variant("compact: without the hidden state's novelty", c.using(true, true, false), false));
+        v.add(new Variant("compact: without the forecast error", c.using(false, true, true), false));
+        v.add(new Variant("compact: without the value's z", c.using(true, false, true), false));
+        v.add(new Variant("compact: the trained head's error, not the key's own", c.with("online=0"), false));
+        v.add(new Variant("compact: the error averaged over 5 rows", c.withSmooth(5), false));
+        v.add(new Variant("compact: the key's forecaster learning by RLS (0.999)", c.with("rls=0.999"), false));
+        v.add(new Variant("compact: plus the error's likelihood over 10 rows", c.with("likely=10"), false));
+        v.add(new Variant("compact: the key's own forecaster's error alone", c.with(alone), false));
+        v.add(new Variant("compact: the trained head's error alone", c.with(alone + ",online=0"), false));
+        v.add(new Variant("compact: the error's likelihood alone (10 rows)", c.with(alone + ",error=false,likely=10"), false));
+        v.add(new Variant("compact: over an untrained GRU (a random reservoir)", c, true));
+        v.add(new Variant("compact: statistics in blocks of 50 rows", c.with("block=50"), false));
+        v.add(new Variant("compact: every hidden state, 1,000 of them", c.with("stride=1,memory=1000"), false));
+        v.add(new Variant("compact: alarm at z 15 (the windowed detector's)", c.withAlarm(15f), false));
+        v.add(new Variant("compact: level over 50 rows (the windowed detector's)", c.withLevel(50), false));
+        v.add(new Variant("compact: level's weight 4", c.withLevelWeight(4f), false));
+        v.add(new Variant("compact: hold 300 rows", c.withHold(300), false));
+        return v;
+    }
+
+    /**
+     * A control: a one-layer GRU of the forecaster's hidden size with random weights (seed 1; input weights
+     * N(0, 9), recurrent N(0, 1 / hidden), input biases N(0, 0.25)) and a zero head.
+     */
+    static RecurrentNetwork untrainedGru(int hidden) {
+        java.util.Random r = new java.util.Random(1);
+        float[] wih = new float[3 * hidden];
+        float[] whh = new float[3 * hidden * hidden];
+        float[] bih = new float[3 * hidden];
+        for (int i = 0; i < wih.length; i++) {
+            wih[i] = (float) (3 * r.nextGaussian());
+        }
+        for (int i = 0; i < whh.length; i++) {
+            whh[i] = (float) (r.nextGaussian() / Math.sqrt(hidden));
+        }
+        for (int i = 0; i < bih.length; i++) {
+            bih[i] = (float) (0.5 * r.nextGaussian());
+        }
+        return RecurrentNetwork.builder(io.flinkrecurrent.cell.CellType.GRU, 1, hidden)
+                .layer(wih, whh, bih, new float[3 * hidden])
+                .head(new float[hidden], new float[1], io.flinkrecurrent.cell.Activation.IDENTITY).build();
+    }
+
+    /**
+     * Checks that the detector the run used, stepped here, gives the Flink run's scores; then scores every
+     * variant on each corpus, a row each as it is done.
+     */
+    static void run(RecurrentNetwork forecaster, AnomalyDetector ran, List<Corpus> corpora, Map<String, double[]> flinkScores,
+                    PrintStream out) {
+        Map<String, double[]> again = scoreAll(ran, corpora.get(0).values());
+        for (var f : flinkScores.entrySet()) {
+            if (!java.util.Arrays.equals(f.getValue(), again.get(f.getKey()))) {
+                throw new IllegalStateException(f.getKey() + ": the in-process detector differs from the Flink run");
+            }
+        }
+        out.println("nab: the detector stepped in this JVM gives the Flink run's scores, row for row");
+        List<Variant> variants = new ArrayList<>(windowed());
+        variants.addAll(compact());
+        out.println();
+        out.printf("nab: ablation, %d variants on %s, stepped in this JVM ...%n", variants.size(),
+                String.join(" and ", corpora.stream().map(Corpus::name).toList()));
+        StringBuilder head = new StringBuilder(String.format("%-58s %7s", "variant", "floats"));
+        for (Corpus c : corpora) {
+            head.append(String.format("  | %-8.8s %8s %8s %8s %8s %8s", c.name(), "standard", "low_FP", "low_FN", "odd", "even"));
+        }
+        out.println(head);
+        RecurrentNetwork untrained = untrainedGru(forecaster.layer(0).hiddenSize());
+        for (Variant variant : variants) {
+            AnomalyDetector d = new AnomalyDetector(variant.untrained() ? untrained : forecaster, variant.params());
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-58s %7d", variant.name(), d.stateSize()));
+            for (Corpus c : corpora) {
+                Map<String, double[]> scores = scoreAll(d, c.values());
+                row.append(String.format("  | %-8.8s", ""));
+                for (NabScorer.Profile pr : NabScorer.PROFILES) {
+                    row.append(String.format(Locale.ROOT, " %8.2f", NabScorer.score(c.files(), scores, pr).score()));
+                }
+                for (Map<String, NabScorer.LabelledFile> half : halves(c.files())) {
+                    row.append(String.format(" %8s", halfScore(half, scores)));
+                }
+            }
+            out.println(row);
+        }
+    }
+
+    /** The files at odd and at even places in the corpus's order. */
+    static List<Map<String, NabScorer.LabelledFile>> halves(Map<String, NabScorer.LabelledFile> files) {
+        List<Map<String, NabScorer.LabelledFile>> halves = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+        int place = 0;
+        for (var e : files.entrySet()) {
+            halves.get(place++ % 2).put(e.getKey(), e.getValue());
+        }
+        return halves;
+    }
+
+    /**
+     * The standard profile's score of some of the files, with their own threshold; "-" when none of them
+     * has a labelled window (as on a --files run): then the null and the perfect detector both score 0.
+     */
+    static String halfScore(Map<String, NabScorer.LabelledFile> files, Map<String, double[]> scores) {
+        if (files.values().stream().allMatch(f -> f.windows().isEmpty())) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.2f", NabScorer.score(files, scores, NabScorer.PROFILES.get(0)).score());
+    }
+
+    /** Every file's scores, the files stepped in parallel. */
+    static Map<String, double[]> scoreAll(AnomalyDetector d, Map<String, float[]> values) {
+        Map<String, double[]> scores = new ConcurrentHashMap<>();
+        values.entrySet().parallelStream().forEach(f -> scores.put(f.getKey(), scoreInProcess(d, f.getValue())));
+        return scores;
+    }
+
+    /** One key's scores, the detector stepped over its values in order. */
+    static double[] scoreInProcess(AnomalyDetector d, float[] values) {
+        float[] state = new float[d.stateSize()];
+        io.flinkrecurrent.cell.Scratch scratch = d.newScratch();
+        float[] x = new float[1];
+        float[] o = new float[d.outputSize()];
+        double[] s = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            x[0] = values[i];
+            d.step(o, state, x, scratch);
+            s[i] = o[0];
+        }
+        return s;
+    }
+}
