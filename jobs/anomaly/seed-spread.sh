@@ -1,21 +1,23 @@
 #!/bin/bash
-# How much of the anomaly detector's NAB score is owed to the particular trained weights: trains the
-# forecaster again with other seeds (and one other size) and scores each model on the whole corpus.
-# Needs Debian's python3-torch (apt-get install python3-torch) and ../shared/nab; about 3 minutes per
-# model on 2 cores. Models, NAB results and the summary go to target/seed-spread/.
+# How much of the anomaly detectors' scores is owed to the particular trained weights: trains the
+# forecaster again with other seeds (and one other size) and scores each model, with the windowed and
+# the compact detector, on NAB and on the development corpus (if DEV_DIR exists).
+# Needs Debian's python3-torch (apt-get install python3-torch); about 4 minutes per model on 2 cores.
+# Models, results and the summary go to target/seed-spread/.
 #
-#     bash jobs/anomaly/seed-spread.sh [NAB_DIR]
+#     bash jobs/anomaly/seed-spread.sh [NAB_DIR] [DEV_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 nab_dir=${1:-../shared/nab}
+dev_dir=${2:-../shared/anomaly-dev}
 out=target/seed-spread
 mkdir -p "$out"
 mvn -q -B install -DskipTests && mvn -q -B -f jobs compile
 # seed hidden: the bundled model's recipe first, then three other seeds, then a wider GRU
 runs=("20261127 24" "1 24" "2 24" "3 24" "1 32")
 summary="$out/summary.txt"
-printf '%-8s %-6s %-22s %9s %19s %19s  %s\n' seed hidden "MSE, last batch (naive)" standard reward_low_FP_rate \
-    reward_low_FN_rate "windows, false positives" > "$summary"
+printf '%-8s %-6s %-22s %9s %19s %19s  %-28s %16s %12s %16s\n' seed hidden "MSE, last batch (naive)" standard \
+    reward_low_FP_rate reward_low_FN_rate "windows, false positives" "compact: standard" "dev: windowed" "dev: compact" > "$summary"
 i=0
 for run in "${runs[@]}"; do
   i=$((i + 1))
@@ -39,7 +41,21 @@ for run in "${runs[@]}"; do
   detected=$(grep -o '[0-9]* of [0-9]* windows detected.*false positives' "$out/nab-gru$hidden-seed$seed.log" \
       | sed -E 's/ windows detected \(mean weight [0-9.]+ of 1\),/ windows,/')
   echo "[$i/${#runs[@]}] seed $seed, hidden $hidden: standard $std, reward_low_FP_rate $lfp, reward_low_FN_rate $lfn"
-  printf '%-8s %-6s %-22s %9s %19s %19s  %s\n' "$seed" "$hidden" "$mse" "$std" "$lfp" "$lfn" "$detected" >> "$summary"
+  # the standard profile's score of a run: nab DIR NAME [--detector compact]
+  standard() {
+    mvn -q -B -f jobs exec:exec -Dexec.args="nab --nab-dir $1 --out $out/$2 --model $model ${3:-}" > "$out/$2.log"
+    awk '$1 == "flinkRecurrent" { print $2; exit }' "$out/$2.log"
+  }
+  compact=$(standard "$nab_dir" "nab-compact-gru$hidden-seed$seed" "--detector compact")
+  dev_w=-
+  dev_c=-
+  if [ -d "$dev_dir" ]; then
+    dev_w=$(standard "$dev_dir" "dev-gru$hidden-seed$seed")
+    dev_c=$(standard "$dev_dir" "dev-compact-gru$hidden-seed$seed" "--detector compact")
+  fi
+  echo "[$i/${#runs[@]}] seed $seed, hidden $hidden: compact on NAB $compact; development corpus: windowed $dev_w, compact $dev_c"
+  printf '%-8s %-6s %-22s %9s %19s %19s  %-28s %16s %12s %16s\n' "$seed" "$hidden" "$mse" "$std" "$lfp" "$lfn" "$detected" \
+      "$compact" "$dev_w" "$dev_c" >> "$summary"
 done
 echo
 cat "$summary"

@@ -245,6 +245,34 @@ public final class RecurrentNetwork implements BatchedModel<BatchScratch> {
             return this;
         }
 
+        /**
+         * Adds a layer of fixed random weights, a reservoir in the echo-state sense, the same for the same
+         * seed on every JVM ({@link java.util.Random}'s algorithm is fixed): input weights N(0, inputScale²),
+         * recurrent weights N(0, 1 / hidden), input biases N(0, 0.25), recurrent biases 0. With
+         * {@link OnlineReadout} over it, each key learns its own readout of a recurrent state nobody trained.
+         */
+        public Builder randomLayer(long seed, float inputScale) {
+            if (projSize > 0) {
+                throw new IllegalStateException("a random layer has no projection (proj_size " + projSize + ")");
+            }
+            int in = layers.isEmpty() ? inputSize : layers.get(layers.size() - 1).outSize();
+            int rows = type.gates() * hiddenSize;
+            java.util.Random r = new java.util.Random(seed);
+            float[] wih = new float[rows * in];
+            float[] whh = new float[rows * hiddenSize];
+            float[] bih = new float[rows];
+            for (int i = 0; i < wih.length; i++) {
+                wih[i] = (float) (inputScale * r.nextGaussian());
+            }
+            for (int i = 0; i < whh.length; i++) {
+                whh[i] = (float) (r.nextGaussian() / Math.sqrt(hiddenSize));
+            }
+            for (int i = 0; i < bih.length; i++) {
+                bih[i] = (float) (0.5 * r.nextGaussian());
+            }
+            return layer(wih, whh, bih, new float[rows]);
+        }
+
         /** Adds the output head: weight (O, h size), bias (O) or null. */
         public Builder head(float[] weight, float[] bias, Activation activation) {
             if (layers.isEmpty()) {

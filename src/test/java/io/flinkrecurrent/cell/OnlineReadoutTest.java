@@ -67,6 +67,20 @@ class OnlineReadoutTest {
         assertTrue(late < 0.01, "and learns x(t) = 2 cos(w) x(t-1) - x(t-2): " + late);
     }
 
+    /** Over a fixed random reservoir (a GRU nobody trained), the key's readout learns the key's sine. */
+    @Test
+    void overARandomReservoirTheReadoutLearnsTheKeysSeries() {
+        RecurrentNetwork reservoir = RecurrentNetwork.builder(CellType.GRU, 1, 24).randomLayer(7, 1f).build();
+        assertEquals(24, reservoir.outputSize(), "no head: the reservoir's output is its hidden state");
+        OnlineReadout m = OnlineReadout.nlms(reservoir, 0.5f);
+        double early = error(m, 0, 200, Integer.MAX_VALUE);
+        double late = error(m, 4800, 5000, Integer.MAX_VALUE);
+        assertTrue(late < early / 5, "error " + early + " at first, " + late + " after 4,800 events");
+        assertEquals(reservoir.fingerprint(), RecurrentNetwork.builder(CellType.GRU, 1, 24).randomLayer(7, 1f).build().fingerprint(),
+                "the same seed, the same weights");
+        assertNotEquals(reservoir.fingerprint(), RecurrentNetwork.builder(CellType.GRU, 1, 24).randomLayer(8, 1f).build().fingerprint());
+    }
+
     @Test
     void rlsWithForgettingFollowsAChange() {
         OnlineReadout m = OnlineReadout.rls(DELAY, 0.98f, 0.01f);

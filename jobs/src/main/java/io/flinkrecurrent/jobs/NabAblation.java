@@ -111,21 +111,7 @@ final class NabAblation {
      * N(0, 9), recurrent N(0, 1 / hidden), input biases N(0, 0.25)) and a zero head.
      */
     static RecurrentNetwork untrainedGru(int hidden) {
-        java.util.Random r = new java.util.Random(1);
-        float[] wih = new float[3 * hidden];
-        float[] whh = new float[3 * hidden * hidden];
-        float[] bih = new float[3 * hidden];
-        for (int i = 0; i < wih.length; i++) {
-            wih[i] = (float) (3 * r.nextGaussian());
-        }
-        for (int i = 0; i < whh.length; i++) {
-            whh[i] = (float) (r.nextGaussian() / Math.sqrt(hidden));
-        }
-        for (int i = 0; i < bih.length; i++) {
-            bih[i] = (float) (0.5 * r.nextGaussian());
-        }
-        return RecurrentNetwork.builder(io.flinkrecurrent.cell.CellType.GRU, 1, hidden)
-                .layer(wih, whh, bih, new float[3 * hidden])
+        return RecurrentNetwork.builder(io.flinkrecurrent.cell.CellType.GRU, 1, hidden).randomLayer(1, 3f)
                 .head(new float[hidden], new float[1], io.flinkrecurrent.cell.Activation.IDENTITY).build();
     }
 

@@ -141,7 +141,7 @@ public final class NabRun {
             write(outDir, e.getValue(), scores.get(e.getKey()));
         }
         out.println("nab: scores written to " + outDir + "/<category>/" + DETECTOR + "_<file>.csv");
-        double threshold = printScores(nab, corpus, scores, out);
+        double threshold = printScores(nab, corpus, !p.has(FILES), scores, out);
         report(DETECTOR, outDir, corpus, scores, threshold, out);
         if (p.has(COMPARE)) {
             String other = p.get(COMPARE);
@@ -225,10 +225,12 @@ public final class NabRun {
                 detected == 0 ? 0 : tp / detected, fps, -fpCost, file);
     }
 
-    /** Prints the three profiles' scores (and the board for a full run); returns the standard profile's threshold. */
-    static double printScores(Path nab, Map<String, NabScorer.LabelledFile> corpus, Map<String, double[]> scores,
+    /**
+     * Prints the three profiles' scores (and, for a run over every file, the board if the folder has one);
+     * returns the standard profile's threshold.
+     */
+    static double printScores(Path nab, Map<String, NabScorer.LabelledFile> corpus, boolean full, Map<String, double[]> scores,
                               PrintStream out) throws IOException {
-        boolean full = corpus.size() == 58;
         out.println();
         out.printf("%-22s %10s %20s %20s%n", "detector", "standard", "reward_low_FP_rate", "reward_low_FN_rate");
         StringBuilder ours = new StringBuilder(String.format("%-22s", DETECTOR + (full ? "" : " (partial)")));
