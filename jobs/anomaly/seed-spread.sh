@@ -1,7 +1,7 @@
 #!/bin/bash
 # How much of the anomaly detectors' scores is owed to the particular trained weights: trains the
-# forecaster again with other seeds (and one other size) and scores each model, with the windowed and
-# the compact detector, on NAB and on the development corpus (if DEV_DIR exists).
+# forecaster again with other seeds (and one other size) and scores each model, with the compact
+# detector (the default) and the windowed one, on NAB and on the development corpus (if DEV_DIR exists).
 # Needs Debian's python3-torch (apt-get install python3-torch); about 4 minutes per model on 2 cores.
 # Models, results and the summary go to target/seed-spread/.
 #
@@ -16,8 +16,8 @@ mvn -q -B install -DskipTests && mvn -q -B -f jobs compile
 # seed hidden: the bundled model's recipe first, then three other seeds, then a wider GRU
 runs=("20261127 24" "1 24" "2 24" "3 24" "1 32")
 summary="$out/summary.txt"
-printf '%-8s %-6s %-22s %9s %19s %19s  %-28s %16s %12s %16s\n' seed hidden "MSE, last batch (naive)" standard \
-    reward_low_FP_rate reward_low_FN_rate "windows, false positives" "compact: standard" "dev: windowed" "dev: compact" > "$summary"
+printf '%-8s %-6s %-22s %9s %19s %19s  %-28s %17s %12s %13s\n' seed hidden "MSE, last batch (naive)" standard \
+    reward_low_FP_rate reward_low_FN_rate "windows, false positives" "windowed: standard" "dev: compact" "dev: windowed" > "$summary"
 i=0
 for run in "${runs[@]}"; do
   i=$((i + 1))
@@ -46,16 +46,16 @@ for run in "${runs[@]}"; do
     mvn -q -B -f jobs exec:exec -Dexec.args="nab --nab-dir $1 --out $out/$2 --model $model ${3:-}" > "$out/$2.log"
     awk '$1 == "flinkRecurrent" { print $2; exit }' "$out/$2.log"
   }
-  compact=$(standard "$nab_dir" "nab-compact-gru$hidden-seed$seed" "--detector compact")
-  dev_w=-
+  windowed=$(standard "$nab_dir" "nab-windowed-gru$hidden-seed$seed" "--detector windowed")
   dev_c=-
+  dev_w=-
   if [ -d "$dev_dir" ]; then
-    dev_w=$(standard "$dev_dir" "dev-gru$hidden-seed$seed")
-    dev_c=$(standard "$dev_dir" "dev-compact-gru$hidden-seed$seed" "--detector compact")
+    dev_c=$(standard "$dev_dir" "dev-gru$hidden-seed$seed")
+    dev_w=$(standard "$dev_dir" "dev-windowed-gru$hidden-seed$seed" "--detector windowed")
   fi
-  echo "[$i/${#runs[@]}] seed $seed, hidden $hidden: compact on NAB $compact; development corpus: windowed $dev_w, compact $dev_c"
-  printf '%-8s %-6s %-22s %9s %19s %19s  %-28s %16s %12s %16s\n' "$seed" "$hidden" "$mse" "$std" "$lfp" "$lfn" "$detected" \
-      "$compact" "$dev_w" "$dev_c" >> "$summary"
+  echo "[$i/${#runs[@]}] seed $seed, hidden $hidden: windowed on NAB $windowed; development corpus: compact $dev_c, windowed $dev_w"
+  printf '%-8s %-6s %-22s %9s %19s %19s  %-28s %17s %12s %13s\n' "$seed" "$hidden" "$mse" "$std" "$lfp" "$lfn" "$detected" \
+      "$windowed" "$dev_c" "$dev_w" >> "$summary"
 done
 echo
 cat "$summary"

@@ -32,8 +32,10 @@ import io.flinkrecurrent.cell.Scratch;
  * too: an excursion is reported as it leaves the range, not at each new extreme. Either, or a z of at
  * least {@code alarm}, raises an alarm, and the {@code quiet} rows after it score at most 0.5: one
  * alarm per event, not one per row of it (NAB charges each). No look-ahead: a score depends only on
- * the key's earlier values and this one. The parameters were chosen on the NAB corpus as a whole (see README),
- * the same for every key.
+ * the key's earlier values and this one. This describes the windowed detector ({@link Params#WINDOWED});
+ * {@link Params#COMPACT}, the default, keeps its statistics with exponential weights, every 8th hidden
+ * state, the key's own forecaster and the level's novelty, in 7.1 KiB a key (docs/nab.md). The same
+ * parameters serve every key.
  *
  * <p>State layout (floats): {@code [count, min, max, forecast, position, all-time min, all-time max,
  * quiet rows left (range), quiet rows left (alarm), errors (window), values (window), novelties
@@ -85,27 +87,37 @@ public final class AnomalyDetector implements RecurrentModel {
      *                  HTM turns its raw score into an "anomaly likelihood"), joins the surprises
      * @param rls       0: the key's own forecaster learns by NLMS ({@code online}); in (0, 1]: by recursive
      *                  least squares with this forgetting factor
+     * @param levelNovelty 0: none; greater (compact only): the level's novelty, its distance to the nearest
+     *                  of the levels remembered with the hidden states (at least {@code level} rows old), in
+     *                  standard deviations of its own history and weighted by this, joins the surprises: a
+     *                  level not seen lately. With {@code levelWeight} 0 it replaces the level's z
      */
     public record Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                          int level, float levelWeight, boolean error, boolean value, boolean novelty, int stride,
-                         int block, float online, int likely, float rls)
+                         int block, float online, int likely, float rls, float levelNovelty)
             implements java.io.Serializable {
         /** The windowed detector ({@code stride} 0). */
         public Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                       int level, float levelWeight, boolean error, boolean value, boolean novelty) {
-            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0, 0f, 0, 0f);
+            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0, 0f, 0, 0f, 0f);
         }
 
-        /** The anomaly job's and the NAB runs' parameters: the windowed detector, 28,133 floats a key. */
-        public static final Params DEFAULTS = new Params(1000, 100, 1000, 5, 0.01f, 15f, 20, 50, 3f, true, true, true);
+        /**
+         * The windowed detector, 28,133 floats (110 KiB) a key: the surprises against rings of the last 1,000
+         * rows, the novelty against all of their hidden states, the trained head's error. Its parameters were
+         * chosen on the NAB corpus alone (docs/nab.md); {@code --detector windowed}.
+         */
+        public static final Params WINDOWED = new Params(1000, 100, 1000, 5, 0.01f, 15f, 20, 50, 3f, true, true, true);
 
         /**
-         * The compact detector with the key's own forecaster, 1,752 floats (6.8 KiB) a key: every 8th of the
-         * last 512 hidden states, exponentially weighted statistics, the key's own NLMS forecaster's error
-         * of the row itself, an alarm from z 12 and a level over 25 rows. Chosen on NAB and the development
-         * corpus together (docs/nab.md); not the default, because it loses on NAB.
+         * The compact detector, the anomaly job's and the NAB runs' default, 1,818 floats (7.1 KiB) a key:
+         * the key's own NLMS forecaster over the GRU's hidden state and its error of the row itself,
+         * exponentially weighted statistics, every 8th of the last 512 hidden states for the novelty, the
+         * level over 25 rows judged by its novelty (a level not seen lately) instead of its z, and an alarm
+         * from z 12. Chosen on NAB and the development corpus together (docs/nab.md).
          */
-        public static final Params COMPACT = DEFAULTS.with("stride=8,memory=64,online=0.5,smooth=1,alarm=12,level=25");
+        public static final Params COMPACT = WINDOWED.with(
+                "stride=8,memory=64,online=0.5,smooth=1,alarm=12,level=25,levelWeight=0,levelNovelty=1.5");
 
         public Params {
             if (window < 2 || hold < 1 || hold > window || stride == 0 && window % hold != 0 || smooth < 1 || smooth > window) {
@@ -131,10 +143,15 @@ public final class AnomalyDetector implements RecurrentModel {
                 throw new IllegalArgumentException("need memory > " + GAP + " and a multiple or divisor of window "
                         + window + ", got " + memory);
             }
-            if (!(alarm > 0f) || quiet < 0 || level < 0 || level > window || !(levelWeight > 0f)) {
+            if (!(alarm > 0f) || quiet < 0 || level < 0 || level > window || !(levelWeight >= 0f)
+                    || !(levelNovelty >= 0f) || levelWeight == 0f && levelNovelty == 0f) {
                 throw new IllegalArgumentException("need alarm > 0, quiet >= 0, 0 <= level <= window " + window
-                        + " and levelWeight > 0; got alarm " + alarm + ", quiet " + quiet + ", level " + level
-                        + ", levelWeight " + levelWeight);
+                        + ", levelWeight >= 0 and levelNovelty >= 0, not both 0; got alarm " + alarm + ", quiet " + quiet
+                        + ", level " + level + ", levelWeight " + levelWeight + ", levelNovelty " + levelNovelty);
+            }
+            if (levelNovelty > 0f && (stride == 0 || level == 0 || memory < 2)) {
+                throw new IllegalArgumentException("levelNovelty needs the compact detector (stride > 0), a level and "
+                        + "memory >= 2; got stride " + stride + ", level " + level + ", memory " + memory);
             }
         }
 
@@ -145,7 +162,7 @@ public final class AnomalyDetector implements RecurrentModel {
          */
         public Params with(String changes) {
             int w = window, h = hold, m = memory, s = smooth, q = quiet, l = level, st = stride, b = block, lk = likely;
-            float t = tolerance, a = alarm, lw = levelWeight, on = online, fg = rls;
+            float t = tolerance, a = alarm, lw = levelWeight, on = online, fg = rls, ln = levelNovelty;
             boolean e = error, v = value, n = novelty;
             for (String kv : changes.split(",")) {
                 String[] f = kv.split("=", 2);
@@ -171,10 +188,11 @@ public final class AnomalyDetector implements RecurrentModel {
                     case "online" -> on = Float.parseFloat(val);
                     case "likely" -> lk = Integer.parseInt(val);
                     case "rls" -> fg = Float.parseFloat(val);
+                    case "levelNovelty" -> ln = Float.parseFloat(val);
                     default -> throw new IllegalArgumentException("no detector parameter '" + f[0].trim() + "'");
                 }
             }
-            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b, on, lk, fg);
+            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b, on, lk, fg, ln);
         }
 
         /** Every parameter's value, in a fixed format (part of the detector's fingerprint). */
@@ -183,38 +201,39 @@ public final class AnomalyDetector implements RecurrentModel {
                     + ",tolerance=" + Float.floatToIntBits(tolerance) + ",alarm=" + Float.floatToIntBits(alarm)
                     + ",quiet=" + quiet + ",level=" + level + ",levelWeight=" + Float.floatToIntBits(levelWeight)
                     + ",error=" + error + ",value=" + value + ",novelty=" + novelty + (stride > 0 ? ",stride=" + stride + ",block=" + block : "") + (online > 0 ? ",online=" + Float.floatToIntBits(online) : "")
-                    + (likely > 0 ? ",likely=" + likely : "") + (rls > 0 ? ",rls=" + Float.floatToIntBits(rls) : "");
+                    + (likely > 0 ? ",likely=" + likely : "") + (rls > 0 ? ",rls=" + Float.floatToIntBits(rls) : "")
+                    + (levelNovelty > 0 ? ",levelNovelty=" + Float.floatToIntBits(levelNovelty) : "");
         }
 
         public Params withTolerance(float t) {
-            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls);
+            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
         }
 
         public Params withHold(int h) {
-            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls);
+            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
         }
 
         public Params withSmooth(int n) {
-            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls);
+            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
         }
 
         /** The z that raises an alarm, after which {@code quiet} rows score at most 0.5 (infinite: only the range rule's). */
         public Params withAlarm(float z) {
-            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls);
+            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
         }
 
         /** Rows kept quiet after an alarm, and rows inside the range before the range rule fires again (0: neither). */
         public Params withQuiet(int q) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block, online, likely, rls);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
         }
 
         /** Rows averaged for the level's z; 0: no level z. */
         public Params withLevel(int rows) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block, online, likely, rls);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
         }
 
         public Params withLevelWeight(float w) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block, online, likely, rls);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
         }
 
         /** The score from which a row is an alarm: that of a z of {@code alarm} (1 when alarm is infinite). */
@@ -224,7 +243,7 @@ public final class AnomalyDetector implements RecurrentModel {
 
         /** Which surprises are used (the level's is set by {@link #withLevel}). */
         public Params using(boolean e, boolean v, boolean n) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block, online, likely, rls);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block, online, likely, rls, levelNovelty);
         }
     }
 
@@ -243,6 +262,10 @@ public final class AnomalyDetector implements RecurrentModel {
     /** The compact detector's likelihood ({@code likely > 0}): a ring of the last errors, then the statistics of their mean. */
     private final int likOff;
     private final int likStat;
+    /** The compact detector's level novelty ({@code levelNovelty > 0}): every stride-th level, levMem of them, then its statistics. */
+    private final int levMem;
+    private final int levMemOff;
+    private final int levStat;
     private final int netOff;
     private final long fingerprint;
     private final float alarmScore;
@@ -301,7 +324,8 @@ public final class AnomalyDetector implements RecurrentModel {
             this.levOff = -1;
             this.zOff = valOff + vlen;
             long w = lcm(lcm(lcm(params.smooth(), vlen), Math.max(1, params.likely())),
-                    lcm(hold, Math.max(1L, (long) memory * stride)));
+                    lcm(lcm(hold, Math.max(1L, (long) memory * stride)),
+                            Math.max(1L, (long) (params.levelNovelty() > 0 ? params.memory() : 0) * stride)));
             if (w > 1 << 22) {
                 throw new IllegalArgumentException("the compact detector's rings are too many rows apart (" + w + ")");
             }
@@ -309,7 +333,10 @@ public final class AnomalyDetector implements RecurrentModel {
         }
         this.likOff = zOff + hold;
         this.likStat = likOff + params.likely();
-        this.memOff = likStat + (params.likely() > 0 ? stat : 0);
+        this.levMem = params.levelNovelty() > 0 ? params.memory() : 0;
+        this.levMemOff = likStat + (params.likely() > 0 ? stat : 0);
+        this.levStat = levMemOff + levMem;
+        this.memOff = levStat + (levMem > 0 ? stat : 0);
         this.netOff = memOff + memory * hidden;
         final RecurrentNetwork body = new RecurrentNetwork(forecaster.layers(), null);
         this.readout = params.rls() > 0 ? io.flinkrecurrent.cell.OnlineReadout.rls(body, params.rls(), 1f)
@@ -331,9 +358,14 @@ public final class AnomalyDetector implements RecurrentModel {
     /** {@link Params#alarmScore()}. */
     public float alarmScore() { return alarmScore; }
 
-    /** The parameters used by the anomaly job and the NAB runs. */
-    public static AnomalyDetector withDefaults(RecurrentNetwork forecaster) {
-        return new AnomalyDetector(forecaster, Params.DEFAULTS);
+    /** The windowed detector ({@link Params#WINDOWED}). */
+    public static AnomalyDetector windowed(RecurrentNetwork forecaster) {
+        return new AnomalyDetector(forecaster, Params.WINDOWED);
+    }
+
+    /** The compact detector ({@link Params#COMPACT}), the anomaly job's default. */
+    public static AnomalyDetector compact(RecurrentNetwork forecaster) {
+        return new AnomalyDetector(forecaster, Params.COMPACT);
     }
 
     public Params params() { return params; }
@@ -547,7 +579,9 @@ public final class AnomalyDetector implements RecurrentModel {
         if (level > 0) {
             lev = levelMean(state, xn, pos, seen, vlen);
             if (Math.min(count - Math.max(LEARN_ROWS, level), window) > 10) {
-                z = Math.max(z, params.levelWeight() * statZ(lev, state, ewOff + 3 * stat, true, 1e-3));
+                if (params.levelWeight() > 0f) {
+                    z = Math.max(z, params.levelWeight() * statZ(lev, state, ewOff + 3 * stat, true, 1e-3));
+                }
             }
         }
         // this row joins the statistics
@@ -561,12 +595,44 @@ public final class AnomalyDetector implements RecurrentModel {
         }
         state[errOff + ring(pos, smooth)] = err;
         state[valOff + ring(pos, vlen)] = xn;
+        if (levMem > 0) {
+            z = Math.max(z, levelNovelty(state, lev, pos, count));
+        }
         if (memory > 0 && pos % stride == 0) {
             System.arraycopy(net, 0, state, memOff + Math.floorMod(pos / stride, memory) * hidden, hidden);
         }
         zs[0] = (float) z;
         zs[1] = (float) novelty;
         zs[2] = (float) lev;
+    }
+
+    /**
+     * The level's novelty, weighted, in standard deviations of its history: the distance from this row's
+     * level to the nearest of the remembered ones at least {@code level} rows old (the younger ones share its
+     * rows). This row's level joins them every {@code stride} rows. 0 until its history has 10 rows.
+     */
+    private double levelNovelty(float[] state, double lev, int pos, int count) {
+        final int level = params.level();
+        final long written = Math.min(((long) count + stride - 1) / stride, levMem);
+        final int latest = Math.floorDiv(pos - 1, stride);
+        double best = Double.MAX_VALUE;
+        for (int k = 0; k < written; k++) {
+            if (pos - latest * stride + k * stride >= level) {
+                best = Math.min(best, Math.abs(lev - state[levMemOff + Math.floorMod(latest - k, levMem)]));
+            }
+        }
+        double z = 0;
+        if (best != Double.MAX_VALUE && count > LEARN_ROWS + level) {
+            final int n = count - LEARN_ROWS - level;
+            if (n > 10) {
+                z = params.levelNovelty() * statZ(best, state, levStat, false, 1e-3);
+            }
+            statAdd(state, levStat, best, n);
+        }
+        if (pos % stride == 0) {
+            state[levMemOff + Math.floorMod(pos / stride, levMem)] = (float) lev;
+        }
+        return z;
     }
 
     /** (x - mean) / sd of the statistic at {@code off} (blocks, or exponential weights), the sd at least {@code floor}. */

@@ -38,7 +38,7 @@ public final class AnomalyJob implements Jobs.Job {
     /** stdout shows only the events scoring this or more. */
     static final Option<Double> ALERT = new Option<>("alert", "T", """
             stdout shows only the events scoring T or more (default: the detector's
-            alarms: a z of 15, 12 for the compact one, or a value beyond the key's range); files and
+            alarms: a z of 12, 15 for the windowed one, or a value beyond the key's range); files and
             Kafka get every score""",
             null, null, t -> {
                 try {
@@ -49,14 +49,14 @@ public final class AnomalyJob implements Jobs.Job {
             });
 
     static final Option<String> DETECTOR = Option.choice("detector", """
-            windowed: the default, 28,133 floats of state a key; compact: the key's own forecaster,
-            1,752 floats (6.8 KiB) a key (docs/nab.md)""", "windowed", "windowed", "compact");
+            compact: the key's own forecaster, 1,818 floats (7.1 KiB) of state a key; windowed: the
+            detector before it, 28,133 floats a key (docs/nab.md)""", "compact", "compact", "windowed");
 
     @Override public List<Option<?>> options() { return List.of(ALERT, DETECTOR); }
 
     /** The detector's parameters that {@code --detector} names. */
     static AnomalyDetector.Params params(ParsedOptions options) {
-        return options.get(DETECTOR).equals("compact") ? AnomalyDetector.Params.COMPACT : AnomalyDetector.Params.DEFAULTS;
+        return options.get(DETECTOR).equals("windowed") ? AnomalyDetector.Params.WINDOWED : AnomalyDetector.Params.COMPACT;
     }
 
     @Override

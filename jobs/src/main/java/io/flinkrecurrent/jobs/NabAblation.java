@@ -41,10 +41,10 @@ final class NabAblation {
 
     /** The windowed detector's parts, each switched off in turn, and the parts found last at neighbouring settings. */
     static List<Variant> windowed() {
-        Params d = Params.DEFAULTS;
+        Params d = Params.WINDOWED;
         List<Variant> v = new ArrayList<>();
         Params noRule = d.withTolerance(-1f).withLevel(0);
-        v.add(new Variant("the windowed detector (defaults)", d, false));
+        v.add(new Variant("the windowed detector", d, false));
         v.add(new Variant("without the all-time range rule", d.withTolerance(-1f), false));
         v.add(new Variant("no quiet rows: every new extreme, every alarm counts", d.withQuiet(0), false));
         v.add(new Variant("quiet rows after the range rule's alarms only", d.withAlarm(Float.POSITIVE_INFINITY), false));
@@ -78,14 +78,18 @@ final class NabAblation {
         return v;
     }
 
-    /** The compact profile's parts, each switched off or changed in turn. */
+    /** The compact detector's parts, each switched off or changed in turn. */
     static List<Variant> compact() {
         Params c = Params.COMPACT;
-        String alone = "value=false,novelty=false,level=0,tolerance=-1";
+        String alone = "value=false,novelty=false,level=0,levelNovelty=0,levelWeight=3,tolerance=-1";
         List<Variant> v = new ArrayList<>();
-        v.add(new Variant("compact: the profile", c, false));
+        v.add(new Variant("compact: the detector", c, false));
         v.add(new Variant("compact: without the all-time range rule", c.withTolerance(-1f), false));
-        v.add(new Variant("compact: without the level's z", c.withLevel(0), false));
+        v.add(new Variant("compact: without the level", c.with("level=0,levelNovelty=0,levelWeight=3"), false));
+        v.add(new Variant("compact: the level's z (weight 3), not its novelty", c.with("levelNovelty=0,levelWeight=3"), false));
+        v.add(new Variant("compact: the level's z (weight 3) and its novelty", c.with("levelWeight=3"), false));
+        v.add(new Variant("compact: the level's novelty weighted 1", c.with("levelNovelty=1"), false));
+        v.add(new Variant("compact: the level's novelty weighted 2", c.with("levelNovelty=2"), false));
         v.add(new Variant("compact: without the hidden state's novelty", c.using(true, true, false), false));
         v.add(new Variant("compact: without the forecast error", c.using(false, true, true), false));
         v.add(new Variant("compact: without the value's z", c.using(true, false, true), false));
@@ -101,7 +105,6 @@ final class NabAblation {
         v.add(new Variant("compact: every hidden state, 1,000 of them", c.with("stride=1,memory=1000"), false));
         v.add(new Variant("compact: alarm at z 15 (the windowed detector's)", c.withAlarm(15f), false));
         v.add(new Variant("compact: level over 50 rows (the windowed detector's)", c.withLevel(50), false));
-        v.add(new Variant("compact: level's weight 4", c.withLevelWeight(4f), false));
         v.add(new Variant("compact: hold 300 rows", c.withHold(300), false));
         return v;
     }

@@ -53,8 +53,8 @@ public final class NabRun {
             with --ablation: a second corpus in NAB's layout (e.g. ../shared/anomaly-dev) on which
             every variant is scored too""");
     static final Option<String> KIND = Option.choice("detector", """
-            windowed: the default, 28,133 floats a key; compact: the key's own forecaster, 1,752 floats
-            a key (AnomalyDetector.Params.COMPACT)""", "windowed", "windowed", "compact");
+            compact (AnomalyDetector.Params.COMPACT): the key's own forecaster, 1,818 floats a key;
+            windowed (Params.WINDOWED): the detector before it, 28,133 floats a key""", "compact", "compact", "windowed");
     static final Option<String> PARAMS = Option.text("params", "NAME=V,...", """
             the detector with some parameters changed (window, hold, memory, smooth, tolerance, alarm,
             quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls), to
@@ -64,7 +64,7 @@ public final class NabRun {
 
     public static final String USAGE = """
             nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--plot a.csv,b.csv|all] [--parallelism N]
-                [--compare NAME] [--detector windowed|compact] [--params NAME=V,...] [--ablation [--dev-dir DIR3]]
+                [--compare NAME] [--detector compact|windowed] [--params NAME=V,...] [--ablation [--dev-dir DIR3]]
 
             Runs the anomaly job's detector over every NAB data file (one key per file, rows in order, on an
             embedded Flink), writes DIR2/<category>/flinkRecurrent_<file>.csv (timestamp,anomaly_score, one row
@@ -107,8 +107,8 @@ public final class NabRun {
         out.printf(Locale.ROOT, "nab: %d files, %,d rows read in %.1f s%n", corpus.size(), events.size(), (System.nanoTime() - t0) / 1e9);
 
         RecurrentNetwork forecaster = JobSupport.model(p, AnomalyJob.MODEL);
-        AnomalyDetector.Params base = p.get(KIND).equals("compact") ? AnomalyDetector.Params.COMPACT
-                : AnomalyDetector.Params.DEFAULTS;
+        AnomalyDetector.Params base = p.get(KIND).equals("windowed") ? AnomalyDetector.Params.WINDOWED
+                : AnomalyDetector.Params.COMPACT;
         AnomalyDetector detector = new AnomalyDetector(forecaster, p.has(PARAMS) ? base.with(p.get(PARAMS)) : base);
         out.println("nab: " + detector.params().describe() + ", " + detector.stateSize() + " floats of state per key");
         Configuration conf = new Configuration();

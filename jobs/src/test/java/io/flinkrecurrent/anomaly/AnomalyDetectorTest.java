@@ -55,7 +55,7 @@ class AnomalyDetectorTest {
 
     @Test
     void learningRowsScoreZero() {
-        float[] s = scores(AnomalyDetector.withDefaults(forecaster), wave(400, 100));
+        float[] s = scores(AnomalyDetector.windowed(forecaster), wave(400, 100));
         assertEquals(0f, max(s, 0, AnomalyDetector.LEARN_ROWS + 1));
         assertTrue(max(s, AnomalyDetector.LEARN_ROWS + 1, 400) >= 0.5f);
     }
@@ -64,12 +64,12 @@ class AnomalyDetectorTest {
     void aValueBeyondTheWholeHistoryScoresOne() {
         float[] v = wave(1500, 100);
         v[1200] = 75; // the wave spans about 27..73: 2 above it, more than 1% of the range
-        float[] s = scores(AnomalyDetector.withDefaults(forecaster), v);
+        float[] s = scores(AnomalyDetector.windowed(forecaster), v);
         assertEquals(1f, s[1200]);
-        float[] without = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.withTolerance(-1f)), v);
+        float[] without = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.withTolerance(-1f)), v);
         assertTrue(without[1200] < 1f, "without the rule: " + without[1200]);
         v[1200] = 60; // inside the range: not by the rule
-        assertTrue(scores(AnomalyDetector.withDefaults(forecaster), v)[1200] < 1f);
+        assertTrue(scores(AnomalyDetector.windowed(forecaster), v)[1200] < 1f);
     }
 
     @Test
@@ -78,11 +78,11 @@ class AnomalyDetectorTest {
         v[1200] = 75; // beyond the range
         v[1205] = 77; // a new extreme of the same excursion
         v[1230] = 80; // after 24 rows inside the range: a new excursion
-        float[] s = scores(AnomalyDetector.withDefaults(forecaster), v);
+        float[] s = scores(AnomalyDetector.windowed(forecaster), v);
         assertEquals(1f, s[1200]);
         assertTrue(s[1205] < 1f, "a new extreme 5 rows later: " + s[1205]);
         assertEquals(1f, s[1230], "24 quiet rows later");
-        float[] every = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.withQuiet(0)), v);
+        float[] every = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.withQuiet(0)), v);
         assertEquals(1f, every[1205], "quiet 0: every new extreme");
     }
 
@@ -99,12 +99,12 @@ class AnomalyDetectorTest {
         v[1200] = 70; // about 20 sd: an alarm, inside the range
         v[1210] = 80; // larger still, 10 rows later: the same event
         v[1350] = 85; // after the quiet rows and the hold: a new alarm
-        AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
+        AnomalyDetector d = AnomalyDetector.windowed(forecaster);
         float[] s = scores(d, v);
         assertTrue(s[1200] >= d.alarmScore() && s[1200] < 1f, "the alarm: " + s[1200]);
         assertEquals(0.5f, max(s, 1201, 1221), "the quiet rows after it");
         assertTrue(s[1350] >= d.alarmScore(), "after them: " + s[1350]);
-        AnomalyDetector.Params noAlarms = AnomalyDetector.Params.DEFAULTS.withAlarm(Float.POSITIVE_INFINITY);
+        AnomalyDetector.Params noAlarms = AnomalyDetector.Params.WINDOWED.withAlarm(Float.POSITIVE_INFINITY);
         float[] loud = scores(new AnomalyDetector(forecaster, noAlarms), v);
         assertTrue(loud[1210] >= d.alarmScore(), "without alarms, 10 rows later: " + loud[1210]);
     }
@@ -117,7 +117,7 @@ class AnomalyDetectorTest {
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) ((i < 2000 ? 50 : 51.2) + r.nextGaussian());
         }
-        AnomalyDetector.Params levelOnly = AnomalyDetector.Params.DEFAULTS.using(false, false, false).withTolerance(-1f);
+        AnomalyDetector.Params levelOnly = AnomalyDetector.Params.WINDOWED.using(false, false, false).withTolerance(-1f);
         float[] s = scores(new AnomalyDetector(forecaster, levelOnly), v);
         float before = max(s, 1300, 2000);
         float at = max(s, 2000, 2100);
@@ -134,7 +134,7 @@ class AnomalyDetectorTest {
         for (int i = 2000; i < v.length; i++) {
             v[i] = 50;
         }
-        AnomalyDetector.Params noveltyOnly = AnomalyDetector.Params.DEFAULTS.using(false, false, true).withTolerance(-1f)
+        AnomalyDetector.Params noveltyOnly = AnomalyDetector.Params.WINDOWED.using(false, false, true).withTolerance(-1f)
                 .withLevel(0);
         float[] s = scores(new AnomalyDetector(forecaster, noveltyOnly), v);
         float before = max(s, 1300, 2000);
@@ -147,10 +147,10 @@ class AnomalyDetectorTest {
 
     @Test
     void theStateHoldsEverythingAndTheParametersAreChecked() {
-        AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
+        AnomalyDetector d = AnomalyDetector.windowed(forecaster);
         // 9 scalars, four rings of 1000, z ring of 100, 1000 hidden states, the GRU's own state
         assertEquals(9 + 4 * 1000 + 100 + 1000 * 24 + 24, d.stateSize());
-        AnomalyDetector small = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.using(true, true, false));
+        AnomalyDetector small = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.using(true, true, false));
         assertEquals(9 + 4 * 1000 + 100 + 24, small.stateSize());
         assertNotEquals(d.fingerprint(), small.fingerprint(), "a state from other parameters is not reused");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -159,7 +159,7 @@ class AnomalyDetectorTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> new AnomalyDetector.Params(1000, 100, 3, 5, 0.01f, 15f, 20, 50, 3f, true, true, true));
         assertTrue(e.getMessage().contains("memory"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.withLevel(2000));
+        e = assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.withLevel(2000));
         assertTrue(e.getMessage().contains("level 2000"), e.getMessage());
     }
 
@@ -170,7 +170,7 @@ class AnomalyDetectorTest {
      */
     @Test
     void theCompactDetectorFitsInEightKiBAndWithOneRowBlocksIsTheWindowedOne() {
-        AnomalyDetector compact = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.with("stride=8,memory=64,block=50"));
+        AnomalyDetector compact = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.with("stride=8,memory=64,block=50"));
         // 9 scalars, four statistics of 20 blocks (5 + 2 * 20 each), the last 5 errors and 50 values, 100 z,
         // 64 hidden states, the GRU's own
         assertEquals(9 + 4 * 45 + 5 + 50 + 100 + 64 * 24 + 24, compact.stateSize());
@@ -181,9 +181,9 @@ class AnomalyDetectorTest {
             v[i] = 50; // a flat stretch: something to detect
         }
         v[2500] = 95; // and a spike
-        float[] windowed = scores(AnomalyDetector.withDefaults(forecaster), v);
-        float[] same = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.with("stride=1,memory=1000,block=1")), v);
-        float alarm = AnomalyDetector.Params.DEFAULTS.alarmScore();
+        float[] windowed = scores(AnomalyDetector.windowed(forecaster), v);
+        float[] same = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.with("stride=1,memory=1000,block=1")), v);
+        float alarm = AnomalyDetector.Params.WINDOWED.alarmScore();
         int alarms = 0;
         for (int i = 0; i < v.length; i++) {
             assertEquals(windowed[i], same[i], 1e-3f, "row " + i);
@@ -191,8 +191,8 @@ class AnomalyDetectorTest {
             alarms += windowed[i] >= alarm ? 1 : 0;
         }
         assertTrue(alarms > 0, "the series raises alarms to compare");
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.with("block=30"));
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.with("widow=3"));
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("block=30"));
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("widow=3"));
     }
 
     /**
@@ -202,8 +202,8 @@ class AnomalyDetectorTest {
      */
     @Test
     void theOnlineForecasterLearnsPerKeyAndLivesInTheKeysState() {
-        AnomalyDetector online = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.with("online=0.5"));
-        assertEquals(AnomalyDetector.withDefaults(forecaster).stateSize() - 24 + (24 + 25 + 24), online.stateSize(),
+        AnomalyDetector online = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.with("online=0.5"));
+        assertEquals(AnomalyDetector.windowed(forecaster).stateSize() - 24 + (24 + 25 + 24), online.stateSize(),
                 "the GRU's state, the readout's weights (1 x 25) and its last features (24)");
         float[] v = wave(3000, 100);
         float[] state = online.newState();
@@ -226,7 +226,7 @@ class AnomalyDetectorTest {
             }
         }
         assertTrue(late < 0.8 * early, "the key's forecaster learns: error " + early / 200 + " early, " + late / 200 + " late");
-        AnomalyDetector again = new AnomalyDetector(forecaster, AnomalyDetector.Params.DEFAULTS.with("online=0.5"));
+        AnomalyDetector again = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.with("online=0.5"));
         Scratch s2 = again.newScratch();
         for (int i = 1500; i < 2000; i++) {
             again.step(out, copy, new float[] {v[i]}, s2);
@@ -242,9 +242,10 @@ class AnomalyDetectorTest {
     @Test
     void theCompactProfileFitsInEightKiBAndItsStateIsAllThereIs() {
         AnomalyDetector compact = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT);
-        // 9 scalars, four exponential statistics (2 each), the last error and 25 values, 100 z,
-        // 64 hidden states, the GRU's state, the readout's weights (1 x 25) and its last features (24)
-        assertEquals(9 + 4 * 2 + 1 + 25 + 100 + 64 * 24 + 24 + 25 + 24, compact.stateSize());
+        // 9 scalars, four exponential statistics (2 each), the last error and 25 values, 100 z, 64 levels and
+        // their novelty's statistics, 64 hidden states, the GRU's state, the readout's weights (1 x 25) and
+        // its last features (24)
+        assertEquals(9 + 4 * 2 + 1 + 25 + 100 + 64 + 2 + 64 * 24 + 24 + 25 + 24, compact.stateSize());
         assertTrue(4 * compact.stateSize() <= 8192, compact.stateSize() + " floats");
         float[] v = wave(3000, 100);
         for (int i = 2000; i < 2030; i++) {
@@ -285,7 +286,7 @@ class AnomalyDetectorTest {
     @Test
     void theErrorsLikelihoodNoticesErrorsThatLast() {
         AnomalyDetector.Params alone = AnomalyDetector.Params.COMPACT.with(
-                "likely=10,error=false,value=false,novelty=false,level=0,tolerance=-1,alarm=1000");
+                "likely=10,error=false,value=false,novelty=false,level=0,levelNovelty=0,levelWeight=3,tolerance=-1,alarm=1000");
         float[] v = wave(3000, 100);
         java.util.Random r = new java.util.Random(5);
         for (int i = 2000; i < 2040; i++) {
@@ -296,18 +297,47 @@ class AnomalyDetectorTest {
                 "noise that lasts: " + max(s, 2000, 2040) + ", the wave before: " + max(s, 1000, 2000));
         float[] none = scores(new AnomalyDetector(forecaster, alone.with("likely=0,stride=8")), v);
         assertEquals(0.5f, max(none, 2000, 2040), "without it, no surprise is left");
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.with("likely=10"), "windowed");
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.DEFAULTS.with("rls=0.99"), "rls without online");
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("likely=10"), "windowed");
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("rls=0.99"), "rls without online");
         assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.COMPACT.with("rls=1.5"));
+    }
+
+    /**
+     * The level's novelty ({@code levelNovelty}): alone, a level the key has not shown lately stands out;
+     * and a shift back to a level it showed 300 rows before stands out less than a shift as large to a
+     * level it never showed.
+     */
+    @Test
+    void aLevelNotSeenLatelyStandsOutAndOneSeenBeforeLess() {
+        AnomalyDetector alone = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(
+                "error=false,value=false,novelty=false,tolerance=-1,alarm=1000"));
+        float[] again = wave(3000, 100);
+        float[] other = wave(3000, 100);
+        for (int i = 2000; i < 2300; i++) {
+            again[i] += 12; // a new level, for 300 rows
+            other[i] += 12;
+        }
+        for (int i = 2600; i < 2700; i++) {
+            again[i] += 12; // the same level again
+            other[i] -= 12; // as far from the usual level, the other way: never seen
+        }
+        float[] s = scores(alone, again);
+        float before = max(s, 1000, 2000);
+        assertTrue(max(s, 2000, 2100) > before + 0.05f, "the new level: " + max(s, 2000, 2100) + ", the wave before: " + before);
+        float seen = max(s, 2600, 2700);
+        float unseen = max(scores(alone, other), 2600, 2700);
+        assertTrue(seen + 0.05f < unseen, "a level seen before: " + seen + ", one never seen: " + unseen);
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("levelNovelty=1"), "windowed");
+        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.COMPACT.with("levelNovelty=0"), "no level signal");
     }
 
     @Test
     void fingerprintComesFromTheValuesAlone() throws Exception {
-        AnomalyDetector d = AnomalyDetector.withDefaults(forecaster);
+        AnomalyDetector d = AnomalyDetector.windowed(forecaster);
         RecurrentNetwork again = ModelLoader.load(Path.of("anomaly/model.safetensors")).network();
-        assertEquals(d.fingerprint(), AnomalyDetector.withDefaults(again).fingerprint(), "same weights, same parameters");
+        assertEquals(d.fingerprint(), AnomalyDetector.windowed(again).fingerprint(), "same weights, same parameters");
         assertNotEquals(d.fingerprint(), new AnomalyDetector(forecaster,
-                AnomalyDetector.Params.DEFAULTS.withTolerance(0.02f)).fingerprint(), "another parameter");
+                AnomalyDetector.Params.WINDOWED.withTolerance(0.02f)).fingerprint(), "another parameter");
         // pinned: a SHA-256 of the forecaster's weights and the parameters' values, the same on every JDK
         // (a hashCode-based fingerprint could change with the JDK and reset every key on restore)
         assertEquals("7c8ccb355f05ec7d", Long.toHexString(d.fingerprint()));
