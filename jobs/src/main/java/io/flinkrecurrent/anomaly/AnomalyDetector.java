@@ -117,7 +117,7 @@ public final class AnomalyDetector implements RecurrentModel {
          * from z 12. Chosen on NAB and the development corpus together (docs/nab.md).
          */
         public static final Params COMPACT = WINDOWED.with(
-                "stride=8,memory=64,online=0.5,smooth=1,alarm=12,level=25,levelWeight=0,levelNovelty=1.5");
+                "stride=8,memory=64,online=0.5,smooth=1,alarm=12,level=25,levelWeight=0,levelNovelty=1.25");
 
         public Params {
             if (window < 2 || hold < 1 || hold > window || stride == 0 && window % hold != 0 || smooth < 1 || smooth > window) {

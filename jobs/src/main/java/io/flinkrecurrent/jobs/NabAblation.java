@@ -88,8 +88,9 @@ final class NabAblation {
         v.add(new Variant("compact: without the level", c.with("level=0,levelNovelty=0,levelWeight=3"), false));
         v.add(new Variant("compact: the level's z (weight 3), not its novelty", c.with("levelNovelty=0,levelWeight=3"), false));
         v.add(new Variant("compact: the level's z (weight 3) and its novelty", c.with("levelWeight=3"), false));
-        v.add(new Variant("compact: the level's novelty weighted 1", c.with("levelNovelty=1"), false));
-        v.add(new Variant("compact: the level's novelty weighted 2", c.with("levelNovelty=2"), false));
+        for (String w : new String[] {"1", "1.5", "2"}) {
+            v.add(new Variant("compact: the level's novelty weighted " + w, c.with("levelNovelty=" + w), false));
+        }
         v.add(new Variant("compact: without the hidden state's novelty", c.using(true, true, false), false));
         v.add(new Variant("compact: without the forecast error", c.using(false, true, true), false));
         v.add(new Variant("compact: without the value's z", c.using(true, false, true), false));
