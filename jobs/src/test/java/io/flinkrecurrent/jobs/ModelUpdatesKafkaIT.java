@@ -16,12 +16,9 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,25 +43,15 @@ class ModelUpdatesKafkaIT {
 
     @TempDir
     static Path dir;
-    static KafkaBroker kafka;
-
-    @BeforeAll
-    static void broker() throws Exception {
-        kafka = new KafkaBroker(Files.createDirectories(dir.resolve("kafka")));
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kafka.close();
-    }
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final KafkaBroker.PerClass KAFKA = new KafkaBroker.PerClass();
 
     @Test
     void updatesFromATopicReachTheRunningJob() throws Exception {
         Gates.reset();
-        kafka.createTopic("model-updates", 1);
+        KAFKA.broker().createTopic("model-updates", 1);
         ParsedOptions p = JOB.optionSet().parse(JOB.name(), new String[] {"--model-updates-topic", "model-updates",
-                "--bootstrap-servers", kafka.bootstrapServers()});
+                "--bootstrap-servers", KAFKA.broker().bootstrapServers()});
         RecurrentModel bundled = JobSupport.model(p, JOB.modelResource());
         SafeTensors st = SafeTensors.read(Path.of("bundled"), JobSupport.resource(JOB.modelResource()));
         List<Tensor> scaled = new ArrayList<>();
@@ -95,7 +82,7 @@ class ModelUpdatesKafkaIT {
                 out.add(results.next());
             }
             // the update, then a record that is not one: its two refusals mean both subtasks have the update
-            kafka.produce("model-updates", List.of("{\"model\":\"" + r2 + "\",\"policy\":\"reset\"}", "not json"));
+            KAFKA.broker().produce("model-updates", List.of("{\"model\":\"" + r2 + "\",\"policy\":\"reset\"}", "not json"));
             List<RejectedEvent> refusals = List.of(rejected.next(), rejected.next());
             for (RejectedEvent r : refusals) {
                 assertTrue(r.message.contains("partition 0 offset 1") && r.message.contains("not JSON"), r.message);

@@ -9,10 +9,7 @@ import io.flinkrecurrent.sqlrunner.SqlRunner;
 import io.flinkrecurrent.sqlrunner.SqlScript;
 import io.flinkrecurrent.testing.KafkaBroker;
 import org.apache.flink.configuration.Configuration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -39,20 +36,8 @@ class SqlKafkaIT {
     static final Path MODEL = TOP.resolve("jobs/repetition/model.safetensors");
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path dir;
-    static KafkaBroker kafka;
-
-    @BeforeAll
-    static void broker() throws Exception {
-        kafka = new KafkaBroker(Files.createDirectories(dir.resolve("kafka")));
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        kafka.close();
-    }
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final KafkaBroker.PerClass KAFKA = new KafkaBroker.PerClass();
 
     static String run(String script, PrintStream log) throws Exception {
         StringWriter rows = new StringWriter();
@@ -62,7 +47,7 @@ class SqlKafkaIT {
 
     @Test
     void aKafkaTableThroughTheFunctionGivesTheReplaysOutputs() throws Exception {
-        kafka.createTopic("digits-in", 1);
+        KAFKA.broker().createTopic("digits-in", 1);
         List<String> lines = new ArrayList<>();
         List<String[]> events = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
@@ -72,11 +57,11 @@ class SqlKafkaIT {
             events.add(new String[] {user, Integer.toString(digit)});
         }
         lines.add(150, "not json"); // a bad record: skipped by the format, as the table says
-        kafka.produce("digits-in", lines);
+        KAFKA.broker().produce("digits-in", lines);
         String shipped = Files.readString(TOP.resolve("jobs/sql/repetition-kafka.sql"));
         // the shipped table and view, bounded to what the topic holds now
         String script = shipped.substring(0, shipped.indexOf("-- the results"))
-                .replace("'kafka:9092'", "'" + kafka.bootstrapServers() + "'")
+                .replace("'kafka:9092'", "'" + KAFKA.broker().bootstrapServers() + "'")
                 .replace("'topic' = 'digits'", "'topic' = 'digits-in'")
                 .replace("'scan.startup.mode' = 'earliest-offset',", "'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset',")
                 + "SELECT user_id, seq, output, error FROM recurrent(input => TABLE digit_inputs PARTITION BY user_id, "
@@ -110,7 +95,7 @@ class SqlKafkaIT {
     @Test
     void theDockerComposeScriptPlansAgainstTheBroker() throws Exception {
         String shipped = Files.readString(TOP.resolve("jobs/sql/repetition-kafka.sql"))
-                .replace("'kafka:9092'", "'" + kafka.bootstrapServers() + "'")
+                .replace("'kafka:9092'", "'" + KAFKA.broker().bootstrapServers() + "'")
                 .replace("'/opt/flink-recurrent/jobs/", "'" + TOP + "/jobs/");
         StringBuilder explained = new StringBuilder();
         int inserts = 0;

@@ -137,6 +137,38 @@ public final class KafkaBroker implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A broker for a test class: {@code @RegisterExtension static final KafkaBroker.PerClass KAFKA = new
+     * KafkaBroker.PerClass();} starts one in a temporary folder before the class's tests and stops it
+     * and removes the folder after them.
+     */
+    public static final class PerClass implements org.junit.jupiter.api.extension.BeforeAllCallback,
+            org.junit.jupiter.api.extension.AfterAllCallback {
+        private Path dir;
+        private KafkaBroker broker;
+
+        public KafkaBroker broker() {
+            return broker;
+        }
+
+        @Override
+        public void beforeAll(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+            dir = Files.createTempDirectory("kafka-");
+            broker = new KafkaBroker(dir);
+            broker.start();
+        }
+
+        @Override
+        public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+            broker.close();
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process != null) {
