@@ -196,6 +196,73 @@ public final class Kernels {
         }
     }
 
+    /**
+     * Accumulates a product with a matrix kept by columns inside a flat array (a per-key state):
+     * {@code out += M x}, column by column. With the Vector API, n lanes at a time, each lane summing
+     * its columns in the same order and with the same roundings as this loop (no FMA): equal to the bit.
+     *
+     * <pre>// M (n, cols) by columns at m[mOff + j n] @ x[0..cols) -> out[oOff..oOff+n) (+=)</pre>
+     */
+    public static void colsAcc(float[] out, int oOff, float[] m, int mOff, float[] x, int cols, int n) {
+        if (VECTOR && n >= VectorKernels.lanes()) {
+            VectorKernels.colsAcc(out, oOff, m, mOff, x, cols, n);
+            return;
+        }
+        for (int j = 0; j < cols; j++) {
+            final float xj = x[j];
+            final int c = mOff + j * n;
+            for (int i = 0; i < n; i++) {
+                out[oOff + i] += xj * m[c + i];
+            }
+        }
+    }
+
+    /**
+     * A rank-one update of a matrix kept by columns, and the product of the updated matrix, in one pass:
+     * column j gets {@code (a x[j]) e}, then {@code out += y[j]} times the new column. An online readout's
+     * learning step and its next forecast read the weights once. Equal to the bit with the Vector API.
+     *
+     * <pre>// M (n, cols) by columns at m[mOff + j n] += a e xᵀ, e (n), x (cols); out[oOff..oOff+n) += M' @ y[0..cols)</pre>
+     */
+    public static void rankOneThenAcc(float[] m, int mOff, float a, float[] x, float[] e, float[] out, int oOff,
+                                      float[] y, int cols, int n) {
+        if (VECTOR && n >= VectorKernels.lanes()) {
+            VectorKernels.rankOneThenAcc(m, mOff, a, x, e, out, oOff, y, cols, n);
+            return;
+        }
+        for (int j = 0; j < cols; j++) {
+            final float aj = a * x[j];
+            final float yj = y[j];
+            final int c = mOff + j * n;
+            for (int i = 0; i < n; i++) {
+                final float v = m[c + i] + aj * e[i];
+                m[c + i] = v;
+                out[oOff + i] += yj * v;
+            }
+        }
+    }
+
+    /**
+     * {@code M = (M - s u uᵀ) scale} for a symmetric M: every product {@code u[i] u[j]} is formed in the same
+     * order for (i, j) and (j, i), so M stays symmetric to the bit (RLS's inverse correlation matrix, which
+     * drifts apart otherwise). Equal to the bit with the Vector API.
+     *
+     * <pre>// M (n, n) at m[mOff..), u (n) -> M</pre>
+     */
+    public static void symRankOneScale(float[] m, int mOff, float[] u, float s, float scale, int n) {
+        if (VECTOR && n >= VectorKernels.lanes()) {
+            VectorKernels.symRankOneScale(m, mOff, u, s, scale, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            final int row = mOff + i * n;
+            final float ui = u[i];
+            for (int j = 0; j < n; j++) {
+                m[row + j] = (m[row + j] - ui * u[j] * s) * scale;
+            }
+        }
+    }
+
     /** {@code // dst[dOff..dOff+n) = a[aOff..) * b[bOff..)} */
     public static void mul(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int n) {
         if (VECTOR) {

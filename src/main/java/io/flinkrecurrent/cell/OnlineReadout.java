@@ -23,7 +23,9 @@ import io.flinkrecurrent.annotation.PublicEvolving;
  * kept by columns),
  * then f; for RLS also P, (F + 1)² floats, and one float saying P is set (a zero state, a fresh or
  * reset key, starts P at I / δ).
- * A step allocates nothing.
+ * A step allocates nothing and reads W twice: for the forecast made at the last event, then for the
+ * learning step and the next forecast in one pass ({@link Kernels#rankOneThenAcc}); with the Vector API
+ * these loops run a vector of rows at a time, to the same floats.
  */
 @PublicEvolving
 public final class OnlineReadout implements RecurrentModel {
@@ -97,61 +99,52 @@ public final class OnlineReadout implements RecurrentModel {
 
     @Override
     public Scratch newScratch() {
-        // the inner model's buffers, then ours: its state, its output, φ, and for RLS P φ
-        return inner.newScratch().withWork(innerState, f, phi, phi);
+        // the inner model's buffers, then ours: its state, its output, φ at the previous event, φ now, and for RLS P φ
+        return inner.newScratch().withWork(innerState, f, phi, phi, phi);
     }
 
     // out (2 inputSize), state (stateSize), x (inputSize)
     @Override
     public void step(float[] out, float[] state, float[] x, Scratch scratch) {
-        float[] innerSt = scratch.work(work);
-        float[] feat = scratch.work(work + 1);
-        float[] p = scratch.work(work + 2);
-        float[] pphi = scratch.work(work + 3);
+        final float[] innerSt = scratch.work(work);
+        final float[] feat = scratch.work(work + 1);
+        final float[] p = scratch.work(work + 2);
+        final float[] q = scratch.work(work + 3);
+        final float[] pphi = scratch.work(work + 4);
         System.arraycopy(state, fOff, p, 0, f);
         p[f] = 1f;
-        // 1. the forecast made at the previous event, ŷ = W φ (W kept by columns: sums of columns, no reductions), and its error
-        java.util.Arrays.fill(out, 0, d, 0f);
-        for (int j = 0; j < phi; j++) {
-            axpy(out, 0, p[j], state, wOff + j * d, d);
-        }
+        // 1. the forecast made at the previous event, ŷ = W φ (W kept by columns), and its error e = x − ŷ
+        java.util.Arrays.fill(out, 0, 2 * d, 0f);
+        Kernels.colsAcc(out, 0, state, wOff, p, phi, d);
         for (int i = 0; i < d; i++) {
             out[i] = x[i] - out[i];
         }
-        // 2. learn from it
+        // 2. the inner model steps: the new features φ' = [f'; 1]
+        System.arraycopy(state, 0, innerSt, 0, innerState);
+        inner.step(feat, innerSt, x, scratch);
+        System.arraycopy(innerSt, 0, state, 0, innerState);
+        System.arraycopy(feat, 0, state, fOff, f);
+        System.arraycopy(feat, 0, q, 0, f);
+        q[f] = 1f;
+        // 3. W learns from e, and the next forecast W' φ' comes out of the same pass over W
         if (rule == Rule.NLMS) {
             float norm = EPS;
             for (int j = 0; j < phi; j++) {
                 norm += p[j] * p[j];
             }
-            float g = rate / norm;
-            for (int j = 0; j < phi; j++) {
-                axpy(state, wOff + j * d, g * p[j], out, 0, d); // W[:, j] += g φ_j e
-            }
+            // column j += (μ / (ε + |φ|²)) φ_j e
+            Kernels.rankOneThenAcc(state, wOff, rate / norm, p, out, out, d, q, phi, d);
         } else {
-            rlsUpdate(state, p, pphi, out);
-        }
-        // 3. the inner model steps; the next forecast
-        System.arraycopy(state, 0, innerSt, 0, innerState);
-        inner.step(feat, innerSt, x, scratch);
-        System.arraycopy(innerSt, 0, state, 0, innerState);
-        System.arraycopy(feat, 0, state, fOff, f);
-        System.arraycopy(feat, 0, p, 0, f);
-        java.util.Arrays.fill(out, d, 2 * d, 0f);
-        for (int j = 0; j < phi; j++) {
-            axpy(out, d, p[j], state, wOff + j * d, d);
+            // column j += k_j e with k = P φ / (λ + φᵀ P φ); P updated first (W's update needs only P φ)
+            Kernels.rankOneThenAcc(state, wOff, rlsUpdate(state, p, pphi), pphi, out, out, d, q, phi, d);
         }
     }
 
-    /** dst[dOff..dOff+n) += a * src[sOff..sOff+n): a loop the JIT vectorizes. */
-    private static void axpy(float[] dst, int dOff, float a, float[] src, int sOff, int n) {
-        for (int i = 0; i < n; i++) {
-            dst[dOff + i] += a * src[sOff + i];
-        }
-    }
-
-    /** RLS: k = P φ / (λ + φᵀ P φ); W += e kᵀ; P = (P − k φᵀ P) / λ. */
-    private void rlsUpdate(float[] state, float[] p, float[] pphi, float[] e) {
+    /**
+     * RLS: P φ into pphi, then P = (P − P φ φᵀ P / denom) / λ; returns 1 / denom, denom = λ + φᵀ P φ (the
+     * gain is k = P φ / denom).
+     */
+    private float rlsUpdate(float[] state, float[] p, float[] pphi) {
         int set = pOff + phi * phi;
         if (state[set] == 0f) {
             float inv = 1f / delta;
@@ -164,27 +157,16 @@ public final class OnlineReadout implements RecurrentModel {
         }
         // P φ, summing P's columns (P is symmetric)
         java.util.Arrays.fill(pphi, 0f);
-        for (int j = 0; j < phi; j++) {
-            axpy(pphi, 0, p[j], state, pOff + j * phi, phi);
-        }
+        Kernels.colsAcc(pphi, 0, state, pOff, p, phi, phi);
         float denom = rate;
         for (int i = 0; i < phi; i++) {
             denom += p[i] * pphi[i];
         }
         float invDenom = 1f / denom;
-        // W += e kᵀ, k = P φ / denom: column j gets k_j e
-        for (int j = 0; j < phi; j++) {
-            axpy(state, wOff + j * d, pphi[j] * invDenom, e, 0, d);
-        }
-        // P' = (P − P φ φᵀ P / denom) / λ, with (P φ)_i (P φ)_j formed in the same order for ij and ji:
+        // P' = (P − P φ φᵀ P / denom) / λ, (P φ)_i (P φ)_j formed in the same order for ij and ji:
         // P stays symmetric to the bit (rounded otherwise, it drifts apart, and the 1 / λ grows the gap)
-        float invLambda = 1f / rate;
-        for (int i = 0; i < phi; i++) {
-            int row = pOff + i * phi;
-            for (int j = 0; j < phi; j++) {
-                state[row + j] = (state[row + j] - pphi[i] * pphi[j] * invDenom) * invLambda;
-            }
-        }
+        Kernels.symRankOneScale(state, pOff, pphi, invDenom, 1f / rate, phi);
+        return invDenom;
     }
 
     @Override

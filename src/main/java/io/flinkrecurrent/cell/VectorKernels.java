@@ -144,6 +144,75 @@ final class VectorKernels {
         }
     }
 
+    static int lanes() {
+        return L;
+    }
+
+    /** As {@link Kernels#colsAcc}: L rows at a time, the columns in the same order, mul then add (no FMA). */
+    static void colsAcc(float[] out, int oOff, float[] m, int mOff, float[] x, int cols, int n) {
+        final int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector acc = FloatVector.fromArray(S, out, oOff + i);
+            for (int j = 0; j < cols; j++) {
+                acc = acc.add(FloatVector.fromArray(S, m, mOff + j * n + i).mul(x[j]));
+            }
+            acc.intoArray(out, oOff + i);
+        }
+        for (; i < n; i++) {
+            float acc = out[oOff + i];
+            for (int j = 0; j < cols; j++) {
+                acc += x[j] * m[mOff + j * n + i];
+            }
+            out[oOff + i] = acc;
+        }
+    }
+
+    /** As {@link Kernels#rankOneThenAcc}: L rows at a time, the same roundings. */
+    static void rankOneThenAcc(float[] m, int mOff, float a, float[] x, float[] e, float[] out, int oOff,
+                               float[] y, int cols, int n) {
+        final int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            final FloatVector ev = FloatVector.fromArray(S, e, i);
+            FloatVector acc = FloatVector.fromArray(S, out, oOff + i);
+            for (int j = 0; j < cols; j++) {
+                final int c = mOff + j * n + i;
+                final FloatVector v = FloatVector.fromArray(S, m, c).add(ev.mul(a * x[j]));
+                v.intoArray(m, c);
+                acc = acc.add(v.mul(y[j]));
+            }
+            acc.intoArray(out, oOff + i);
+        }
+        for (; i < n; i++) {
+            float acc = out[oOff + i];
+            for (int j = 0; j < cols; j++) {
+                final int c = mOff + j * n + i;
+                final float v = m[c] + a * x[j] * e[i];
+                m[c] = v;
+                acc += y[j] * v;
+            }
+            out[oOff + i] = acc;
+        }
+    }
+
+    /** As {@link Kernels#symRankOneScale}: L columns of a row at a time, the same products in the same order. */
+    static void symRankOneScale(float[] m, int mOff, float[] u, float s, float scale, int n) {
+        final int bound = S.loopBound(n);
+        for (int i = 0; i < n; i++) {
+            final int row = mOff + i * n;
+            final float ui = u[i];
+            int j = 0;
+            for (; j < bound; j += L) {
+                final FloatVector t = FloatVector.fromArray(S, u, j).mul(ui).mul(s);
+                FloatVector.fromArray(S, m, row + j).sub(t).mul(scale).intoArray(m, row + j);
+            }
+            for (; j < n; j++) {
+                m[row + j] = (m[row + j] - ui * u[j] * s) * scale;
+            }
+        }
+    }
+
     /** As {@link Kernels#mul}. */
     static void mul(float[] dst, int dOff, float[] a, int aOff, float[] b, int bOff, int n) {
         final int bound = S.loopBound(n);

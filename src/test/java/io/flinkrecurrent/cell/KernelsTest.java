@@ -74,6 +74,73 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The online readout's kernels (the Vector API's in the vector-kernels run) equal their scalar formulas
+     * to the bit, for lane counts that do and do not divide the rows, with the matrix inside a larger array.
+     */
+    @Test
+    void readoutKernelsEqualTheirScalarFormulas() {
+        Random r = new Random(5);
+        for (int n : new int[] {1, 5, 16, 37}) {
+            for (int cols : new int[] {3, 25, 65}) {
+                int off = 7;
+                float[] m = new float[off + n * cols + 3];
+                float[] x = new float[cols];
+                float[] y = new float[cols];
+                float[] e = new float[n];
+                for (int i = 0; i < m.length; i++) {
+                    m[i] = (float) r.nextGaussian();
+                }
+                for (int j = 0; j < cols; j++) {
+                    x[j] = (float) r.nextGaussian();
+                    y[j] = (float) r.nextGaussian();
+                }
+                for (int i = 0; i < n; i++) {
+                    e[i] = (float) r.nextGaussian();
+                }
+                float[] acc = new float[n + 2];
+                acc[2] = 0.25f;
+                Kernels.colsAcc(acc, 2, m, off, x, cols, n);
+                float[] m2 = m.clone();
+                float[] out = new float[2 * n];
+                Kernels.rankOneThenAcc(m2, off, 0.3f, x, e, out, n, y, cols, n);
+                for (int i = 0; i < n; i++) {
+                    float want = i == 0 ? 0.25f : 0f;
+                    float next = 0f;
+                    for (int j = 0; j < cols; j++) {
+                        want += x[j] * m[off + j * n + i];
+                        float v = m[off + j * n + i] + 0.3f * x[j] * e[i];
+                        assertEquals(v, m2[off + j * n + i], "updated column " + j + " row " + i + ", n " + n);
+                        next += y[j] * v;
+                    }
+                    assertEquals(want, acc[2 + i], "M x at row " + i + ", n " + n + ", cols " + cols);
+                    assertEquals(next, out[n + i], "M' y at row " + i + ", n " + n + ", cols " + cols);
+                }
+                assertEquals(0f, out[0] + acc[0] + acc[1], "nothing outside the output rows");
+            }
+            // a symmetric M stays symmetric to the bit
+            int off = 3;
+            float[] p = new float[off + n * n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j <= i; j++) {
+                    p[off + i * n + j] = p[off + j * n + i] = (float) r.nextGaussian();
+                }
+            }
+            float[] u = new float[n];
+            for (int i = 0; i < n; i++) {
+                u[i] = (float) r.nextGaussian();
+            }
+            float[] before = p.clone();
+            Kernels.symRankOneScale(p, off, u, 0.7f, 1.01f, n);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    assertEquals((before[off + i * n + j] - u[i] * u[j] * 0.7f) * 1.01f, p[off + i * n + j], "P at " + i + "," + j);
+                    assertEquals(p[off + j * n + i], p[off + i * n + j], "symmetric at " + i + "," + j);
+                }
+            }
+        }
+    }
+
     @Test
     void sigmoidIsWithinOneMillionthEverywhere() {
         double worst = 0;
