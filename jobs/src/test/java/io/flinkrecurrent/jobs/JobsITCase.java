@@ -77,18 +77,56 @@ class JobsITCase {
         assertEquals("t", lis.prediction, "after l,i,s");
     }
 
+    /**
+     * The anomaly job on its bundled sample, every score printed ({@code --alert 0}): each equals the score of
+     * the detector that {@code --detector} names, stepped here directly over the key's values (so the option
+     * is not only accepted but obeyed), and the sample's jump raises an alarm on its day.
+     */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"windowed", "compact"})
-    void anomalyRunsEndToEndAndFlagsTheJump(String detector) throws Exception {
+    void anomalyRunsEndToEndWithTheDetectorItNamesAndFlagsTheJump(String detector) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Jobs.run(new AnomalyJob(), new String[] {"--detector", detector}, true, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        Jobs.run(new AnomalyJob(), new String[] {"--detector", detector, "--alert", "0"}, true,
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("rejected events"), text);
-        // the sample's jump comes on 2014-04-11 09:00; its first alert falls on that day
-        assertTrue(text.lines().anyMatch(l -> l.startsWith("art_daily_jumpsup") && l.contains("2014-04-11") && l.contains("ALERT")), text);
+        assertTrue(text.contains("anomaly: 8064 results, 0 rejected events"), text);
         assertEquals("", err.toString(StandardCharsets.UTF_8));
+
+        // the same detector, stepped over each key's values in order
+        var params = detector.equals("windowed") ? io.flinkrecurrent.anomaly.AnomalyDetector.Params.WINDOWED
+                : io.flinkrecurrent.anomaly.AnomalyDetector.Params.COMPACT;
+        var model = new io.flinkrecurrent.anomaly.AnomalyDetector(JobSupport.model(
+                new AnomalyJob().optionSet().parse("anomaly", new String[0]), "jobs/anomaly/model.safetensors"), params);
+        java.util.Map<String, float[]> states = new java.util.HashMap<>();
+        java.util.Map<String, java.util.Map<Integer, String>> want = new java.util.HashMap<>();
+        var scratch = model.newScratch();
+        float[] o = new float[model.outputSize()];
+        String sample = new String(JobSupport.resource("jobs/anomaly/sample.csv"), StandardCharsets.UTF_8);
+        for (String line : sample.split("\n")) {
+            if (line.startsWith("#") || line.startsWith("key,")) {
+                continue;
+            }
+            String[] f = line.split(",");
+            float[] st = states.computeIfAbsent(f[0], k -> new float[model.stateSize()]);
+            model.step(o, st, new float[] {Float.parseFloat(f[2])}, scratch);
+            var byKey = want.computeIfAbsent(f[0], k -> new java.util.HashMap<>());
+            byKey.put(byKey.size(), String.format(java.util.Locale.ROOT, "%.4f", o[0]));
+        }
+        int compared = 0;
+        boolean jumpFlagged = false;
+        for (String l : text.lines().filter(l -> l.endsWith("ALERT")).toList()) {
+            // art_daily_jumpsup #2881   2014-04-11 00:05:00  score 0.5000  ALERT
+            String[] f = l.trim().split("\\s+");
+            String score = f[f.length - 2];
+            assertEquals(want.get(f[0]).get(Integer.parseInt(f[1].substring(1))), score, detector + ": " + l);
+            compared++;
+            jumpFlagged |= f[0].equals("art_daily_jumpsup") && f[2].equals("2014-04-11")
+                    && Float.parseFloat(score) >= params.alarmScore();
+        }
+        assertEquals(8064, compared, "every event's score compared");
+        // the sample's jump comes on 2014-04-11 09:00; an alarm falls on that day
+        assertTrue(jumpFlagged, text);
     }
 
     @Test
