@@ -88,6 +88,37 @@ public final class OnlineReadout implements RecurrentModel {
         return new OnlineReadout(inner, Rule.RLS, lambda, delta);
     }
 
+    /**
+     * A readout from its spec, as SQL's {@code online} argument and a job's option write it:
+     * {@code "nlms"} or {@code "nlms MU"} (step size, default {@value #DEFAULT_MU}), {@code "rls"},
+     * {@code "rls LAMBDA"} or {@code "rls LAMBDA DELTA"} (forgetting factor, default {@value #DEFAULT_LAMBDA};
+     * P starts at I / DELTA, default 1).
+     *
+     * @throws IllegalArgumentException naming the spec and what is wrong with it
+     */
+    public static OnlineReadout parse(RecurrentModel inner, String spec) {
+        String[] f = spec == null ? new String[0] : spec.trim().split("\\s+");
+        String rule = f.length == 0 ? "" : f[0].toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (rule.equals("nlms") && f.length <= 2) {
+                return nlms(inner, f.length > 1 ? Float.parseFloat(f[1]) : DEFAULT_MU);
+            }
+            if (rule.equals("rls") && f.length <= 3) {
+                return rls(inner, f.length > 1 ? Float.parseFloat(f[1]) : DEFAULT_LAMBDA, f.length > 2 ? Float.parseFloat(f[2]) : 1f);
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("online readout '" + spec + "': " + e.getMessage() + " is not a number");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("online readout '" + spec + "': " + e.getMessage());
+        }
+        throw new IllegalArgumentException("online readout '" + spec + "' is not 'nlms [mu]' or 'rls [lambda [delta]]'");
+    }
+
+    /** The NLMS step size {@link #parse} takes when none is given. */
+    public static final float DEFAULT_MU = 0.5f;
+    /** The RLS forgetting factor {@link #parse} takes when none is given (an event's weight halves after 693 events). */
+    public static final float DEFAULT_LAMBDA = 0.999f;
+
     @Override public int inputSize() { return d; }
 
     @Override public int outputSize() { return 2 * d; }

@@ -1,6 +1,7 @@
 package io.flinkrecurrent.sql;
 
 import io.flinkrecurrent.annotation.Internal;
+import io.flinkrecurrent.cell.OnlineReadout;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.flink.ModelReference;
 import io.flinkrecurrent.flink.RecurrentOptions;
@@ -21,6 +22,8 @@ final class RecurrentCall {
     static final int DEFAULT_MAX_BUFFERED = 10_000;
 
     final String modelReference;
+    /** The {@code online} argument: a per-key readout over the model ({@link OnlineReadout#parse}), or null. */
+    final String online;
     final RecurrentModel model;
     final RecurrentOptions options;
     /** Rows wait for the watermark and are applied in event-time order (the call has {@code on_time}). */
@@ -33,10 +36,11 @@ final class RecurrentCall {
     /** {@link #encode()}, made once: a timer compares it with the key's saved call. */
     private final String encoded;
 
-    RecurrentCall(String modelReference, Integer resetAfter, Duration idleGap, Duration lateness, Integer maxBuffered,
-                  String onNonFinite, boolean ordered) {
+    RecurrentCall(String modelReference, String online, Integer resetAfter, Duration idleGap, Duration lateness,
+                  Integer maxBuffered, String onNonFinite, boolean ordered) {
         this.modelReference = Objects.requireNonNull(modelReference, "the argument 'model' is required");
-        this.model = ModelReference.load(modelReference).network();
+        this.online = online;
+        this.model = model(modelReference, online);
         this.resetAfter = positive("reset_after", resetAfter == null ? 0 : resetAfter);
         this.idleMs = positive("idle_reset", idleGap == null ? 0 : idleGap.toMillis());
         this.latenessMs = positive("lateness", lateness == null ? 0 : lateness.toMillis());
@@ -53,7 +57,23 @@ final class RecurrentCall {
         }
         this.options = b.build();
         this.encoded = this.resetAfter + "," + idleMs + "," + latenessMs + "," + this.maxBuffered + "," + (resetOnNonFinite ? "reset" : "reject")
-                + "," + ordered + "," + modelReference;
+                + "," + ordered + "," + (online == null ? "" : ONLINE + online + ",") + modelReference;
+    }
+
+    /** Marks the {@code online} argument in {@link #encode()} (a model reference does not start with it). */
+    private static final String ONLINE = "online=";
+
+    /** The model the reference names, under a per-key online readout when {@code online} is given. */
+    static RecurrentModel model(String modelReference, String online) {
+        RecurrentModel m = ModelReference.load(modelReference).network();
+        if (online == null) {
+            return m;
+        }
+        try {
+            return OnlineReadout.parse(m, online);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the argument 'online': " + e.getMessage(), e);
+        }
     }
 
     private static long positive(String name, long v) {
@@ -74,9 +94,10 @@ final class RecurrentCall {
     }
 
     /** Whether a call with these arguments is this one (the arguments are literals: the same every row). */
-    boolean sameAs(String modelReference, Integer resetAfter, Duration idleGap, Duration lateness, Integer maxBuffered,
-                   String onNonFinite, boolean ordered) {
+    boolean sameAs(String modelReference, String online, Integer resetAfter, Duration idleGap, Duration lateness,
+                   Integer maxBuffered, String onNonFinite, boolean ordered) {
         return this.modelReference.equals(modelReference)
+                && Objects.equals(this.online, online)
                 && this.resetAfter == (resetAfter == null ? 0 : resetAfter)
                 && this.idleMs == (idleGap == null ? 0 : idleGap.toMillis())
                 && this.latenessMs == (lateness == null ? 0 : lateness.toMillis())
@@ -85,7 +106,11 @@ final class RecurrentCall {
                 && this.ordered == ordered;
     }
 
-    /** The call in one string: the numbers, then the model reference (which may hold any character). */
+    /**
+     * The call in one string: the numbers, then {@code online=SPEC,} when there is a readout (a spec has no
+     * comma), then the model reference (which may hold any character). A call saved before the
+     * {@code online} argument existed reads the same.
+     */
     String encode() {
         return encoded;
     }
@@ -95,7 +120,13 @@ final class RecurrentCall {
         if (f.length != 7) {
             throw new IllegalStateException("a key's saved call '" + s + "' is not of this version's form");
         }
-        return new RecurrentCall(f[6], Integer.parseInt(f[0]), Duration.ofMillis(Long.parseLong(f[1])),
+        String model = f[6];
+        String online = null;
+        if (model.startsWith(ONLINE) && model.indexOf(',') > 0) {
+            online = model.substring(ONLINE.length(), model.indexOf(','));
+            model = model.substring(model.indexOf(',') + 1);
+        }
+        return new RecurrentCall(model, online, Integer.parseInt(f[0]), Duration.ofMillis(Long.parseLong(f[1])),
                 Duration.ofMillis(Long.parseLong(f[2])), Integer.parseInt(f[3]), f[4], Boolean.parseBoolean(f[5]));
     }
 }

@@ -83,10 +83,11 @@ public class RecurrentFunction extends RecurrentFunctionBase {
                      @ArgumentHint(name = "state_ttl", isOptional = true) Duration stateTtl,
                      @ArgumentHint(name = "lateness", isOptional = true) Duration lateness,
                      @ArgumentHint(name = "max_buffered", isOptional = true) Integer maxBuffered,
-                     @ArgumentHint(name = "on_non_finite", isOptional = true) String onNonFinite) throws Exception {
+                     @ArgumentHint(name = "on_non_finite", isOptional = true) String onNonFinite,
+                     @ArgumentHint(name = "online", isOptional = true) String online) throws Exception {
         TimeContext<Long> time = ctx.timeContext(Long.class);
         Long ts = time.time();
-        if (!accept(ctx, input, model, features, resetColumn, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, true)) {
+        if (!accept(ctx, input, model, online, features, resetColumn, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, true)) {
             return;
         }
         boolean reset = reader.reset(input);

@@ -62,8 +62,9 @@ abstract class RecurrentFunctionBase extends ProcessTableFunction<RowData> {
      * A row arrives: counted, the call resolved (once), the key and the input checked. True when the
      * row's input is in {@link #x}; false when the row was refused (its error row emitted).
      */
-    final boolean accept(Context ctx, Row input, String model, ColumnList features, String resetColumn, Integer resetAfter,
-                         Duration idleReset, Duration lateness, Integer maxBuffered, String onNonFinite, boolean ordering) {
+    final boolean accept(Context ctx, Row input, String model, String online, ColumnList features, String resetColumn,
+                         Integer resetAfter, Duration idleReset, Duration lateness, Integer maxBuffered, String onNonFinite,
+                         boolean ordering) {
         metrics.events.inc();
         if (reader == null) {
             reader = new RowReader(ctx.tableSemanticsFor("input"), features, resetColumn);
@@ -72,8 +73,8 @@ abstract class RecurrentFunctionBase extends ProcessTableFunction<RowData> {
                 reader.expect(this.model.inputSize());
             }
         }
-        if (call == null || !call.sameAs(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed)) {
-            use(new RecurrentCall(model, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed));
+        if (call == null || !call.sameAs(model, online, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed)) {
+            use(new RecurrentCall(model, online, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed));
         }
         if (reader.keyIsNull(input)) {
             error(Reason.NULL_KEY, "the row's PARTITION BY key is NULL");

@@ -46,9 +46,10 @@ public class RecurrentPassThroughFunction extends RecurrentFunctionBase {
                      @ArgumentHint(name = "reset_after", isOptional = true) Integer resetAfter,
                      @ArgumentHint(name = "idle_reset", isOptional = true) Duration idleReset,
                      @ArgumentHint(name = "state_ttl", isOptional = true) Duration stateTtl,
-                     @ArgumentHint(name = "on_non_finite", isOptional = true) String onNonFinite) throws Exception {
+                     @ArgumentHint(name = "on_non_finite", isOptional = true) String onNonFinite,
+                     @ArgumentHint(name = "online", isOptional = true) String online) throws Exception {
         Long ts = ctx.timeContext(Long.class).time();
-        if (!accept(ctx, input, model, features, resetColumn, resetAfter, idleReset, null, null, onNonFinite, false)) {
+        if (!accept(ctx, input, model, online, features, resetColumn, resetAfter, idleReset, null, null, onNonFinite, false)) {
             return;
         }
         step(memory, keyState(memory), x, reader.reset(input), ts == null ? KeyState.NONE : ts);

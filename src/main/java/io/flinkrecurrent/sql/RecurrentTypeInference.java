@@ -62,10 +62,10 @@ final class RecurrentTypeInference {
     }
 
     /** The positions of the arguments the checks read. */
-    private record Positions(int input, int model, int features, int resetColumn, int stateTtl) {
+    private record Positions(int input, int model, int features, int resetColumn, int stateTtl, int online) {
         Positions(List<StaticArgument> args) {
             this(index(args, "input"), index(args, "model"), index(args, "features"), index(args, "reset_column"),
-                    index(args, "state_ttl"));
+                    index(args, "state_ttl"), index(args, "online"));
         }
 
         private static int index(List<StaticArgument> args, String name) {
@@ -134,6 +134,16 @@ final class RecurrentTypeInference {
                 model = ModelReference.load(ref).network();
             } catch (RuntimeException e) {
                 return "the model '" + ref + "' cannot be loaded: " + e.getMessage();
+            }
+            if (!ctx.isArgumentNull(at.online)) {
+                if (!ctx.isArgumentLiteral(at.online)) {
+                    return "the argument 'online' must be a string literal ('nlms [mu]' or 'rls [lambda [delta]]')";
+                }
+                try {
+                    model = RecurrentCall.model(ref, ctx.getArgumentValue(at.online, String.class).orElseThrow());
+                } catch (IllegalArgumentException e) {
+                    return e.getMessage();
+                }
             }
             Optional<TableSemantics> table = ctx.getTableSemantics(at.input);
             if (table.isEmpty()) {

@@ -159,4 +159,21 @@ class OnlineReadoutTest {
         assertThrows(IllegalArgumentException.class, () -> OnlineReadout.nlms(DELAY, 2f));
         assertThrows(IllegalArgumentException.class, () -> OnlineReadout.rls(DELAY, 1.5f, 1f));
     }
+
+    @Test
+    void aSpecNamesTheRuleAndItsRates() {
+        assertEquals(OnlineReadout.nlms(DELAY, 0.5f).fingerprint(), OnlineReadout.parse(DELAY, "nlms").fingerprint());
+        assertEquals(OnlineReadout.nlms(DELAY, 0.25f).fingerprint(), OnlineReadout.parse(DELAY, " NLMS  0.25 ").fingerprint());
+        assertEquals(OnlineReadout.rls(DELAY, 0.999f, 1f).fingerprint(), OnlineReadout.parse(DELAY, "rls").fingerprint());
+        assertEquals(OnlineReadout.rls(DELAY, 0.99f, 10f).fingerprint(), OnlineReadout.parse(DELAY, "rls 0.99 10").fingerprint());
+        for (String[] bad : new String[][] {
+                {"lms", "online readout 'lms' is not 'nlms [mu]' or 'rls [lambda [delta]]'"},
+                {"nlms 0.5 1", "is not 'nlms [mu]'"},
+                {"", "online readout '' is not"},
+                {"nlms x", "online readout 'nlms x': For input string: \"x\" is not a number"},
+                {"rls 1.5", "online readout 'rls 1.5': RLS needs 0 < lambda <= 1"}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnlineReadout.parse(DELAY, bad[0]));
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+        }
+    }
 }

@@ -196,6 +196,51 @@ class SqlFunctionITCase {
                 "a TTL of an hour keeps the state");
     }
 
+    /**
+     * {@code online} puts a per-key readout over the model: every output (the error of the forecast made at
+     * the key's previous row, then the next forecast) equals {@link io.flinkrecurrent.cell.OnlineReadout}'s
+     * stepped directly over the key's rows, in the plain form and, with {@code on_time}, through the timers
+     * (whose saved call carries the readout).
+     */
+    @Test
+    void anOnlineReadoutLearnsFromEachKeysRows() throws Exception {
+        String rnn = Golden.dir().resolve("public/rnn_tanh_i3_h4_l1.safetensors").toString();
+        List<Row> in = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            String k = i % 2 == 0 ? "a" : "b";
+            float phase = k.equals("a") ? 0f : 1.3f;
+            in.add(r(k, 0f, new Float[] {(float) Math.sin(0.4 * i + phase), (float) Math.cos(0.3 * i), 0.05f * i}, false, 1_000L * (i + 1)));
+        }
+        t.createTemporaryView("series", table(in.toArray(new Row[0])));
+        var model = io.flinkrecurrent.cell.OnlineReadout.parse(io.flinkrecurrent.flink.ModelReference.load(rnn).network(), "rls 0.99");
+        java.util.Map<String, float[]> states = new java.util.HashMap<>();
+        java.util.Map<String, List<String>> want = new java.util.TreeMap<>();
+        var scratch = model.newScratch();
+        for (Row row : in) {
+            String k = (String) row.getField(0);
+            Float[] x = (Float[]) row.getField(2);
+            float[] y = new float[model.outputSize()];
+            model.step(y, states.computeIfAbsent(k, key -> new float[model.stateSize()]), new float[] {x[0], x[1], x[2]}, scratch);
+            want.computeIfAbsent(k, key -> new ArrayList<>()).add(java.util.Arrays.toString(y));
+        }
+        for (String timing : List.of("", ", on_time => DESCRIPTOR(ts)")) {
+            java.util.Map<String, List<String>> got = new java.util.TreeMap<>();
+            List<Row> rows = new ArrayList<>(SqlTesting.collect(t.executeSql("SELECT k, seq, output, error FROM recurrent("
+                    + "input => TABLE series PARTITION BY k, model => '" + rnn + "', online => 'rls 0.99'" + timing + ")")));
+            rows.sort(java.util.Comparator.comparing((Row r) -> (Long) r.getField("seq")));
+            for (Row r : rows) {
+                assertEquals(null, r.getField("error"));
+                Float[] y = (Float[]) r.getField("output");
+                float[] f = new float[y.length];
+                for (int j = 0; j < y.length; j++) {
+                    f[j] = y[j];
+                }
+                got.computeIfAbsent((String) r.getField("k"), key -> new ArrayList<>()).add(java.util.Arrays.toString(f));
+            }
+            assertEquals(want, got, "[error (3) | next forecast (3)] per row" + timing);
+        }
+    }
+
     @Test
     void mistakesInTheCallAreRefusedWhenTheQueryIsPlanned() {
         t.createTemporaryView("events", table(r("a", 1f, new Float[] {1f}, false, 1)));
@@ -205,6 +250,9 @@ class SqlFunctionITCase {
         assertRefused(String.format(call, LINEAR, ", features => DESCRIPTOR(k)"), "the feature column 'k' is STRING, not a number");
         assertRefused(String.format(call, LINEAR, ", features => DESCRIPTOR(v, v)"), "features names 2 columns, but the model");
         assertRefused(String.format(call, LINEAR, ", reset_column => 'v'"), "the reset column 'v' is FLOAT, not BOOLEAN");
+        assertRefused(String.format(call, LINEAR, ", online => 'lms 0.5'"),
+                "the argument 'online': online readout 'lms 0.5' is not 'nlms [mu]' or 'rls [lambda [delta]]'");
+        assertRefused(String.format(call, LINEAR, ", online => 'nlms 3'"), "NLMS step size must be in (0, 2), got 3.0");
         t.createTemporaryView("no_input", t.from("events").dropColumns($("input")));
         assertRefused("SELECT * FROM recurrent(input => TABLE no_input PARTITION BY k, model => '" + LINEAR + "')",
                 "the input table has no column 'input'");
