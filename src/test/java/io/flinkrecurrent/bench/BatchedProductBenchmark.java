@@ -4,19 +4,10 @@ import io.flinkrecurrent.cell.Kernels;
 import io.flinkrecurrent.cell.LstmLayer;
 import io.flinkrecurrent.model.ModelLoader;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The gate products of one batched step of the LSTM in golden/perf, alone: 256 keys, W_ih (256, 16)
@@ -26,13 +17,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>mvn -q -Pbench test-compile exec:exec -Dexec.args='jmh BatchedProduct'</pre>
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class BatchedProductBenchmark {
+public class BatchedProductBenchmark extends JmhSettings {
     static final int KEYS = 256;
 
     private float[][] wihT;

@@ -4,19 +4,10 @@ import io.flinkrecurrent.cell.LstmLayer;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.model.ModelLoader;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One step of the LSTM in golden/perf (input 16, hidden 64, one layer, no head): the project's
@@ -24,13 +15,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>mvn -q -Pbench test-compile exec:exec -Dexec.args='LstmStep'</pre>
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class LstmStepBenchmark {
+public class LstmStepBenchmark extends JmhSettings {
     private static final int INPUTS = 256;
 
     private RecurrentNetwork net;
