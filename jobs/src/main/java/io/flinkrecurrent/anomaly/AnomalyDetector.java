@@ -537,15 +537,13 @@ public final class AnomalyDetector implements RecurrentModel {
         errNow /= Math.min(smooth, seen + 1);
         double novelty = 0;
         if (memory > 0) {
-            double best = Double.MAX_VALUE;
-            final long written = Math.min(((long) count + stride - 1) / stride, memory);
+            final int written = (int) Math.min(((long) count + stride - 1) / stride, memory);
             final int latest = Math.floorDiv(pos - 1, stride); // the last write, at row latest * stride
-            for (int k = 0; k < written; k++) {
-                if (pos - latest * stride + k * stride < GAP) {
-                    continue; // too recent (its age in rows): always near
-                }
-                best = Math.min(best, squaredDistance(net, state, memOff + Math.floorMod(latest - k, memory) * hidden));
+            int first = 0;
+            while (first < written && pos - latest * stride + first * stride < GAP) {
+                first++; // too recent (its age in rows): always near
             }
+            final double best = nearestSquared(net, state, latest, first, written);
             novelty = best == Double.MAX_VALUE ? 0 : Math.sqrt(best);
         }
         double z = 0;
@@ -699,6 +697,45 @@ public final class AnomalyDetector implements RecurrentModel {
             lev += state[valOff + ring(pos - age, len)];
         }
         return (lev + xn) / Math.min(level, seen + 1);
+    }
+
+    /**
+     * The smallest squared distance from h to the remembered hidden states {@code latest - k} (slots of the
+     * memory ring), {@code from <= k < to}; {@code Double.MAX_VALUE} if none. Four states at a time: four
+     * independent sums in flight (each summed in the order {@link #squaredDistance} sums it, so the same
+     * value), where one sum at a time waits on each addition.
+     *
+     * <pre>// h (hidden), memory (memory x hidden) at memOff -> min_k |h - m_k|^2</pre>
+     */
+    private double nearestSquared(float[] h, float[] state, int latest, int from, int to) {
+        double best = Double.MAX_VALUE;
+        int k = from;
+        for (; k + 3 < to; k += 4) {
+            final int o0 = memOff + Math.floorMod(latest - k, memory) * hidden;
+            final int o1 = memOff + Math.floorMod(latest - k - 1, memory) * hidden;
+            final int o2 = memOff + Math.floorMod(latest - k - 2, memory) * hidden;
+            final int o3 = memOff + Math.floorMod(latest - k - 3, memory) * hidden;
+            double d0 = 0;
+            double d1 = 0;
+            double d2 = 0;
+            double d3 = 0;
+            for (int j = 0; j < hidden; j++) {
+                final float x = h[j];
+                final double t0 = x - state[o0 + j];
+                final double t1 = x - state[o1 + j];
+                final double t2 = x - state[o2 + j];
+                final double t3 = x - state[o3 + j];
+                d0 += t0 * t0;
+                d1 += t1 * t1;
+                d2 += t2 * t2;
+                d3 += t3 * t3;
+            }
+            best = Math.min(best, Math.min(Math.min(d0, d1), Math.min(d2, d3)));
+        }
+        for (; k < to; k++) {
+            best = Math.min(best, squaredDistance(h, state, memOff + Math.floorMod(latest - k, memory) * hidden));
+        }
+        return best;
     }
 
     /** |h - state[off, off + hidden)|^2. */
