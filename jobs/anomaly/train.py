@@ -37,6 +37,9 @@ ARGS.add_argument("nab_dir", nargs="?", default=os.path.join(HERE, "..", "..", "
                   help="the NAB corpus, whose probationary rows are trained on (default ../shared/nab)")
 ARGS.add_argument("--seed", type=int, default=20261127, help="seeds torch and numpy (default 20261127)")
 ARGS.add_argument("--hidden", type=int, default=24, help="the GRU's hidden size (default 24)")
+ARGS.add_argument("--extra", action="append", default=[],
+                  help="another corpus in NAB's layout whose files' first 15%% of rows (their training part) "
+                       "are trained on too; repeatable")
 ARGS.add_argument("--out", default=os.path.join(HERE, "model.safetensors"),
                   help="where to write the weights (default: the bundled jobs/anomaly/model.safetensors)")
 OPTS = ARGS.parse_args()
@@ -60,6 +63,15 @@ def nab_series():
             vals = np.array([float(r["value"]) for r in csv.DictReader(fh)], dtype=np.float64)
         prob = int(min(np.floor(0.15 * len(vals)), 750))
         out.append(normalise(vals[:prob]))      # only the unscored probationary rows
+    return out
+
+
+def extra_series(corpus):
+    out = []
+    for f in sorted(glob.glob(os.path.join(corpus, "data", "*", "*.csv"))):
+        with open(f) as fh:
+            vals = np.array([float(r["value"]) for r in csv.DictReader(fh)], dtype=np.float64)
+        out.append(normalise(vals[:int(np.floor(0.15 * len(vals)))]))  # only the training part
     return out
 
 
@@ -96,8 +108,10 @@ def main():
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
     rng = np.random.RandomState(SEED)
-    series = nab_series() + synthetic(rng, 400)
-    print("%d series (58 NAB probationary parts, 400 synthetic)" % len(series), flush=True)
+    extra = [s for c in OPTS.extra for s in extra_series(c)]
+    series = nab_series() + synthetic(rng, 400) + extra
+    print("%d series (58 NAB probationary parts, 400 synthetic, %d training parts of %s)"
+          % (len(series), len(extra), ", ".join(OPTS.extra) or "no other corpus"), flush=True)
     rnn = nn.GRU(1, H, 1, batch_first=True)
     head = nn.Linear(H, 1)
     params = list(rnn.parameters()) + list(head.parameters())
@@ -121,7 +135,8 @@ def main():
                   % (step, steps, loss.item(), naive, time.time() - start), flush=True)
     save_model(OUT, rnn, head, "gru", "tanh", "none",
                {"seed": SEED, "learn_rows": LEARN, "window": T, "steps": steps,
-                "training_data": "NAB probationary rows (first 15%, at most 750) + 400 synthetic series",
+                "training_data": "NAB probationary rows (first 15%, at most 750) + 400 synthetic series"
+                                 + "".join(" + the first 15%% of %s's files" % os.path.basename(os.path.normpath(c)) for c in OPTS.extra),
                 "recipe": "jobs/anomaly/train.py"})
     print("wrote", OUT)
 
