@@ -32,6 +32,11 @@ public final class OnlineReadout implements RecurrentModel {
     private static final long serialVersionUID = 1L;
     private static final float EPS = 1e-6f;
 
+    /** The NLMS step size {@link #parse} takes when none is given. */
+    public static final float DEFAULT_MU = 0.5f;
+    /** The RLS forgetting factor {@link #parse} takes when none is given (an event's weight halves after 693 events). */
+    public static final float DEFAULT_LAMBDA = 0.999f;
+
     /** How the readout learns. */
     @PublicEvolving
     public enum Rule { NLMS, RLS }
@@ -89,7 +94,7 @@ public final class OnlineReadout implements RecurrentModel {
     }
 
     /**
-     * A readout from its spec, as SQL's {@code online} argument and a job's option write it:
+     * A readout from its spec, as SQL's {@code online} argument writes it:
      * {@code "nlms"} or {@code "nlms MU"} (step size, default {@value #DEFAULT_MU}), {@code "rls"},
      * {@code "rls LAMBDA"} or {@code "rls LAMBDA DELTA"} (forgetting factor, default {@value #DEFAULT_LAMBDA};
      * P starts at I / DELTA, default 1).
@@ -113,11 +118,6 @@ public final class OnlineReadout implements RecurrentModel {
         }
         throw new IllegalArgumentException("online readout '" + spec + "' is not 'nlms [mu]' or 'rls [lambda [delta]]'");
     }
-
-    /** The NLMS step size {@link #parse} takes when none is given. */
-    public static final float DEFAULT_MU = 0.5f;
-    /** The RLS forgetting factor {@link #parse} takes when none is given (an event's weight halves after 693 events). */
-    public static final float DEFAULT_LAMBDA = 0.999f;
 
     @Override public int inputSize() { return d; }
 

@@ -34,7 +34,10 @@ import java.time.Duration;
  * reset), {@code idle_reset} (an INTERVAL: zero the state of a key idle for longer, in event time with
  * {@code on_time}, else processing time), {@code state_ttl} (an INTERVAL: Flink's state TTL),
  * {@code lateness} and {@code max_buffered} (with {@code on_time}), {@code on_non_finite}
- * ({@code 'reject'} or {@code 'reset'}); and Flink's own {@code uid} and {@code on_time}.
+ * ({@code 'reject'} or {@code 'reset'}), {@code online} ({@code 'nlms [mu]'} or {@code 'rls [lambda
+ * [delta]]'}: a per-key {@link io.flinkrecurrent.cell.OnlineReadout} over the model, learning from the
+ * key's rows; the output is then its error and next forecast); and Flink's own {@code uid} and
+ * {@code on_time}.
  *
  * <p>Output: the partition key columns, {@code seq} (the key's count of applied rows, from 0),
  * {@code output} ({@code ARRAY<FLOAT>}), {@code error}, and with {@code on_time} Flink's
