@@ -199,8 +199,8 @@ class SqlFunctionITCase {
     /**
      * {@code online} puts a per-key readout over the model: every output (the error of the forecast made at
      * the key's previous row, then the next forecast) equals {@link io.flinkrecurrent.cell.OnlineReadout}'s
-     * stepped directly over the key's rows, in the plain form and, with {@code on_time}, through the timers
-     * (whose saved call carries the readout).
+     * stepped directly over the key's rows, in the plain form, with {@code on_time} through the timers (whose
+     * saved call carries the readout), and in the pass-through form.
      */
     @Test
     void anOnlineReadoutLearnsFromEachKeysRows() throws Exception {
@@ -223,10 +223,10 @@ class SqlFunctionITCase {
             model.step(y, states.computeIfAbsent(k, key -> new float[model.stateSize()]), new float[] {x[0], x[1], x[2]}, scratch);
             want.computeIfAbsent(k, key -> new ArrayList<>()).add(java.util.Arrays.toString(y));
         }
-        for (String timing : List.of("", ", on_time => DESCRIPTOR(ts)")) {
+        for (String call : List.of("recurrent(%s)", "recurrent(%s, on_time => DESCRIPTOR(ts))", "recurrent_pass_through(%s)")) {
             java.util.Map<String, List<String>> got = new java.util.TreeMap<>();
-            List<Row> rows = new ArrayList<>(SqlTesting.collect(t.executeSql("SELECT k, seq, output, error FROM recurrent("
-                    + "input => TABLE series PARTITION BY k, model => '" + rnn + "', online => 'rls 0.99'" + timing + ")")));
+            List<Row> rows = new ArrayList<>(SqlTesting.collect(t.executeSql("SELECT k, seq, output, error FROM " + String.format(call,
+                    "input => TABLE series PARTITION BY k, model => '" + rnn + "', online => 'rls 0.99'"))));
             rows.sort(java.util.Comparator.comparing((Row r) -> (Long) r.getField("seq")));
             for (Row r : rows) {
                 assertEquals(null, r.getField("error"));
@@ -237,7 +237,7 @@ class SqlFunctionITCase {
                 }
                 got.computeIfAbsent((String) r.getField("k"), key -> new ArrayList<>()).add(java.util.Arrays.toString(f));
             }
-            assertEquals(want, got, "[error (3) | next forecast (3)] per row" + timing);
+            assertEquals(want, got, "[error (3) | next forecast (3)] per row, " + call);
         }
     }
 
