@@ -7,7 +7,7 @@ import io.flinkrecurrent.cell.Scratch;
 /**
  * A streaming anomaly detector as a {@link RecurrentModel}, so that the keyed recurrent operator keeps
  * all of a key's detector state in Flink managed state: input one value, output
- * {@code [score in [0, 1], forecast error]}.
+ * {@code [score in [0, 1], forecast error, cause]} (the {@link Cause}'s ordinal).
  *
  * <p>Per key: the value is normalised by the min and max of the key's first {@link #LEARN_ROWS}
  * values, and a GRU forecaster (trained by {@code jobs/anomaly/train.py}) reads it, predicting the
@@ -56,6 +56,29 @@ public final class AnomalyDetector implements RecurrentModel {
     private static final int QUIET = 7;
     private static final int SILENT = 8;
     private static final int RINGS = 9;
+
+    /**
+     * What set a row's score, the detector's third output (as its ordinal): the range rule, or the surprise
+     * whose z was the largest when it raised the score above the neutral 0.5; {@code NONE} for a score of at
+     * most 0.5 (nothing stood out, the key is still learning, or an alarm was raised lately). Tells an
+     * operator why a row alerted: a value beyond the key's history, a value the key's forecaster did not
+     * expect, a value far from the recent mean, a pattern not seen lately, or a level not seen lately.
+     */
+    public enum Cause {
+        NONE, RANGE, ERROR, VALUE, NOVELTY, LEVEL, LEVEL_NOVELTY, LIKELIHOOD;
+
+        private static final Cause[] ALL = values();
+
+        /** The cause in a detector's output {@code [score, forecast error, cause]}. */
+        public static Cause of(float[] out) {
+            return ALL[(int) out[2]];
+        }
+
+        /** Its name in lower case, words joined by '-': {@code level-novelty}. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
 
     /**
      * The detector's parameters, the same for every key.
@@ -372,15 +395,16 @@ public final class AnomalyDetector implements RecurrentModel {
 
     @Override public int inputSize() { return 1; }
 
-    @Override public int outputSize() { return 2; }
+    @Override public int outputSize() { return 3; }
 
     @Override public int stateSize() { return netOff + netSize; }
 
     @Override
     public Scratch newScratch() {
         // work 0: the forecaster's state, stepped there; work 1: its input; work 2: its output
-        // after the forecaster's (or the readout's) own: its state, its input, the forecast, the surprises, the readout's output
-        return (readout == null ? forecaster.newScratch() : readout.newScratch()).withWork(hidden, 1, 1, 3, netSize, 2);
+        // after the forecaster's (or the readout's) own: its state, its input, the forecast, the surprises
+        // [z, novelty, level, cause of z], the readout's state, its output
+        return (readout == null ? forecaster.newScratch() : readout.newScratch()).withWork(hidden, 1, 1, 4, netSize, 2);
     }
 
     @Override public long fingerprint() { return fingerprint; }
@@ -429,7 +453,7 @@ public final class AnomalyDetector implements RecurrentModel {
         if (stride > 0) {
             final float[] zs = scratch.work(workBase + 3);
             surprisesCompact(zs, state, net, xn, err, pos, count);
-            finish(out, state, net, forecast, v, err, zs[0], pos, count);
+            finish(out, state, net, forecast, v, err, zs[0], (int) zs[3], pos, count);
             if (readout != null) {
                 System.arraycopy(rs, 0, state, netOff, netSize);
             }
@@ -444,15 +468,21 @@ public final class AnomalyDetector implements RecurrentModel {
         errNow /= Math.min(params.smooth(), seen + 1);
         final double novelty = memory == 0 ? 0 : nearest(state, net, pos, count);
         double z = 0;
+        Cause cause = Cause.NONE;
         if (seen > 0 && params.error()) {
             z = zScore(errNow, state, errOff, pos, seen, false, 1e-3);
+            cause = Cause.ERROR;
         }
         if (seen > 0 && params.value()) {
-            z = Math.max(z, zScore(xn, state, valOff, pos, seen, true, 1e-3));
+            final double zv = zScore(xn, state, valOff, pos, seen, true, 1e-3);
+            cause = zv > z ? Cause.VALUE : cause;
+            z = Math.max(z, zv);
         }
         final int novSeen = Math.min(count - LEARN_ROWS, window);
         if (memory > 0 && novSeen > 10) {
-            z = Math.max(z, zScore(novelty, state, novOff, pos, novSeen, false, 1e-4));
+            final double zn = zScore(novelty, state, novOff, pos, novSeen, false, 1e-4);
+            cause = zn > z ? Cause.NOVELTY : cause;
+            z = Math.max(z, zn);
         }
         final int level = params.level();
         double lev = 0;
@@ -460,7 +490,9 @@ public final class AnomalyDetector implements RecurrentModel {
             lev = levelMean(state, xn, pos, seen, window);
             final int levSeen = Math.min(count - Math.max(LEARN_ROWS, level), window);
             if (levSeen > 10) {
-                z = Math.max(z, params.levelWeight() * zScore(lev, state, levOff, pos, levSeen, true, 1e-3));
+                final double zl = params.levelWeight() * zScore(lev, state, levOff, pos, levSeen, true, 1e-3);
+                cause = zl > z ? Cause.LEVEL : cause;
+                z = Math.max(z, zl);
             }
         }
         state[errOff + ring(pos, window)] = err;
@@ -472,15 +504,15 @@ public final class AnomalyDetector implements RecurrentModel {
         if (memory > 0) {
             System.arraycopy(net, 0, state, memOff + ring(pos, memory) * hidden, hidden);
         }
-        finish(out, state, net, forecast, v, err, z, pos, count);
+        finish(out, state, net, forecast, v, err, z, cause.ordinal(), pos, count);
         if (readout != null) {
             System.arraycopy(rs, 0, state, netOff, netSize);
         }
     }
 
     /** The score from the largest z (the hold, the range rule, the quiet rows), and the rest of the state. */
-    private void finish(float[] out, float[] state, float[] net, float[] forecast, float v, float err, double z, int pos,
-                        int count) {
+    private void finish(float[] out, float[] state, float[] net, float[] forecast, float v, float err, double z, int cause,
+                        int pos, int count) {
         double before = Double.NEGATIVE_INFINITY;
         for (int age = 1, n = Math.min(count, hold); age <= n; age++) {
             before = Math.max(before, state[zOff + ring(pos - age, hold)]);
@@ -493,6 +525,7 @@ public final class AnomalyDetector implements RecurrentModel {
         final int quietLeft = (int) state[QUIET];
         if (beyond && quietLeft == 0) {
             score = 1f; // beyond anything this key has shown, after `quiet` rows inside it
+            cause = Cause.RANGE.ordinal();
         }
         state[QUIET] = beyond ? params.quiet() : Math.max(0, quietLeft - 1);
         final int silent = (int) state[SILENT];
@@ -504,6 +537,7 @@ public final class AnomalyDetector implements RecurrentModel {
         }
         out[0] = score;
         out[1] = err;
+        out[2] = score > 0.5f ? cause : Cause.NONE.ordinal();
 
         state[LOW] = count == 0 ? v : Math.min(state[LOW], v);
         state[HIGH] = count == 0 ? v : Math.max(state[HIGH], v);
@@ -525,7 +559,7 @@ public final class AnomalyDetector implements RecurrentModel {
      * mean and variance (weight {@code 2 / (window + 1)}, the running mean's until that many rows), and
      * the novelty against every {@code stride}-th hidden state of the last {@code memory * stride} rows.
      * Its state is {@code 9 + 8 + smooth + max(level, smooth) + hold + (memory + 1) * hidden} floats.
-     * Writes {@code [z, novelty, level]} into {@code zs}.
+     * Writes {@code [z, novelty, level, the cause of z]} into {@code zs}.
      */
     private void surprisesCompact(float[] zs, float[] state, float[] net, float xn, float err, int pos, int count) {
         final int smooth = params.smooth();
@@ -547,11 +581,15 @@ public final class AnomalyDetector implements RecurrentModel {
             novelty = best == Double.MAX_VALUE ? 0 : Math.sqrt(best);
         }
         double z = 0;
+        Cause cause = Cause.NONE;
         if (seen > 0 && params.error()) {
             z = statZ(errNow, state, ewOff, false, 1e-3);
+            cause = Cause.ERROR;
         }
         if (seen > 0 && params.value()) {
-            z = Math.max(z, statZ(xn, state, ewOff + stat, true, 1e-3));
+            final double zv = statZ(xn, state, ewOff + stat, true, 1e-3);
+            cause = zv > z ? Cause.VALUE : cause;
+            z = Math.max(z, zv);
         }
         final int likely = params.likely();
         if (likely > 0) {
@@ -562,7 +600,9 @@ public final class AnomalyDetector implements RecurrentModel {
             }
             mean /= Math.min(likely, seen + 1);
             if (seen > likely) {
-                z = Math.max(z, statZ(mean, state, likStat, false, 1e-3));
+                final double zk = statZ(mean, state, likStat, false, 1e-3);
+                cause = zk > z ? Cause.LIKELIHOOD : cause;
+                z = Math.max(z, zk);
             }
             if (seen >= likely) {
                 statAdd(state, likStat, mean, seen - likely);
@@ -570,7 +610,9 @@ public final class AnomalyDetector implements RecurrentModel {
             state[likOff + ring(pos, likely)] = err;
         }
         if (memory > 0 && Math.min(count - LEARN_ROWS, window) > 10) {
-            z = Math.max(z, statZ(novelty, state, ewOff + 2 * stat, false, 1e-4));
+            final double zn = statZ(novelty, state, ewOff + 2 * stat, false, 1e-4);
+            cause = zn > z ? Cause.NOVELTY : cause;
+            z = Math.max(z, zn);
         }
         final int level = params.level();
         double lev = 0;
@@ -578,7 +620,9 @@ public final class AnomalyDetector implements RecurrentModel {
             lev = levelMean(state, xn, pos, seen, vlen);
             if (Math.min(count - Math.max(LEARN_ROWS, level), window) > 10) {
                 if (params.levelWeight() > 0f) {
-                    z = Math.max(z, params.levelWeight() * statZ(lev, state, ewOff + 3 * stat, true, 1e-3));
+                    final double zl = params.levelWeight() * statZ(lev, state, ewOff + 3 * stat, true, 1e-3);
+                    cause = zl > z ? Cause.LEVEL : cause;
+                    z = Math.max(z, zl);
                 }
             }
         }
@@ -594,7 +638,9 @@ public final class AnomalyDetector implements RecurrentModel {
         state[errOff + ring(pos, smooth)] = err;
         state[valOff + ring(pos, vlen)] = xn;
         if (levMem > 0) {
-            z = Math.max(z, levelNovelty(state, lev, pos, count));
+            final double zm = levelNovelty(state, lev, pos, count);
+            cause = zm > z ? Cause.LEVEL_NOVELTY : cause;
+            z = Math.max(z, zm);
         }
         if (memory > 0 && pos % stride == 0) {
             System.arraycopy(net, 0, state, memOff + Math.floorMod(pos / stride, memory) * hidden, hidden);
@@ -602,6 +648,7 @@ public final class AnomalyDetector implements RecurrentModel {
         zs[0] = (float) z;
         zs[1] = (float) novelty;
         zs[2] = (float) lev;
+        zs[3] = cause.ordinal();
     }
 
     /**

@@ -96,11 +96,13 @@ public final class AnomalyJob implements Jobs.Job {
         SingleOutputStreamOperator<RecurrentOutput> scores = apply(points, (RecurrentNetwork) model, params);
         float alert = options.has(ALERT) ? options.get(ALERT).floatValue() : params.alarmScore();
         DataStream<String> text = scores.filter(o -> o.output[0] >= alert).name("alerts")
-                .map(o -> String.format(Locale.ROOT, "%-14s #%-6d %s  score %.4f  ALERT", o.key, o.seq, format(o.timestamp), o.output[0]))
+                .map(o -> String.format(Locale.ROOT, "%-14s #%-6d %s  score %.4f  ALERT  %s", o.key, o.seq, format(o.timestamp),
+                        o.output[0], AnomalyDetector.Cause.of(o.output).label()))
                 .returns(String.class).name("text");
         DataStream<String> json = scores.map(o -> String.format(Locale.ROOT,
-                "{\"key\":%s,\"seq\":%d,\"timestamp\":%s,\"score\":%s}", JobSupport.quote(o.key), o.seq,
-                JobSupport.quote(format(o.timestamp)), Float.toString(o.output[0]))).returns(String.class).name("json");
+                "{\"key\":%s,\"seq\":%d,\"timestamp\":%s,\"score\":%s,\"cause\":\"%s\"}", JobSupport.quote(o.key), o.seq,
+                JobSupport.quote(format(o.timestamp)), Float.toString(o.output[0]), AnomalyDetector.Cause.of(o.output).label()))
+                .returns(String.class).name("json");
         DataStream<RejectedEvent> rejected = points.getSideOutput(Recurrent.REJECTED).union(scores.getSideOutput(Recurrent.REJECTED));
         return new Jobs.Outputs(text, json, rejected);
     }

@@ -6,6 +6,8 @@ import io.flinkrecurrent.model.ModelLoader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +37,7 @@ class AnomalyDetectorTest {
     static float[] scores(AnomalyDetector d, float[] values) {
         float[] state = d.newState();
         Scratch scratch = d.newScratch();
-        float[] out = new float[2];
+        float[] out = new float[3];
         float[] s = new float[values.length];
         for (int i = 0; i < values.length; i++) {
             d.step(out, state, new float[] {values[i]}, scratch);
@@ -208,7 +210,7 @@ class AnomalyDetectorTest {
         float[] v = wave(3000, 100);
         float[] state = online.newState();
         Scratch scratch = online.newScratch();
-        float[] out = new float[2];
+        float[] out = new float[3];
         double early = 0;
         double late = 0;
         float[] copy = null;
@@ -261,7 +263,7 @@ class AnomalyDetectorTest {
             AnomalyDetector d = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(variant.isEmpty() ? "level=25" : variant.substring(1)));
             float[] state = d.newState();
             Scratch scratch = d.newScratch();
-            float[] out = new float[2];
+            float[] out = new float[3];
             float[] copy = null;
             for (int i = 0; i < 2600; i++) {
                 d.step(out, state, new float[] {v[i]}, scratch);
@@ -329,6 +331,80 @@ class AnomalyDetectorTest {
         assertTrue(seen + 0.05f < unseen, "a level seen before: " + seen + ", one never seen: " + unseen);
         assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("levelNovelty=1"), "windowed");
         assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.COMPACT.with("levelNovelty=0"), "no level signal");
+    }
+
+    /** Each row's cause (the third output); every row scoring at most 0.5 says NONE. */
+    static AnomalyDetector.Cause[] causes(AnomalyDetector d, float[] values) {
+        float[] state = d.newState();
+        Scratch scratch = d.newScratch();
+        float[] out = new float[d.outputSize()];
+        AnomalyDetector.Cause[] c = new AnomalyDetector.Cause[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d.step(out, state, new float[] {values[i]}, scratch);
+            c[i] = AnomalyDetector.Cause.of(out);
+            assertEquals(out[0] > 0.5f, c[i] != AnomalyDetector.Cause.NONE, "row " + i + ": score " + out[0] + ", cause " + c[i]);
+        }
+        return c;
+    }
+
+    static int argmax(float[] s, int from, int to) {
+        int best = from;
+        for (int i = from; i < to; i++) {
+            best = s[i] > s[best] ? i : best;
+        }
+        return best;
+    }
+
+    /** Each part, alone on the series built to trigger it, is named as the cause of the score it raises. */
+    @Test
+    void eachScoreNamesWhatSetIt() {
+        float[] beyond = wave(1500, 100);
+        beyond[1200] = 75;
+        for (AnomalyDetector d : List.of(AnomalyDetector.windowed(forecaster), AnomalyDetector.compact(forecaster))) {
+            assertEquals(AnomalyDetector.Cause.RANGE, causes(d, beyond)[1200], d.params().describe());
+        }
+        java.util.Random r = new java.util.Random(7);
+        float[] noise = new float[1400];
+        for (int i = 0; i < noise.length; i++) {
+            noise[i] = (float) (50 + r.nextGaussian());
+        }
+        noise[10] = 0;
+        noise[20] = 100;
+        noise[1200] = 70; // inside the range, about 20 sd from the mean and from the forecast
+        AnomalyDetector.Params quiet = AnomalyDetector.Params.COMPACT.with("tolerance=-1,levelNovelty=0,levelWeight=1,level=0");
+        assertEquals(AnomalyDetector.Cause.VALUE,
+                causes(new AnomalyDetector(forecaster, quiet.using(false, true, false)), noise)[1200]);
+        assertEquals(AnomalyDetector.Cause.ERROR,
+                causes(new AnomalyDetector(forecaster, quiet.using(true, false, false)), noise)[1200]);
+
+        float[] flat = wave(2400, 100);
+        for (int i = 2000; i < flat.length; i++) {
+            flat[i] = 50;
+        }
+        AnomalyDetector novelty = new AnomalyDetector(forecaster,
+                AnomalyDetector.Params.WINDOWED.using(false, false, true).withTolerance(-1f).withLevel(0));
+        assertEquals(AnomalyDetector.Cause.NOVELTY, causes(novelty, flat)[argmax(scores(novelty, flat), 2000, 2030)]);
+
+        java.util.Random r2 = new java.util.Random(5);
+        float[] shift = new float[2600];
+        for (int i = 0; i < shift.length; i++) {
+            shift[i] = (float) ((i < 2000 ? 50 : 51.2) + r2.nextGaussian());
+        }
+        AnomalyDetector level = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.using(false, false, false).withTolerance(-1f));
+        assertEquals(AnomalyDetector.Cause.LEVEL, causes(level, shift)[argmax(scores(level, shift), 2000, 2100)]);
+
+        float[] lifted = wave(3000, 100);
+        for (int i = 2000; i < 2300; i++) {
+            lifted[i] += 12;
+        }
+        AnomalyDetector levelNovelty = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(
+                "error=false,value=false,novelty=false,tolerance=-1,alarm=1000"));
+        assertEquals(AnomalyDetector.Cause.LEVEL_NOVELTY, causes(levelNovelty, lifted)[argmax(scores(levelNovelty, lifted), 2000, 2100)]);
+
+        AnomalyDetector likely = new AnomalyDetector(forecaster, quiet.using(false, false, false).with("likely=10"));
+        AnomalyDetector.Cause[] c = causes(likely, noise);
+        assertEquals(AnomalyDetector.Cause.LIKELIHOOD, c[argmax(scores(likely, noise), 1200, 1210)]);
+        assertEquals("level-novelty", AnomalyDetector.Cause.LEVEL_NOVELTY.label());
     }
 
     @Test

@@ -77,7 +77,7 @@ public final class DetectorBench {
         float[][] states = new float[keys][d.stateSize()];
         Scratch scratch = d.newScratch();
         float[] x = new float[1];
-        float[] out = new float[2];
+        float[] out = new float[3]; // score, forecast error, cause
         long n = 0;
         long t0 = System.nanoTime();
         long end = t0 + (long) (seconds * 1e9);
