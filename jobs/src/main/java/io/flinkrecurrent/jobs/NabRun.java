@@ -118,7 +118,11 @@ public final class NabRun {
         DataStream<KeyedEvent> in = env.fromData(TypeInformation.of(KeyedEvent.class), events.toArray(new KeyedEvent[0]))
                 .name("nab-rows").setParallelism(1);
         Map<String, double[]> scores = new LinkedHashMap<>();
-        corpus.forEach((f, lf) -> scores.put(f, new double[lf.timestamps().size()]));
+        Map<String, int[]> causes = new LinkedHashMap<>();
+        corpus.forEach((f, lf) -> {
+            scores.put(f, new double[lf.timestamps().size()]);
+            causes.put(f, new int[lf.timestamps().size()]);
+        });
         long t1 = System.nanoTime();
         long n = 0;
         out.printf("nab: running the detector on Flink (parallelism %d) ...%n", env.getParallelism());
@@ -127,6 +131,7 @@ public final class NabRun {
             while (it.hasNext()) {
                 var o = it.next();
                 scores.get(o.key)[(int) o.id] = o.output[0];
+                causes.get(o.key)[(int) o.id] = (int) o.output[2];
                 if (++n % 100_000 == 0) {
                     out.printf(Locale.ROOT, "nab:   %,d of %,d rows scored%n", n, events.size());
                 }
@@ -143,6 +148,7 @@ public final class NabRun {
         out.println("nab: scores written to " + outDir + "/<category>/" + DETECTOR + "_<file>.csv");
         double threshold = printScores(nab, corpus, !p.has(FILES), scores, out);
         report(DETECTOR, outDir, corpus, scores, threshold, out);
+        out.println("nab: " + DETECTOR + " at its standard threshold, what raised them: " + attribution(corpus, scores, causes, threshold));
         if (p.has(COMPARE)) {
             String other = p.get(COMPARE);
             Path dir = nab.resolve("results").resolve(other);
@@ -196,6 +202,25 @@ public final class NabRun {
     /**
      * What the standard profile's threshold detects: the totals printed, file by file in {@code DIR2/report.txt}.
      */
+    /** "windows: range 40, error 20, ...; false positives: ...", each cause that raised any. */
+    static String attribution(Map<String, NabScorer.LabelledFile> corpus, Map<String, double[]> scores, Map<String, int[]> causes,
+                              double threshold) {
+        AnomalyDetector.Cause[] all = AnomalyDetector.Cause.values();
+        int[][] a = NabScorer.attribution(corpus, scores, causes, all.length, NabScorer.PROFILES.get(0), threshold);
+        StringBuilder b = new StringBuilder();
+        for (int k = 0; k < 2; k++) {
+            b.append(k == 0 ? "windows (first detection)" : "; false positives");
+            String sep = " ";
+            for (AnomalyDetector.Cause c : all) {
+                if (a[k][c.ordinal()] > 0) {
+                    b.append(sep).append(c.label()).append(' ').append(a[k][c.ordinal()]);
+                    sep = ", ";
+                }
+            }
+        }
+        return b.toString();
+    }
+
     static void report(String who, Path outDir, Map<String, NabScorer.LabelledFile> corpus, Map<String, double[]> scores,
                        double threshold, PrintStream out) throws IOException {
         NabScorer.Profile standard = NabScorer.PROFILES.get(0);

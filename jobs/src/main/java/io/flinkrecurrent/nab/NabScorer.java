@@ -251,6 +251,42 @@ public final class NabScorer {
         return out;
     }
 
+    /**
+     * What raised the detections at one threshold, by a label per row (codes {@code 0 <= code < kinds}): for
+     * each detected window, the label of the row that counts (its earliest detection, the largest weight),
+     * and for each false positive, its row's label.
+     *
+     * @return {@code [windows by label, false positives by label]}
+     */
+    public static int[][] attribution(Map<String, LabelledFile> corpus, Map<String, double[]> scores, Map<String, int[]> labels,
+                                      int kinds, Profile p, double threshold) {
+        int[][] out = new int[2][kinds];
+        for (LabelledFile f : corpus.values()) {
+            double[] s = scores.get(f.name());
+            int[] l = labels.get(f.name());
+            double[][] wv = rowWeights(f, p);
+            int[] first = new int[f.windows().size()];
+            java.util.Arrays.fill(first, -1);
+            for (int i = probation(s.length); i < s.length; i++) {
+                if (s[i] < threshold) {
+                    continue;
+                }
+                int w = (int) wv[1][i];
+                if (w < 0) {
+                    out[1][l[i]]++;
+                } else if (first[w] < 0 || wv[0][i] > wv[0][first[w]]) {
+                    first[w] = i;
+                }
+            }
+            for (int i : first) {
+                if (i >= 0) {
+                    out[0][l[i]]++;
+                }
+            }
+        }
+        return out;
+    }
+
     /** Reads a results folder's scores: {@code <dir>/<category>/<detector>_<file>.csv}, column anomaly_score. */
     public static Map<String, double[]> readScores(Path dir, String detector, Iterable<String> files) throws IOException {
         Map<String, double[]> out = new HashMap<>();

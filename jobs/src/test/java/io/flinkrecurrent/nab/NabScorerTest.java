@@ -58,4 +58,45 @@ class NabScorerTest {
             assertEquals(r.raw(), raw, 1e-6, detector + " " + p.name());
         }
     }
+
+    /**
+     * The attribution counts each detected window once, by the label of its earliest detection, and every
+     * false positive by its own: labelling each row 1 if it is the first detection of its window, 2 if it is
+     * any other detection, 0 else gives the breakdown's counts exactly.
+     */
+    @org.junit.jupiter.api.Test
+    void theAttributionCountsTheBreakdownsRows() throws Exception {
+        Map<String, double[]> scores = NabScorer.readScores(NAB.resolve("results").resolve("numenta"), "numenta", corpus.keySet());
+        NabScorer.Profile p = NabScorer.PROFILES.get(0);
+        double t = NabScorer.score(corpus, scores, p).threshold();
+        Map<String, int[]> labels = new java.util.HashMap<>();
+        for (var f : corpus.values()) {
+            double[] s = scores.get(f.name());
+            int[] l = new int[s.length];
+            for (int i = 0; i < s.length; i++) {
+                l[i] = s[i] >= t ? 2 : 0;
+            }
+            for (int[] w : f.windows()) {
+                for (int i = Math.max(w[0], NabScorer.probation(s.length)); i <= w[1]; i++) {
+                    if (s[i] >= t) {
+                        l[i] = 1; // the earliest detection in the window
+                        break;
+                    }
+                }
+            }
+            labels.put(f.name(), l);
+        }
+        int[][] a = NabScorer.attribution(corpus, scores, labels, 3, p, t);
+        int detected = 0;
+        int fps = 0;
+        for (var f : NabScorer.breakdown(corpus, scores, p, t)) {
+            detected += f.detected();
+            fps += f.falsePositives();
+        }
+        assertEquals(detected, a[0][1], "each window by its earliest detection");
+        assertEquals(0, a[0][0] + a[0][2]);
+        assertEquals(fps, a[1][2], "every false positive");
+        assertEquals(0, a[1][0] + a[1][1]);
+        assertTrue(detected > 50 && fps > 50, detected + " windows, " + fps + " false positives");
+    }
 }
