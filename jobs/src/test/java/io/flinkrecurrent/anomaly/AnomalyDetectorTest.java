@@ -55,6 +55,38 @@ class AnomalyDetectorTest {
         return m;
     }
 
+    /** Noise around 50 inside an all-time range of 0..100 shown while learning; row 1200 is 70, about 20 sd off. */
+    static float[] noiseWithAJump() {
+        java.util.Random r = new java.util.Random(7);
+        float[] v = new float[1400];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (50 + r.nextGaussian());
+        }
+        v[10] = 0;
+        v[20] = 100;
+        v[1200] = 70;
+        return v;
+    }
+
+    /** The wave, then from row 2000 the same values held flat at mid-level: no value outside the range. */
+    static float[] waveThenFlat() {
+        float[] v = wave(2400, 100);
+        for (int i = 2000; i < v.length; i++) {
+            v[i] = 50;
+        }
+        return v;
+    }
+
+    /** Noise around 50, then from row 2000 around 51.2: no single value leaves the range the noise has shown. */
+    static float[] shiftOfLevel() {
+        java.util.Random r = new java.util.Random(5);
+        float[] v = new float[2600];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) ((i < 2000 ? 50 : 51.2) + r.nextGaussian());
+        }
+        return v;
+    }
+
     @Test
     void learningRowsScoreZero() {
         float[] s = scores(AnomalyDetector.windowed(forecaster), wave(400, 100));
@@ -90,15 +122,7 @@ class AnomalyDetectorTest {
 
     @Test
     void anAlarmKeepsTheNextRowsQuiet() {
-        // noise around 50 inside an all-time range of 0..100 shown while learning
-        java.util.Random r = new java.util.Random(7);
-        float[] v = new float[1400];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (50 + r.nextGaussian());
-        }
-        v[10] = 0;
-        v[20] = 100;
-        v[1200] = 70; // about 20 sd: an alarm, inside the range
+        float[] v = noiseWithAJump(); // row 1200 about 20 sd off: an alarm, inside the range
         v[1210] = 80; // larger still, 10 rows later: the same event
         v[1350] = 85; // after the quiet rows and the hold: a new alarm
         AnomalyDetector d = AnomalyDetector.windowed(forecaster);
@@ -113,12 +137,7 @@ class AnomalyDetectorTest {
 
     @Test
     void aLastingShiftOfLevelIsNoticedByTheLevelAlone() {
-        // noise around 50, then around 51.2: no single value leaves the range the noise has shown
-        java.util.Random r = new java.util.Random(5);
-        float[] v = new float[2600];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) ((i < 2000 ? 50 : 51.2) + r.nextGaussian());
-        }
+        float[] v = shiftOfLevel();
         AnomalyDetector.Params levelOnly = AnomalyDetector.Params.WINDOWED.using(false, false, false).withTolerance(-1f);
         float[] s = scores(new AnomalyDetector(forecaster, levelOnly), v);
         float before = max(s, 1300, 2000);
@@ -131,11 +150,7 @@ class AnomalyDetectorTest {
 
     @Test
     void aNewPatternInsideTheRangeIsNoticedByTheHiddenStateAlone() {
-        // the wave, then the same values held flat at mid-level: no value outside the range
-        float[] v = wave(2400, 100);
-        for (int i = 2000; i < v.length; i++) {
-            v[i] = 50;
-        }
+        float[] v = waveThenFlat();
         AnomalyDetector.Params noveltyOnly = AnomalyDetector.Params.WINDOWED.using(false, false, true).withTolerance(-1f)
                 .withLevel(0);
         float[] s = scores(new AnomalyDetector(forecaster, noveltyOnly), v);
@@ -363,33 +378,19 @@ class AnomalyDetectorTest {
         for (AnomalyDetector d : List.of(AnomalyDetector.windowed(forecaster), AnomalyDetector.compact(forecaster))) {
             assertEquals(AnomalyDetector.Cause.RANGE, causes(d, beyond)[1200], d.params().describe());
         }
-        java.util.Random r = new java.util.Random(7);
-        float[] noise = new float[1400];
-        for (int i = 0; i < noise.length; i++) {
-            noise[i] = (float) (50 + r.nextGaussian());
-        }
-        noise[10] = 0;
-        noise[20] = 100;
-        noise[1200] = 70; // inside the range, about 20 sd from the mean and from the forecast
+        float[] noise = noiseWithAJump(); // row 1200: inside the range, far from the mean and from the forecast
         AnomalyDetector.Params quiet = AnomalyDetector.Params.COMPACT.with("tolerance=-1,levelNovelty=0,levelWeight=1,level=0");
         assertEquals(AnomalyDetector.Cause.VALUE,
                 causes(new AnomalyDetector(forecaster, quiet.using(false, true, false)), noise)[1200]);
         assertEquals(AnomalyDetector.Cause.ERROR,
                 causes(new AnomalyDetector(forecaster, quiet.using(true, false, false)), noise)[1200]);
 
-        float[] flat = wave(2400, 100);
-        for (int i = 2000; i < flat.length; i++) {
-            flat[i] = 50;
-        }
+        float[] flat = waveThenFlat();
         AnomalyDetector novelty = new AnomalyDetector(forecaster,
                 AnomalyDetector.Params.WINDOWED.using(false, false, true).withTolerance(-1f).withLevel(0));
         assertEquals(AnomalyDetector.Cause.NOVELTY, causes(novelty, flat)[argmax(scores(novelty, flat), 2000, 2030)]);
 
-        java.util.Random r2 = new java.util.Random(5);
-        float[] shift = new float[2600];
-        for (int i = 0; i < shift.length; i++) {
-            shift[i] = (float) ((i < 2000 ? 50 : 51.2) + r2.nextGaussian());
-        }
+        float[] shift = shiftOfLevel();
         AnomalyDetector level = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.using(false, false, false).withTolerance(-1f));
         assertEquals(AnomalyDetector.Cause.LEVEL, causes(level, shift)[argmax(scores(level, shift), 2000, 2100)]);
 
