@@ -25,8 +25,8 @@ import java.util.Locale;
  * {@code anomaly}: per key (a sensor, a metric), a stream of timestamp,value; per event, an anomaly
  * score in [0, 1] from {@link AnomalyDetector} (a GRU that reads the key's values: the novelty of its
  * hidden state, its forecast error, the value and the recent level against their recent
- * distributions, and values beyond the key's whole range), all of the key's detector state in Flink
- * managed state.
+ * distributions, and values beyond the key's whole range), and what set it ({@link AnomalyDetector.Cause}),
+ * all of the key's detector state in Flink managed state.
  */
 public final class AnomalyJob implements Jobs.Job {
     public static final String NAME = "anomaly";
@@ -66,6 +66,7 @@ public final class AnomalyJob implements Jobs.Job {
                 key,timestamp,value (or timestamp,value for one series, key "series") as CSV, or
                 {"key":...,"timestamp":"2014-07-01 00:00:00","value":10844} as JSON Lines; timestamps as
                 yyyy-MM-dd HH:mm:ss (UTC) or epoch milliseconds. Each key learns its scale in its first 150 rows.
+                Each score names what set it: range, error, value, novelty, level-novelty (none at 0.5 or below).
                 """;
     }
 
