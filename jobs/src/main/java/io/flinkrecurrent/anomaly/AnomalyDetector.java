@@ -68,6 +68,8 @@ public final class AnomalyDetector implements RecurrentModel {
         NONE, RANGE, ERROR, VALUE, NOVELTY, LEVEL, LEVEL_NOVELTY, LIKELIHOOD;
 
         private static final Cause[] ALL = values();
+        /** Made once: the job prints one with every score. */
+        private final String label = name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
 
         /** The cause in a detector's output {@code [score, forecast error, cause]}. */
         public static Cause of(float[] out) {
@@ -76,7 +78,7 @@ public final class AnomalyDetector implements RecurrentModel {
 
         /** Its name in lower case, words joined by '-': {@code level-novelty}. */
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            return label;
         }
     }
 
