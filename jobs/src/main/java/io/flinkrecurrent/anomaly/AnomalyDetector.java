@@ -116,15 +116,18 @@ public final class AnomalyDetector implements RecurrentModel {
      *                  of the levels remembered with the hidden states (at least {@code level} rows old), in
      *                  standard deviations of its own history and weighted by this, joins the surprises: a
      *                  level not seen lately. With {@code levelWeight} 0 it replaces the level's z
+     * @param power     1: the values as they come; in (0, 1): each value v is first replaced by
+     *                  {@code sign(v) |v|^power}, which compresses large values more than small ones (0.5, the
+     *                  square root, stabilises the spread of counts, which grows with their level)
      */
     public record Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                          int level, float levelWeight, boolean error, boolean value, boolean novelty, int stride,
-                         int block, float online, int likely, float rls, float levelNovelty)
+                         int block, float online, int likely, float rls, float levelNovelty, float power)
             implements java.io.Serializable {
         /** The windowed detector ({@code stride} 0). */
         public Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                       int level, float levelWeight, boolean error, boolean value, boolean novelty) {
-            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0, 0f, 0, 0f, 0f);
+            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0, 0f, 0, 0f, 0f, 1f);
         }
 
         /**
@@ -174,6 +177,9 @@ public final class AnomalyDetector implements RecurrentModel {
                         + ", levelWeight >= 0 and levelNovelty >= 0, not both 0; got alarm " + alarm + ", quiet " + quiet
                         + ", level " + level + ", levelWeight " + levelWeight + ", levelNovelty " + levelNovelty);
             }
+            if (!(power > 0f && power <= 1f)) {
+                throw new IllegalArgumentException("power is the exponent values are raised to, in (0, 1]; got " + power);
+            }
             if (levelNovelty > 0f && (stride == 0 || level == 0 || memory < 2)) {
                 throw new IllegalArgumentException("levelNovelty needs the compact detector (stride > 0), a level and "
                         + "memory >= 2; got stride " + stride + ", level " + level + ", memory " + memory);
@@ -183,11 +189,11 @@ public final class AnomalyDetector implements RecurrentModel {
         /**
          * These parameters with some changed, from {@code name=value,...} (window, hold, memory, smooth,
          * tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely,
-         * rls): for measuring variants.
+         * rls, levelNovelty, power): for measuring variants.
          */
         public Params with(String changes) {
             int w = window, h = hold, m = memory, s = smooth, q = quiet, l = level, st = stride, b = block, lk = likely;
-            float t = tolerance, a = alarm, lw = levelWeight, on = online, fg = rls, ln = levelNovelty;
+            float t = tolerance, a = alarm, lw = levelWeight, on = online, fg = rls, ln = levelNovelty, pw = power;
             boolean e = error, v = value, n = novelty;
             for (String kv : changes.split(",")) {
                 String[] f = kv.split("=", 2);
@@ -214,10 +220,11 @@ public final class AnomalyDetector implements RecurrentModel {
                     case "likely" -> lk = Integer.parseInt(val);
                     case "rls" -> fg = Float.parseFloat(val);
                     case "levelNovelty" -> ln = Float.parseFloat(val);
+                    case "power" -> pw = Float.parseFloat(val);
                     default -> throw new IllegalArgumentException("no detector parameter '" + f[0].trim() + "'");
                 }
             }
-            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b, on, lk, fg, ln);
+            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b, on, lk, fg, ln, pw);
         }
 
         /** Every parameter's value, in a fixed format (part of the detector's fingerprint). */
@@ -227,38 +234,39 @@ public final class AnomalyDetector implements RecurrentModel {
                     + ",quiet=" + quiet + ",level=" + level + ",levelWeight=" + Float.floatToIntBits(levelWeight)
                     + ",error=" + error + ",value=" + value + ",novelty=" + novelty + (stride > 0 ? ",stride=" + stride + ",block=" + block : "") + (online > 0 ? ",online=" + Float.floatToIntBits(online) : "")
                     + (likely > 0 ? ",likely=" + likely : "") + (rls > 0 ? ",rls=" + Float.floatToIntBits(rls) : "")
-                    + (levelNovelty > 0 ? ",levelNovelty=" + Float.floatToIntBits(levelNovelty) : "");
+                    + (levelNovelty > 0 ? ",levelNovelty=" + Float.floatToIntBits(levelNovelty) : "")
+                    + (power != 1f ? ",power=" + Float.floatToIntBits(power) : "");
         }
 
         public Params withTolerance(float t) {
-            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
+            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
         }
 
         public Params withHold(int h) {
-            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
+            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
         }
 
         public Params withSmooth(int n) {
-            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
+            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
         }
 
         /** The z that raises an alarm, after which {@code quiet} rows score at most 0.5 (infinite: only the range rule's). */
         public Params withAlarm(float z) {
-            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
+            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
         }
 
         /** Rows kept quiet after an alarm, and rows inside the range before the range rule fires again (0: neither). */
         public Params withQuiet(int q) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
         }
 
         /** Rows averaged for the level's z; 0: no level z. */
         public Params withLevel(int rows) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
         }
 
         public Params withLevelWeight(float w) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block, online, likely, rls, levelNovelty);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
         }
 
         /** The score from which a row is an alarm: that of a z of {@code alarm} (1 when alarm is infinite). */
@@ -268,7 +276,7 @@ public final class AnomalyDetector implements RecurrentModel {
 
         /** Which surprises are used (the level's is set by {@link #withLevel}). */
         public Params using(boolean e, boolean v, boolean n) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block, online, likely, rls, levelNovelty);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block, online, likely, rls, levelNovelty, power);
         }
     }
 
@@ -294,6 +302,8 @@ public final class AnomalyDetector implements RecurrentModel {
     private final int netOff;
     private final long fingerprint;
     private final float alarmScore;
+    /** {@link Params#power()}: the exponent each value is raised to, its sign kept (1: none). */
+    private final float power;
     // the compact detector (stride > 0): running statistics instead of windows, every stride-th hidden state
     private final int stride;
     /** With {@code online > 0}: the key's own NLMS forecaster over the GRU's hidden state, in place of the trained head. */
@@ -370,6 +380,7 @@ public final class AnomalyDetector implements RecurrentModel {
         this.netSize = readout == null ? hidden : readout.stateSize();
         this.workBase = (readout == null ? forecaster.newScratch() : readout.newScratch()).workCount();
         this.alarmScore = params.alarmScore();
+        this.power = params.power();
         // from the values only (never a hashCode, whose algorithm the JDK does not fix)
         this.fingerprint = new io.flinkrecurrent.cell.Fingerprint().add("anomaly-detector").add(forecaster.fingerprint())
                 .add(params.describe()).add(LEARN_ROWS).add(GAP).value();
@@ -418,7 +429,7 @@ public final class AnomalyDetector implements RecurrentModel {
 
     @Override
     public void step(float[] out, float[] state, float[] x, Scratch scratch) {
-        final float v = x[0];
+        final float v = power == 1f ? x[0] : (float) Math.copySign(Math.pow(Math.abs(x[0]), power), x[0]);
         final int count = (int) state[COUNT];
         if (count < LEARN_ROWS) {
             state[MIN] = count == 0 ? v : Math.min(state[MIN], v);

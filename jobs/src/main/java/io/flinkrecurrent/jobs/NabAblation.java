@@ -119,19 +119,19 @@ final class NabAblation {
                 .head(new float[hidden], new float[1], io.flinkrecurrent.cell.Activation.IDENTITY).build();
     }
 
-    /**
-     * Checks that the detector the run used, stepped here, gives the Flink run's scores; then scores every
-     * variant on each corpus, a row each as it is done.
-     */
-    static void run(RecurrentNetwork forecaster, AnomalyDetector ran, List<Corpus> corpora, Map<String, double[]> flinkScores,
-                    PrintStream out) {
-        Map<String, double[]> again = scoreAll(ran, corpora.get(0).values());
+    /** Checks that the detector the run used, stepped here, gives the Flink run's scores, row for row. */
+    static void check(AnomalyDetector ran, Corpus corpus, Map<String, double[]> flinkScores, PrintStream out) {
+        Map<String, double[]> again = scoreAll(ran, corpus.values());
         for (var f : flinkScores.entrySet()) {
             if (!java.util.Arrays.equals(f.getValue(), again.get(f.getKey()))) {
                 throw new IllegalStateException(f.getKey() + ": the in-process detector differs from the Flink run");
             }
         }
         out.println("nab: the detector stepped in this JVM gives the Flink run's scores, row for row");
+    }
+
+    /** Scores every variant of the built-in list on each corpus, a row each as it is done. */
+    static void run(RecurrentNetwork forecaster, List<Corpus> corpora, PrintStream out) {
         List<Variant> variants = new ArrayList<>(windowed());
         variants.addAll(compact());
         out.println();
@@ -175,10 +175,16 @@ final class NabAblation {
      * has a labelled window (as on a --files run): then the null and the perfect detector both score 0.
      */
     static String halfScore(Map<String, NabScorer.LabelledFile> files, Map<String, double[]> scores) {
+        double s = halfStandard(files, scores);
+        return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.2f", s);
+    }
+
+    /** The standard profile's score of some of the files, with their own threshold; NaN when none has a window. */
+    static double halfStandard(Map<String, NabScorer.LabelledFile> files, Map<String, double[]> scores) {
         if (files.values().stream().allMatch(f -> f.windows().isEmpty())) {
-            return "-";
+            return Double.NaN;
         }
-        return String.format(Locale.ROOT, "%.2f", NabScorer.score(files, scores, NabScorer.PROFILES.get(0)).score());
+        return NabScorer.score(files, scores, NabScorer.PROFILES.get(0)).score();
     }
 
     /** Every file's scores, the files stepped in parallel. */

@@ -4,6 +4,7 @@ import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.flink.KeyedEvent;
 import io.flinkrecurrent.flink.Recurrent;
+import io.flinkrecurrent.model.ModelLoader;
 import io.flinkrecurrent.nab.NabScorer;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -50,21 +51,30 @@ public final class NabRun {
             turn, and neighbouring settings), stepped in this JVM without Flink (after checking that
             the detector run gives Flink's scores), on all files and on each half of them""");
     static final Option<Path> DEV_DIR = Option.path("dev-dir", "DIR3", """
-            with --ablation: a second corpus in NAB's layout (e.g. ../shared/anomaly-dev) on which
-            every variant is scored too""");
+            with --ablation or --variants: a second corpus in NAB's layout (e.g. ../shared/anomaly-dev)
+            on which every variant is scored too""");
+    static final Option<String> VARIANTS = Option.text("variants", "P1;P2;...", """
+            also score these variants of the detector (each 'default' or NAME=V,... as for --params,
+            applied to --detector's parameters), stepped in this JVM without Flink, with each
+            forecaster of --models, on all files and on each half; then each variant's mean over the
+            forecasters and its difference from the first variant's""", null);
+    static final Option<String> MODELS = Option.text("models", "F1,F2,...", """
+            with --variants: the forecasters' weight files (e.g. the models seed-spread.sh trains);
+            default: the run's own forecaster""", null);
     static final Option<String> KIND = Option.choice("detector", """
             compact (AnomalyDetector.Params.COMPACT): the key's own forecaster, 1,818 floats a key;
             windowed (Params.WINDOWED): the detector before it, 28,133 floats a key""", "compact", "compact", "windowed");
     static final Option<String> PARAMS = Option.text("params", "NAME=V,...", """
             the detector with some parameters changed (window, hold, memory, smooth, tolerance, alarm,
-            quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls), to
-            measure a variant""", null);
+            quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls,
+            levelNovelty, power), to measure a variant""", null);
     static final OptionSet OPTIONS = OptionSet.of(NAB_DIR, OUT, FILES, PLOT, PARALLELISM, JobSupport.MODEL.withDefault(null, null),
-            COMPARE, KIND, PARAMS, ABLATION, DEV_DIR);
+            COMPARE, KIND, PARAMS, ABLATION, DEV_DIR, VARIANTS, MODELS);
 
     public static final String USAGE = """
             nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--plot a.csv,b.csv|all] [--parallelism N]
-                [--compare NAME] [--detector compact|windowed] [--params NAME=V,...] [--ablation [--dev-dir DIR3]]
+                [--compare NAME] [--detector compact|windowed] [--params NAME=V,...] [--ablation] [--variants P1;P2;... [--models F1,F2,...]]
+                [--dev-dir DIR3]
 
             Runs the anomaly job's detector over every NAB data file (one key per file, rows in order, on an
             embedded Flink), writes DIR2/<category>/flinkRecurrent_<file>.csv (timestamp,anomaly_score, one row
@@ -79,8 +89,11 @@ public final class NabRun {
         ParsedOptions p = OPTIONS.parse("nab", args);
         Path nab = p.require(NAB_DIR, "");
         Path outDir = p.require(OUT, "");
-        if (p.has(DEV_DIR) && !p.get(ABLATION)) {
-            throw new UsageException("nab", "--dev-dir is for --ablation");
+        if (p.has(DEV_DIR) && !p.get(ABLATION) && !p.has(VARIANTS)) {
+            throw new UsageException("nab", "--dev-dir is for --ablation or --variants");
+        }
+        if (p.has(MODELS) && !p.has(VARIANTS)) {
+            throw new UsageException("nab", "--models is for --variants");
         }
         long t0 = System.nanoTime();
         Map<String, NabScorer.LabelledFile> corpus = NabScorer.corpus(nab);
@@ -173,15 +186,35 @@ public final class NabRun {
                 out.println("nab: drew " + png);
             }
         }
-        if (p.get(ABLATION)) {
+        if (p.get(ABLATION) || p.has(VARIANTS)) {
             List<NabAblation.Corpus> corpora = new ArrayList<>();
             corpora.add(new NabAblation.Corpus(nab.getFileName().toString(), corpus, values));
             if (p.has(DEV_DIR)) {
                 corpora.add(NabAblation.Corpus.read(p.get(DEV_DIR).getFileName().toString(), p.get(DEV_DIR)));
             }
-            NabAblation.run(forecaster, detector, corpora, scores, out);
+            NabAblation.check(detector, corpora.get(0), scores, out);
+            if (p.get(ABLATION)) {
+                NabAblation.run(forecaster, corpora, out);
+            }
+            if (p.has(VARIANTS)) {
+                NabVariants.run(NabVariants.parse(base, p.get(VARIANTS)), forecasters(p, forecaster), corpora, out);
+            }
         }
         out.printf(Locale.ROOT, "nab: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** --models' forecasters, each under its file's name; without it, the run's own. */
+    private static List<NabVariants.Forecaster> forecasters(ParsedOptions p, RecurrentNetwork own) throws IOException {
+        if (!p.has(MODELS)) {
+            return List.of(new NabVariants.Forecaster(p.has(JobSupport.MODEL) ? p.get(JobSupport.MODEL).getFileName().toString()
+                    : "bundled", own));
+        }
+        List<NabVariants.Forecaster> all = new ArrayList<>();
+        for (String f : p.get(MODELS).split(",")) {
+            Path file = Path.of(f.trim());
+            all.add(new NabVariants.Forecaster(file.getFileName().toString(), ModelLoader.load(file).network()));
+        }
+        return all;
     }
 
     static void write(Path outDir, NabScorer.LabelledFile f, double[] s) throws IOException {

@@ -47,12 +47,31 @@ class NabITCase {
         Files.createDirectories(second.resolve("labels"));
         Files.writeString(second.resolve("labels/combined_windows.json"), "{\"" + one + "\": " + labels.get(one) + "}");
 
+        // the bundled forecaster again under another name, for --variants' --models
+        Path copy = second.resolve("again.safetensors");
+        Files.copy(Path.of("anomaly/model.safetensors"), copy);
+
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         NabRun.run(new String[] {"--nab-dir", NAB.toString(), "--out", out.toString(), "--files", String.join(",", FILES),
-                "--plot", FILES.get(0), "--ablation", "--dev-dir", second.toString(), "--compare", "numenta"},
+                "--plot", FILES.get(0), "--ablation", "--dev-dir", second.toString(), "--compare", "numenta",
+                "--variants", "default;power=0.5", "--models", "anomaly/model.safetensors," + copy},
                 new PrintStream(text, true, StandardCharsets.UTF_8));
         String printed = text.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("flinkRecurrent (partial)"), printed);
+        // --variants: each variant with each forecaster on both corpora, then the means and the differences
+        String standard = printed.lines().filter(l -> l.startsWith("flinkRecurrent (partial)")).findFirst().orElseThrow()
+                .split(" +")[2];
+        List<String> rows = printed.lines().filter(l -> l.matches("(default|power=0\\.5) +\\S+\\.safetensors .*")).toList();
+        assertEquals(4, rows.size(), printed);
+        assertEquals(standard, rows.get(0).split(" +")[4], "the default variant with the run's forecaster is the Flink run");
+        assertEquals(rows.get(0).replace("model.safetensors", "again.safetensors"), rows.get(2), "the same weights, the same figures");
+        assertTrue(!rows.get(0).substring(40).equals(rows.get(1).substring(40)), "the variant is applied: " + rows);
+        List<String> means = printed.lines().dropWhile(l -> !l.startsWith("nab: the mean over 2 forecasters")).skip(2).limit(2).toList();
+        assertTrue(means.get(0).startsWith("default ") && means.get(0).endsWith("+0.00           +0.00"), means.toString());
+        String[] v = means.get(1).split(" +");
+        double difference = Double.parseDouble(v[v.length - 2]);
+        double nabMean = Double.parseDouble(v[2]);
+        assertEquals(nabMean - Double.parseDouble(standard), difference, 0.011, means.toString()); // each figure rounded to 0.01
         // the ablation's in-process detector gave the Flink run's scores (it checks, and throws otherwise)
         assertTrue(printed.contains("the detector stepped in this JVM gives the Flink run's scores, row for row"), printed);
         // every variant, on both corpora: 5 figures each
