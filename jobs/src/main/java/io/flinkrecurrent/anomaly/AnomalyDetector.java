@@ -34,8 +34,8 @@ import io.flinkrecurrent.cell.Scratch;
  * alarm per event, not one per row of it (NAB charges each). No look-ahead: a score depends only on
  * the key's earlier values and this one. This describes the windowed detector ({@link Params#WINDOWED});
  * {@link Params#COMPACT}, the default, keeps its statistics with exponential weights, every 8th hidden
- * state, the key's own forecaster and the level's novelty, in 7.1 KiB a key (docs/nab.md). The same
- * parameters serve every key.
+ * state, the key's own forecaster, the level's novelty and the novelty that lasts, in 7.3 KiB a key
+ * (docs/nab.md). The same parameters serve every key.
  *
  * <p>State layout (floats): {@code [count, min, max, forecast, position, all-time min, all-time max,
  * quiet rows left (range), quiet rows left (alarm), errors (window), values (window), novelties
@@ -65,7 +65,7 @@ public final class AnomalyDetector implements RecurrentModel {
      * expect, a value far from the recent mean, a pattern not seen lately, or a level not seen lately.
      */
     public enum Cause {
-        NONE, RANGE, ERROR, VALUE, NOVELTY, LEVEL, LEVEL_NOVELTY, LIKELIHOOD;
+        NONE, RANGE, ERROR, VALUE, NOVELTY, LEVEL, LEVEL_NOVELTY, LIKELIHOOD, LASTING_NOVELTY;
 
         private static final Cause[] ALL = values();
         /** Made once: the job prints one with every score. */
@@ -119,15 +119,20 @@ public final class AnomalyDetector implements RecurrentModel {
      * @param power     1: the values as they come; in (0, 1): each value v is first replaced by
      *                  {@code sign(v) |v|^power}, which compresses large values more than small ones (0.5, the
      *                  square root, stabilises the spread of counts, which grows with their level)
+     * @param lasting   0: none; greater (compact only; none without the novelty): the lasting novelty, the smallest of
+     *                  the hidden state's novelties of the last {@code lasting} rows in standard deviations of
+     *                  its own history, joins the surprises: a pattern that has stayed unfamiliar that long,
+     *                  where a passing one (a transition seen at another phase) is unfamiliar for a few rows
      */
     public record Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                          int level, float levelWeight, boolean error, boolean value, boolean novelty, int stride,
-                         int block, float online, int likely, float rls, float levelNovelty, float power)
+                         int block, float online, int likely, float rls, float levelNovelty, float power,
+                         int lasting)
             implements java.io.Serializable {
         /** The windowed detector ({@code stride} 0). */
         public Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                       int level, float levelWeight, boolean error, boolean value, boolean novelty) {
-            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0, 0f, 0, 0f, 0f, 1f);
+            this(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, 0, 0, 0f, 0, 0f, 0f, 1f, 0);
         }
 
         /**
@@ -138,14 +143,23 @@ public final class AnomalyDetector implements RecurrentModel {
         public static final Params WINDOWED = new Params(1000, 100, 1000, 5, 0.01f, 15f, 20, 50, 3f, true, true, true);
 
         /**
-         * The compact detector, the anomaly job's and the NAB runs' default, 1,818 floats (7.1 KiB) a key:
-         * the key's own NLMS forecaster over the GRU's hidden state and its error of the row itself,
-         * exponentially weighted statistics, every 8th of the last 512 hidden states for the novelty, the
-         * level over 25 rows judged by its novelty (a level not seen lately) instead of its z, and an alarm
-         * from z 12. Chosen on NAB and the development corpus together (docs/nab.md).
+         * The first compact detector, 1,818 floats (7.1 KiB) a key: the key's own NLMS forecaster over the
+         * GRU's hidden state and its error of the row itself, exponentially weighted statistics, every 8th of
+         * the last 512 hidden states for the novelty, the level over 25 rows judged by its novelty (a level not
+         * seen lately) instead of its z, and an alarm from z 12. Chosen on NAB and the development corpus
+         * together (docs/nab.md). Its fingerprint is that of the default before {@link #COMPACT}, so a job
+         * restored from a savepoint taken then keeps its keys' states with it ({@code --detector compact-1}).
          */
-        public static final Params COMPACT = WINDOWED.with(
+        public static final Params COMPACT_1 = WINDOWED.with(
                 "stride=8,memory=64,online=0.5,smooth=1,alarm=12,level=25,levelWeight=0,levelNovelty=1.25");
+
+        /**
+         * The compact detector, the anomaly job's and the NAB runs' default, 1,860 floats (7.3 KiB) a key:
+         * {@link #COMPACT_1} with each value raised to the power 0.8 first, and the lasting novelty over 40
+         * rows. Chosen on NAB and the development corpus together, with five trained forecasters
+         * (docs/nab.md).
+         */
+        public static final Params COMPACT = COMPACT_1.with("power=0.8,lasting=40");
 
         public Params {
             if (window < 2 || hold < 1 || hold > window || stride == 0 && window % hold != 0 || smooth < 1 || smooth > window) {
@@ -177,6 +191,10 @@ public final class AnomalyDetector implements RecurrentModel {
                         + ", levelWeight >= 0 and levelNovelty >= 0, not both 0; got alarm " + alarm + ", quiet " + quiet
                         + ", level " + level + ", levelWeight " + levelWeight + ", levelNovelty " + levelNovelty);
             }
+            if (lasting < 0 || lasting > 0 && (stride == 0 || lasting > window)) {
+                throw new IllegalArgumentException("lasting needs the compact detector (stride > 0) and at most window "
+                        + "rows; got lasting " + lasting + ", stride " + stride + ", window " + window);
+            }
             if (!(power > 0f && power <= 1f)) {
                 throw new IllegalArgumentException("power is the exponent values are raised to, in (0, 1]; got " + power);
             }
@@ -189,10 +207,10 @@ public final class AnomalyDetector implements RecurrentModel {
         /**
          * These parameters with some changed, from {@code name=value,...} (window, hold, memory, smooth,
          * tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely,
-         * rls, levelNovelty, power): for measuring variants.
+         * rls, levelNovelty, power, lasting): for measuring variants.
          */
         public Params with(String changes) {
-            int w = window, h = hold, m = memory, s = smooth, q = quiet, l = level, st = stride, b = block, lk = likely;
+            int w = window, h = hold, m = memory, s = smooth, q = quiet, l = level, st = stride, b = block, lk = likely, ls = lasting;
             float t = tolerance, a = alarm, lw = levelWeight, on = online, fg = rls, ln = levelNovelty, pw = power;
             boolean e = error, v = value, n = novelty;
             for (String kv : changes.split(",")) {
@@ -221,10 +239,11 @@ public final class AnomalyDetector implements RecurrentModel {
                     case "rls" -> fg = Float.parseFloat(val);
                     case "levelNovelty" -> ln = Float.parseFloat(val);
                     case "power" -> pw = Float.parseFloat(val);
+                    case "lasting" -> ls = Integer.parseInt(val);
                     default -> throw new IllegalArgumentException("no detector parameter '" + f[0].trim() + "'");
                 }
             }
-            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b, on, lk, fg, ln, pw);
+            return new Params(w, h, m, s, t, a, q, l, lw, e, v, n, st, b, on, lk, fg, ln, pw, ls);
         }
 
         /** Every parameter's value, in a fixed format (part of the detector's fingerprint). */
@@ -235,38 +254,39 @@ public final class AnomalyDetector implements RecurrentModel {
                     + ",error=" + error + ",value=" + value + ",novelty=" + novelty + (stride > 0 ? ",stride=" + stride + ",block=" + block : "") + (online > 0 ? ",online=" + Float.floatToIntBits(online) : "")
                     + (likely > 0 ? ",likely=" + likely : "") + (rls > 0 ? ",rls=" + Float.floatToIntBits(rls) : "")
                     + (levelNovelty > 0 ? ",levelNovelty=" + Float.floatToIntBits(levelNovelty) : "")
-                    + (power != 1f ? ",power=" + Float.floatToIntBits(power) : "");
+                    + (power != 1f ? ",power=" + Float.floatToIntBits(power) : "")
+                    + (lasting > 0 ? ",lasting=" + lasting : "");
         }
 
         public Params withTolerance(float t) {
-            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
+            return new Params(window, hold, memory, smooth, t, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power, lasting);
         }
 
         public Params withHold(int h) {
-            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
+            return new Params(window, h, memory, smooth, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power, lasting);
         }
 
         public Params withSmooth(int n) {
-            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
+            return new Params(window, hold, memory, n, tolerance, alarm, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power, lasting);
         }
 
         /** The z that raises an alarm, after which {@code quiet} rows score at most 0.5 (infinite: only the range rule's). */
         public Params withAlarm(float z) {
-            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
+            return new Params(window, hold, memory, smooth, tolerance, z, quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power, lasting);
         }
 
         /** Rows kept quiet after an alarm, and rows inside the range before the range rule fires again (0: neither). */
         public Params withQuiet(int q) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, q, level, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power, lasting);
         }
 
         /** Rows averaged for the level's z; 0: no level z. */
         public Params withLevel(int rows) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, rows, levelWeight, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power, lasting);
         }
 
         public Params withLevelWeight(float w) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, w, error, value, novelty, stride, block, online, likely, rls, levelNovelty, power, lasting);
         }
 
         /** The score from which a row is an alarm: that of a z of {@code alarm} (1 when alarm is infinite). */
@@ -276,7 +296,7 @@ public final class AnomalyDetector implements RecurrentModel {
 
         /** Which surprises are used (the level's is set by {@link #withLevel}). */
         public Params using(boolean e, boolean v, boolean n) {
-            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block, online, likely, rls, levelNovelty, power);
+            return new Params(window, hold, memory, smooth, tolerance, alarm, quiet, level, levelWeight, e, v, n, stride, block, online, likely, rls, levelNovelty, power, lasting);
         }
     }
 
@@ -299,6 +319,10 @@ public final class AnomalyDetector implements RecurrentModel {
     private final int levMem;
     private final int levMemOff;
     private final int levStat;
+    /** The compact detector's lasting novelty ({@code lasting > 0}): a ring of the last novelties, then the statistics of their minimum. */
+    private final int lasting;
+    private final int lastOff;
+    private final int lastStat;
     private final int netOff;
     private final long fingerprint;
     private final float alarmScore;
@@ -358,7 +382,7 @@ public final class AnomalyDetector implements RecurrentModel {
             this.novOff = -1;
             this.levOff = -1;
             this.zOff = valOff + vlen;
-            long w = lcm(lcm(lcm(params.smooth(), vlen), Math.max(1, params.likely())),
+            long w = lcm(lcm(lcm(lcm(params.smooth(), vlen), Math.max(1, params.likely())), Math.max(1, params.lasting())),
                     lcm(lcm(hold, Math.max(1L, (long) memory * stride)),
                             Math.max(1L, (long) (params.levelNovelty() > 0 ? params.memory() : 0) * stride)));
             if (w > 1 << 22) {
@@ -371,7 +395,10 @@ public final class AnomalyDetector implements RecurrentModel {
         this.levMem = params.levelNovelty() > 0 ? params.memory() : 0;
         this.levMemOff = likStat + (params.likely() > 0 ? stat : 0);
         this.levStat = levMemOff + levMem;
-        this.memOff = levStat + (levMem > 0 ? stat : 0);
+        this.lasting = memory > 0 ? params.lasting() : 0;
+        this.lastOff = levStat + (levMem > 0 ? stat : 0);
+        this.lastStat = lastOff + lasting;
+        this.memOff = lastStat + (lasting > 0 ? stat : 0);
         this.netOff = memOff + memory * hidden;
         final RecurrentNetwork body = new RecurrentNetwork(forecaster.layers(), null);
         this.readout = params.rls() > 0 ? io.flinkrecurrent.cell.OnlineReadout.rls(body, params.rls(), 1f)
@@ -626,6 +653,11 @@ public final class AnomalyDetector implements RecurrentModel {
             final double zn = statZ(novelty, state, ewOff + 2 * stat, false, 1e-4);
             cause = zn > z ? Cause.NOVELTY : cause;
             z = Math.max(z, zn);
+            if (lasting > 0) {
+                final double zl = lastingNovelty(state, novelty, pos, count - LEARN_ROWS - 10);
+                cause = zl > z ? Cause.LASTING_NOVELTY : cause;
+                z = Math.max(z, zl);
+            }
         }
         final int level = params.level();
         double lev = 0;
@@ -690,6 +722,25 @@ public final class AnomalyDetector implements RecurrentModel {
         if (pos % stride == 0) {
             state[levMemOff + Math.floorMod(pos / stride, levMem)] = (float) lev;
         }
+        return z;
+    }
+
+    /**
+     * The lasting novelty: the smallest novelty of the last {@code lasting} rows (this one's included) in
+     * standard deviations of its own history; 0 until that history has 10 rows. {@code written}: the
+     * novelties written so far, this one included.
+     */
+    private double lastingNovelty(float[] state, double novelty, int pos, int written) {
+        state[lastOff + ring(pos, lasting)] = (float) novelty;
+        if (written < lasting) {
+            return 0;
+        }
+        double least = Double.MAX_VALUE;
+        for (int k = 0; k < lasting; k++) {
+            least = Math.min(least, state[lastOff + k]);
+        }
+        final double z = written > lasting + 10 ? statZ(least, state, lastStat, false, 1e-4) : 0;
+        statAdd(state, lastStat, least, written - lasting);
         return z;
     }
 

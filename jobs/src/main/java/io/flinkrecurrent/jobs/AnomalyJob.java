@@ -49,14 +49,25 @@ public final class AnomalyJob implements Jobs.Job {
             });
 
     static final Option<String> DETECTOR = Option.choice("detector", """
-            compact: the key's own forecaster, 1,818 floats (7.1 KiB) of state a key; windowed: the
-            detector before it, 28,133 floats a key (docs/nab.md)""", "compact", "compact", "windowed");
+            compact: the key's own forecaster, 1,860 floats (7.3 KiB) of state a key; compact-1: the
+            compact detector's first version (a savepoint taken with it keeps its keys' states);
+            windowed: the detector before them, 28,133 floats a key (docs/nab.md)""",
+            "compact", "compact", "compact-1", "windowed");
 
     @Override public List<Option<?>> options() { return List.of(ALERT, DETECTOR); }
 
     /** The detector's parameters that {@code --detector} names. */
     static AnomalyDetector.Params params(ParsedOptions options) {
-        return options.get(DETECTOR).equals("windowed") ? AnomalyDetector.Params.WINDOWED : AnomalyDetector.Params.COMPACT;
+        return params(options.get(DETECTOR));
+    }
+
+    /** The parameters a {@code --detector} choice names. */
+    static AnomalyDetector.Params params(String detector) {
+        return switch (detector) {
+            case "windowed" -> AnomalyDetector.Params.WINDOWED;
+            case "compact-1" -> AnomalyDetector.Params.COMPACT_1;
+            default -> AnomalyDetector.Params.COMPACT;
+        };
     }
 
     @Override
@@ -66,7 +77,8 @@ public final class AnomalyJob implements Jobs.Job {
                 key,timestamp,value (or timestamp,value for one series, key "series") as CSV, or
                 {"key":...,"timestamp":"2014-07-01 00:00:00","value":10844} as JSON Lines; timestamps as
                 yyyy-MM-dd HH:mm:ss (UTC) or epoch milliseconds. Each key learns its scale in its first 150 rows.
-                Each score names what set it: range, error, value, novelty, level-novelty (none at 0.5 or below).
+                Each score names what set it: range, error, value, novelty, level-novelty, lasting-novelty
+                (none at 0.5 or below).
                 """;
     }
 

@@ -84,6 +84,15 @@ final class NabAblation {
         String alone = "value=false,novelty=false,level=0,levelNovelty=0,levelWeight=3,tolerance=-1";
         List<Variant> v = new ArrayList<>();
         v.add(new Variant("compact: the detector", c, false));
+        v.add(new Variant("compact-1: its first version (no power, no lasting novelty)", Params.COMPACT_1, false));
+        v.add(new Variant("compact: values as they come (no power)", c.with("power=1"), false));
+        v.add(new Variant("compact: without the lasting novelty", c.with("lasting=0"), false));
+        for (String p : new String[] {"0.75", "0.9"}) {
+            v.add(new Variant("compact: power " + p, c.with("power=" + p), false));
+        }
+        for (int rows : new int[] {25, 60}) {
+            v.add(new Variant("compact: the lasting novelty over " + rows + " rows", c.with("lasting=" + rows), false));
+        }
         v.add(new Variant("compact: without the all-time range rule", c.withTolerance(-1f), false));
         v.add(new Variant("compact: without the level", c.with("level=0,levelNovelty=0,levelWeight=3"), false));
         v.add(new Variant("compact: the level's z (weight 3), not its novelty", c.with("levelNovelty=0,levelWeight=3"), false));

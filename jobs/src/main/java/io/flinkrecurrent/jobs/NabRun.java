@@ -62,19 +62,21 @@ public final class NabRun {
             with --variants: the forecasters' weight files (e.g. the models seed-spread.sh trains);
             default: the run's own forecaster""", null);
     static final Option<String> KIND = Option.choice("detector", """
-            compact (AnomalyDetector.Params.COMPACT): the key's own forecaster, 1,818 floats a key;
-            windowed (Params.WINDOWED): the detector before it, 28,133 floats a key""", "compact", "compact", "windowed");
+            compact (AnomalyDetector.Params.COMPACT): the key's own forecaster, 1,860 floats a key;
+            compact-1 (Params.COMPACT_1): its first version, 1,818 floats a key; windowed
+            (Params.WINDOWED): the detector before them, 28,133 floats a key""",
+            "compact", "compact", "compact-1", "windowed");
     static final Option<String> PARAMS = Option.text("params", "NAME=V,...", """
             the detector with some parameters changed (window, hold, memory, smooth, tolerance, alarm,
             quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls,
-            levelNovelty, power), to measure a variant""", null);
+            levelNovelty, power, lasting), to measure a variant""", null);
     static final OptionSet OPTIONS = OptionSet.of(NAB_DIR, OUT, FILES, PLOT, PARALLELISM, JobSupport.MODEL.withDefault(null, null),
             COMPARE, KIND, PARAMS, ABLATION, DEV_DIR, VARIANTS, MODELS);
 
     public static final String USAGE = """
             nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--plot a.csv,b.csv|all] [--parallelism N]
-                [--compare NAME] [--detector compact|windowed] [--params NAME=V,...] [--ablation] [--variants P1;P2;... [--models F1,F2,...]]
-                [--dev-dir DIR3]
+                [--compare NAME] [--detector compact|compact-1|windowed] [--params NAME=V,...] [--ablation]
+                [--variants P1;P2;... [--models F1,F2,...]] [--dev-dir DIR3]
 
             Runs the anomaly job's detector over every NAB data file (one key per file, rows in order, on an
             embedded Flink), writes DIR2/<category>/flinkRecurrent_<file>.csv (timestamp,anomaly_score, one row
@@ -120,8 +122,7 @@ public final class NabRun {
         out.printf(Locale.ROOT, "nab: %d files, %,d rows read in %.1f s%n", corpus.size(), events.size(), (System.nanoTime() - t0) / 1e9);
 
         RecurrentNetwork forecaster = JobSupport.model(p, AnomalyJob.MODEL);
-        AnomalyDetector.Params base = p.get(KIND).equals("windowed") ? AnomalyDetector.Params.WINDOWED
-                : AnomalyDetector.Params.COMPACT;
+        AnomalyDetector.Params base = AnomalyJob.params(p.get(KIND));
         AnomalyDetector detector = new AnomalyDetector(forecaster, p.has(PARAMS) ? base.with(p.get(PARAMS)) : base);
         out.println("nab: " + detector.params().describe() + ", " + detector.stateSize() + " floats of state per key");
         Configuration conf = new Configuration();

@@ -262,9 +262,9 @@ class AnomalyDetectorTest {
     void theCompactProfileFitsInEightKiBAndItsStateIsAllThereIs() {
         AnomalyDetector compact = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT);
         // 9 scalars, four exponential statistics (2 each), the last error and 25 values, 100 z, 64 levels and
-        // their novelty's statistics, 64 hidden states, the GRU's state, the readout's weights (1 x 25) and
-        // its last features (24)
-        assertEquals(9 + 4 * 2 + 1 + 25 + 100 + 64 + 2 + 64 * 24 + 24 + 25 + 24, compact.stateSize());
+        // their novelty's statistics, the last 40 novelties and their minimum's statistics, 64 hidden states,
+        // the GRU's state, the readout's weights (1 x 25) and its last features (24)
+        assertEquals(9 + 4 * 2 + 1 + 25 + 100 + 64 + 2 + 40 + 2 + 64 * 24 + 24 + 25 + 24, compact.stateSize());
         assertTrue(4 * compact.stateSize() <= 8192, compact.stateSize() + " floats");
         float[] v = wave(3000, 100);
         for (int i = 2000; i < 2030; i++) {
@@ -420,8 +420,35 @@ class AnomalyDetectorTest {
         // pinned: a SHA-256 of the forecaster's weights and the parameters' values, the same on every JDK
         // (a hashCode-based fingerprint could change with the JDK and reset every key on restore)
         assertEquals("7c8ccb355f05ec7d", Long.toHexString(d.fingerprint()));
-        // the compact detector's too: a parameter added later (power) leaves the states of savepoints taken before
-        assertEquals("9eee5b9bdcb96832", Long.toHexString(AnomalyDetector.compact(again).fingerprint()));
+        assertEquals("7bd4b611b7c6a899", Long.toHexString(AnomalyDetector.compact(again).fingerprint()));
+        // the first compact detector's, as it was before the parameters added since (power, lasting): a savepoint
+        // taken with it keeps its keys' states under --detector compact-1
+        assertEquals("9eee5b9bdcb96832", Long.toHexString(new AnomalyDetector(again, AnomalyDetector.Params.COMPACT_1).fingerprint()));
+    }
+
+    /**
+     * The lasting novelty ({@code lasting}): the wave at half its amplitude for 200 rows, a new pattern inside
+     * the key's range. The hidden state's novelty notices it as it begins; once it has lasted 40 rows, its
+     * lasting novelty stands out further, where the plain wave before raised nothing near an alarm.
+     */
+    @Test
+    void aNewPatternThatLastsStandsOutInTheLastingNovelty() {
+        float[] v = wave(3000, 100);
+        java.util.Random r = new java.util.Random(5);
+        for (int i = 2000; i < 2200; i++) {
+            v[i] = (float) (50 + 10 * Math.sin(2 * Math.PI * i / 100) + r.nextGaussian());
+        }
+        String noveltyAlone = "error=false,value=false,level=0,levelNovelty=0,levelWeight=3,tolerance=-1";
+        AnomalyDetector lasting = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(noveltyAlone));
+        AnomalyDetector passing = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(noveltyAlone + ",lasting=0"));
+        float[] s = scores(lasting, v);
+        float[] t = scores(passing, v);
+        int top = argmax(s, 2000, 2200);
+        assertEquals(AnomalyDetector.Cause.LASTING_NOVELTY, causes(lasting, v)[top], "row " + top);
+        assertTrue(top >= 2039, "only once it has lasted 40 rows: row " + top);
+        assertTrue(s[top] > max(t, 2000, 2200) + 0.03f, s[top] + " against the passing novelty's " + max(t, 2000, 2200));
+        assertTrue(max(s, 1000, 2000) < AnomalyDetector.Params.COMPACT.alarmScore(), "the plain wave: " + max(s, 1000, 2000));
+        assertEquals("lasting-novelty", AnomalyDetector.Cause.LASTING_NOVELTY.label());
     }
 
     /**
@@ -438,11 +465,11 @@ class AnomalyDetectorTest {
         for (int i = 0; i < values.length; i++) {
             roots[i] = (float) Math.copySign(Math.pow(Math.abs(values[i]), 0.5), values[i]);
         }
-        AnomalyDetector plain = AnomalyDetector.compact(forecaster);
+        AnomalyDetector plain = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with("power=1"));
         AnomalyDetector rooted = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with("power=0.5"));
         assertArrayEquals(scores(plain, roots), scores(rooted, values));
         assertFalse(java.util.Arrays.equals(scores(plain, values), scores(rooted, values)), "the power changes the scores");
-        assertEquals(AnomalyDetector.Params.COMPACT, AnomalyDetector.Params.COMPACT.with("power=1"));
+        assertEquals(AnomalyDetector.Params.COMPACT_1, AnomalyDetector.Params.COMPACT_1.with("power=1"));
         assertNotEquals(plain.fingerprint(), rooted.fingerprint(), "a state kept under another power is not reused");
         for (String bad : new String[] {"power=0", "power=1.5", "power=NaN"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.COMPACT.with(bad));
