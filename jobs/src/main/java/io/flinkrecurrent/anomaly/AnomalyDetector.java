@@ -155,11 +155,11 @@ public final class AnomalyDetector implements RecurrentModel {
 
         /**
          * The compact detector, the anomaly job's and the NAB runs' default, 1,860 floats (7.3 KiB) a key:
-         * {@link #COMPACT_1} with each value raised to the power 0.8 first, and the lasting novelty over 40
-         * rows. Chosen on NAB and the development corpus together, with five trained forecasters
-         * (docs/nab.md).
+         * {@link #COMPACT_1} with each value raised to the power 0.8 first, the lasting novelty over 40 rows,
+         * and the level's novelty weighted 1.15. Chosen on NAB and the development corpus together, with
+         * five trained forecasters (docs/nab.md).
          */
-        public static final Params COMPACT = COMPACT_1.with("power=0.8,lasting=40");
+        public static final Params COMPACT = COMPACT_1.with("power=0.8,lasting=40,levelNovelty=1.15");
 
         public Params {
             if (window < 2 || hold < 1 || hold > window || stride == 0 && window % hold != 0 || smooth < 1 || smooth > window) {

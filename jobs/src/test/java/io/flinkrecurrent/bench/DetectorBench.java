@@ -44,8 +44,8 @@ public final class DetectorBench {
         double warm = quick ? 4 : 8;
         double measure = quick ? 6 : 15;
         RecurrentNetwork gru = ModelLoader.load(Path.of("jobs/anomaly/model.safetensors")).network();
-        List<Params> detectors = List.of(Params.WINDOWED, Params.COMPACT, Params.COMPACT.using(true, true, false));
-        List<String> names = List.of("windowed", "compact (default)", "compact without novelty");
+        List<Params> detectors = List.of(Params.WINDOWED, Params.COMPACT, Params.COMPACT_1, Params.COMPACT.using(true, true, false));
+        List<String> names = List.of("windowed", "compact (default)", "compact-1", "compact without novelty");
         System.out.printf(Locale.ROOT, "anomaly detector benchmark%s: %d keys, %d cores, Java %s%n", quick ? " (--quick)" : "",
                 KEYS, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         System.out.printf("%-26s %14s %22s %22s %22s%n", "detector", "state a key", "1 thread, no Flink",
