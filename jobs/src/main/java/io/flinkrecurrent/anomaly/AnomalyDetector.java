@@ -62,7 +62,8 @@ public final class AnomalyDetector implements RecurrentModel {
      * whose z was the largest when it raised the score above the neutral 0.5; {@code NONE} for a score of at
      * most 0.5 (nothing stood out, the key is still learning, or an alarm was raised lately). Tells an
      * operator why a row alerted: a value beyond the key's history, a value the key's forecaster did not
-     * expect, a value far from the recent mean, a pattern not seen lately, or a level not seen lately.
+     * expect, a value far from the recent mean, a pattern not seen lately, a level not seen lately, or a new
+     * pattern that has lasted. New causes are added at the end, so an ordinal keeps its meaning.
      */
     public enum Cause {
         NONE, RANGE, ERROR, VALUE, NOVELTY, LEVEL, LEVEL_NOVELTY, LIKELIHOOD, LASTING_NOVELTY;
@@ -119,10 +120,11 @@ public final class AnomalyDetector implements RecurrentModel {
      * @param power     1: the values as they come; in (0, 1): each value v is first replaced by
      *                  {@code sign(v) |v|^power}, which compresses large values more than small ones (0.5, the
      *                  square root, stabilises the spread of counts, which grows with their level)
-     * @param lasting   0: none; greater (compact only; none without the novelty): the lasting novelty, the smallest of
-     *                  the hidden state's novelties of the last {@code lasting} rows in standard deviations of
-     *                  its own history, joins the surprises: a pattern that has stayed unfamiliar that long,
-     *                  where a passing one (a transition seen at another phase) is unfamiliar for a few rows
+     * @param lasting   0: none; greater (compact only; none without the novelty): the lasting novelty, the
+     *                  smallest of the hidden state's novelties of the last {@code lasting} rows in standard
+     *                  deviations of its own history, joins the surprises: a pattern that has stayed unfamiliar
+     *                  that long, where a passing one (a transition seen at another phase) is unfamiliar for a
+     *                  row or two
      */
     public record Params(int window, int hold, int memory, int smooth, float tolerance, float alarm, int quiet,
                          int level, float levelWeight, boolean error, boolean value, boolean novelty, int stride,
