@@ -124,6 +124,17 @@ public final class NabRun {
         RecurrentNetwork forecaster = JobSupport.model(p, AnomalyJob.MODEL);
         AnomalyDetector.Params base = AnomalyJob.params(p.get(KIND));
         AnomalyDetector detector = new AnomalyDetector(forecaster, p.has(PARAMS) ? base.with(p.get(PARAMS)) : base);
+        // --variants and --models are read before the run, so a mistake in them is reported before it
+        List<NabAblation.Variant> variants = null;
+        List<NabVariants.Forecaster> forecasters = null;
+        if (p.has(VARIANTS)) {
+            try {
+                variants = NabVariants.parse(base, p.get(VARIANTS));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("nab", "--variants: " + e.getMessage());
+            }
+            forecasters = forecasters(p, forecaster);
+        }
         out.println("nab: " + detector.params().describe() + ", " + detector.stateSize() + " floats of state per key");
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
@@ -198,7 +209,7 @@ public final class NabRun {
                 NabAblation.run(forecaster, corpora, out);
             }
             if (p.has(VARIANTS)) {
-                NabVariants.run(NabVariants.parse(base, p.get(VARIANTS)), forecasters(p, forecaster), corpora, out);
+                NabVariants.run(variants, forecasters, corpora, out);
             }
         }
         out.printf(Locale.ROOT, "nab: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);

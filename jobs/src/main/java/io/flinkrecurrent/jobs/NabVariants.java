@@ -34,10 +34,14 @@ final class NabVariants {
             if (changes.isEmpty()) {
                 continue;
             }
-            variants.add(new NabAblation.Variant(changes, changes.equals("default") ? base : base.with(changes), false));
+            try {
+                variants.add(new NabAblation.Variant(changes, changes.equals("default") ? base : base.with(changes), false));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + changes + "': " + e.getMessage(), e);
+            }
         }
         if (variants.isEmpty()) {
-            throw new IllegalArgumentException("--variants names no variant (expected e.g. \"default;power=0.8\")");
+            throw new IllegalArgumentException("no variant named (expected e.g. 'default;power=0.9')");
         }
         return variants;
     }
