@@ -83,7 +83,7 @@ class JobsITCase {
      * is not only accepted but obeyed), and the sample's jump raises an alarm on its day.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"windowed", "compact"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"windowed", "compact-1", "compact"})
     void anomalyRunsEndToEndWithTheDetectorItNamesAndFlagsTheJump(String detector) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -94,8 +94,11 @@ class JobsITCase {
         assertEquals("", err.toString(StandardCharsets.UTF_8));
 
         // the same detector, stepped over each key's values in order
-        var params = detector.equals("windowed") ? io.flinkrecurrent.anomaly.AnomalyDetector.Params.WINDOWED
-                : io.flinkrecurrent.anomaly.AnomalyDetector.Params.COMPACT;
+        var params = switch (detector) {
+            case "windowed" -> io.flinkrecurrent.anomaly.AnomalyDetector.Params.WINDOWED;
+            case "compact-1" -> io.flinkrecurrent.anomaly.AnomalyDetector.Params.COMPACT_1;
+            default -> io.flinkrecurrent.anomaly.AnomalyDetector.Params.COMPACT;
+        };
         var model = new io.flinkrecurrent.anomaly.AnomalyDetector(JobSupport.model(
                 new AnomalyJob().optionSet().parse("anomaly", new String[0]), "jobs/anomaly/model.safetensors"), params);
         java.util.Map<String, float[]> states = new java.util.HashMap<>();
