@@ -146,26 +146,49 @@ final class NabAblation {
         out.println();
         out.printf("nab: ablation, %d variants on %s, stepped in this JVM ...%n", variants.size(),
                 String.join(" and ", corpora.stream().map(Corpus::name).toList()));
-        StringBuilder head = new StringBuilder(String.format("%-58s %7s", "variant", "floats"));
-        for (Corpus c : corpora) {
-            head.append(String.format("  | %-8.8s %8s %8s %8s %8s %8s", c.name(), "standard", "low_FP", "low_FN", "odd", "even"));
-        }
-        out.println(head);
+        out.println(String.format("%-58s %7s", "variant", "floats") + figuresHeader(corpora));
         RecurrentNetwork untrained = untrainedGru(forecaster.layer(0).hiddenSize());
         for (Variant variant : variants) {
             AnomalyDetector d = new AnomalyDetector(variant.untrained() ? untrained : forecaster, variant.params());
             StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-58s %7d", variant.name(), d.stateSize()));
             for (Corpus c : corpora) {
-                Map<String, double[]> scores = scoreAll(d, c.values());
-                row.append(String.format("  | %-8.8s", ""));
-                for (NabScorer.Profile pr : NabScorer.PROFILES) {
-                    row.append(String.format(Locale.ROOT, " %8.2f", NabScorer.score(c.files(), scores, pr).score()));
-                }
-                for (Map<String, NabScorer.LabelledFile> half : halves(c.files())) {
-                    row.append(String.format(" %8s", halfScore(half, scores)));
-                }
+                appendFigures(row, figures(d, c));
             }
             out.println(row);
+        }
+    }
+
+    /** The columns {@link #appendFigures} fills, for each corpus. */
+    static String figuresHeader(List<Corpus> corpora) {
+        StringBuilder head = new StringBuilder();
+        for (Corpus c : corpora) {
+            head.append(String.format("  | %-12.12s %8s %8s %8s %8s %8s", c.name(), "standard", "low_FP", "low_FN", "odd", "even"));
+        }
+        return head.toString();
+    }
+
+    /**
+     * A detector's figures on a corpus: the standard, reward_low_FP and reward_low_FN scores, then the standard
+     * score of the odd and of the even half ({@link #halfStandard}).
+     */
+    static double[] figures(AnomalyDetector d, Corpus c) {
+        Map<String, double[]> scores = scoreAll(d, c.values());
+        double[] f = new double[NabScorer.PROFILES.size() + 2];
+        int k = 0;
+        for (NabScorer.Profile pr : NabScorer.PROFILES) {
+            f[k++] = NabScorer.score(c.files(), scores, pr).score();
+        }
+        for (Map<String, NabScorer.LabelledFile> half : halves(c.files())) {
+            f[k++] = halfStandard(half, scores);
+        }
+        return f;
+    }
+
+    /** One corpus's {@link #figures} under {@link #figuresHeader}; "-" for a half without labelled windows. */
+    static void appendFigures(StringBuilder row, double[] f) {
+        row.append(String.format("  | %-12.12s", ""));
+        for (double x : f) {
+            row.append(Double.isNaN(x) ? String.format(" %8s", "-") : String.format(Locale.ROOT, " %8.2f", x));
         }
     }
 
@@ -180,15 +203,9 @@ final class NabAblation {
     }
 
     /**
-     * The standard profile's score of some of the files, with their own threshold; "-" when none of them
+     * The standard profile's score of some of the files, with their own threshold; NaN when none of them
      * has a labelled window (as on a --files run): then the null and the perfect detector both score 0.
      */
-    static String halfScore(Map<String, NabScorer.LabelledFile> files, Map<String, double[]> scores) {
-        double s = halfStandard(files, scores);
-        return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.2f", s);
-    }
-
-    /** The standard profile's score of some of the files, with their own threshold; NaN when none has a window. */
     static double halfStandard(Map<String, NabScorer.LabelledFile> files, Map<String, double[]> scores) {
         if (files.values().stream().allMatch(f -> f.windows().isEmpty())) {
             return Double.NaN;

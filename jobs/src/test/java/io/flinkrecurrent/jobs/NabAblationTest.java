@@ -18,7 +18,7 @@ class NabAblationTest {
     @Test
     void aHalfWithoutLabelledWindowsHasNoScoreRatherThanNaN() {
         Map<String, NabScorer.LabelledFile> quiet = files(file("quiet.csv", List.of()));
-        assertEquals("-", NabAblation.halfScore(quiet, Map.of("quiet.csv", new double[ROWS])));
+        assertEquals("-", printed(quiet, Map.of("quiet.csv", new double[ROWS])));
     }
 
     @Test
@@ -26,14 +26,22 @@ class NabAblationTest {
         NabScorer.LabelledFile labelled = file("labelled.csv", List.of(new int[] {500, 600}));
         double[] early = new double[ROWS];
         early[500] = 1;
-        double found = Double.parseDouble(NabAblation.halfScore(files(labelled), Map.of("labelled.csv", early)));
+        double found = Double.parseDouble(printed(files(labelled), Map.of("labelled.csv", early)));
         assertTrue(found > 95 && found <= 100, "a detection at the window's first row: " + found);
         // no detection at all is the null detector
-        assertEquals("0.00", NabAblation.halfScore(files(labelled), Map.of("labelled.csv", new double[ROWS])));
+        assertEquals("0.00", printed(files(labelled), Map.of("labelled.csv", new double[ROWS])));
         // a half with one labelled file among unlabelled ones is scored too
         Map<String, NabScorer.LabelledFile> mixed = files(labelled, file("quiet.csv", List.of()));
         assertEquals(String.format(java.util.Locale.ROOT, "%.2f", found),
-                NabAblation.halfScore(mixed, Map.of("labelled.csv", early, "quiet.csv", new double[ROWS])));
+                printed(mixed, Map.of("labelled.csv", early, "quiet.csv", new double[ROWS])));
+    }
+
+    /** A half's score as the ablation's and the variants' tables print it. */
+    private static String printed(Map<String, NabScorer.LabelledFile> files, Map<String, double[]> scores) {
+        StringBuilder row = new StringBuilder();
+        NabAblation.appendFigures(row, new double[] {NabAblation.halfStandard(files, scores)});
+        String[] cells = row.toString().trim().split("\\s+");
+        return cells[cells.length - 1];
     }
 
     private static Map<String, NabScorer.LabelledFile> files(NabScorer.LabelledFile... fs) {
