@@ -414,13 +414,16 @@ class KubernetesManifestsTest {
             StreamGraph graph = (StreamGraph) pipeline;
             assertEquals(args.get(0), graph.getJobName(), m.where() + ": the job graph is the job spec.job.args[0] names");
             // upgradeMode: savepoint maps state back by uid: every source and every keyed operator has one
+            int keyed = 0;
             for (StreamNode node : graph.getStreamNodes()) {
                 boolean stateful = node.getInEdges().isEmpty() || node.getStateKeySerializer() != null;
+                keyed += node.getStateKeySerializer() != null ? 1 : 0;
                 if (stateful) {
                     assertTrue(node.getTransformationUID() != null,
                             m.where() + ": operator '" + node.getOperatorName() + "' has no uid, its state would not map back from a savepoint");
                 }
             }
+            assertTrue(keyed > 0, m.where() + ": the job graph has a keyed (recurrent) operator");
         }
     }
 
@@ -572,10 +575,29 @@ class KubernetesManifestsTest {
         assertNoErrors(errors);
     }
 
-    /** Every cluster runs the Prometheus reporter as docker-compose.yml does, and its pods say where to scrape it. */
+    /**
+     * Every cluster runs the Prometheus reporter (issue 26: the one docker-compose.yml runs too), and its
+     * pods say where to scrape it. Once docker-compose.yml configures a {@code prom} reporter, its
+     * factory and port must be these.
+     */
     @Test
     void everyClusterExposesThePrometheusReporter() throws IOException {
         List<String> errors = new ArrayList<>();
+        JsonNode compose = StructuralSchema.readYaml(Files.readString(Path.of("../docker-compose.yml"))).get(0);
+        for (Iterator<Map.Entry<String, JsonNode>> it = compose.path("services").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> service = it.next();
+            String props = service.getValue().at("/environment/FLINK_PROPERTIES").asText("");
+            for (String line : props.split("\n")) {
+                String[] kv = line.split(":", 2);
+                String key = kv[0].trim();
+                String value = kv.length > 1 ? kv[1].trim().replaceAll("^\"|\"$", "") : "";
+                if (key.equals("metrics.reporter.prom.factory.class") && !value.equals(PROMETHEUS_FACTORY)
+                        || key.equals("metrics.reporter.prom.port") && !value.equals(PROMETHEUS_PORT)) {
+                    errors.add("docker-compose.yml: services." + service.getKey() + ".environment.FLINK_PROPERTIES: " + key + " is " + value
+                            + ", deploy/kubernetes has " + (key.endsWith("port") ? PROMETHEUS_PORT : PROMETHEUS_FACTORY));
+                }
+            }
+        }
         for (Manifest m : manifests()) {
             if (!m.kind().equals("FlinkDeployment")) {
                 continue;
