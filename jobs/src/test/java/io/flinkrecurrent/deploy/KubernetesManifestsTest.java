@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +25,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -124,7 +124,7 @@ class KubernetesManifestsTest {
 
     static List<Manifest> manifests() throws IOException {
         List<Manifest> all = new ArrayList<>();
-        try (Stream<Path> files = Files.list(DEPLOY)) {
+        try (Stream<Path> files = Files.walk(DEPLOY)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList()) {
                 List<JsonNode> docs = StructuralSchema.readYaml(Files.readString(f));
                 for (int i = 0; i < docs.size(); i++) {
@@ -234,14 +234,9 @@ class KubernetesManifestsTest {
         ((ObjectNode) anyKey.at("/spec/flinkConfiguration")).put("some.key.flink.may.have", "x");
         assertEquals(List.of(), validate(new Manifest(app.file(), 0, anyKey), schemas, meta));
         // a key twice in one mapping, which YAML readers otherwise resolve to the last one
-        IllegalArgumentException dup = null;
-        try {
-            StructuralSchema.readYaml("spec:\n  job:\n    upgradeMode: savepoint\n    upgradeMode: stateless\n");
-        } catch (RuntimeException e) {
-            assertTrue(e.getMessage().contains("upgradeMode"), e.getMessage());
-            dup = new IllegalArgumentException(e);
-        }
-        assertTrue(dup != null, "a duplicate key is an error");
+        RuntimeException dup = assertThrows(RuntimeException.class,
+                () -> StructuralSchema.readYaml("spec:\n  job:\n    upgradeMode: savepoint\n    upgradeMode: stateless\n"));
+        assertTrue(dup.getMessage().contains("upgradeMode"), dup.getMessage());
     }
 
     private static void rename(ObjectNode o, String from, String to) {
@@ -624,12 +619,5 @@ class KubernetesManifestsTest {
             }
         }
         assertNoErrors(errors);
-    }
-
-    static {
-        // the manifests are read relative to jobs/
-        if (!Files.isDirectory(DEPLOY)) {
-            throw new UncheckedIOException(new IOException(DEPLOY.toAbsolutePath() + " is missing: run from jobs/"));
-        }
     }
 }

@@ -3,9 +3,13 @@ package io.flinkrecurrent.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -60,8 +64,18 @@ final class StructuralSchema {
     static List<JsonNode> readYaml(String text) {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
+        // an unquoted date stays a string, as Kubernetes' YAML reader leaves it (SnakeYAML would make it a Date)
+        Resolver noTimestamps = new Resolver() {
+            @Override
+            public void addImplicitResolver(Tag tag, Pattern regexp, String first, int limit) {
+                if (!Tag.TIMESTAMP.equals(tag)) {
+                    super.addImplicitResolver(tag, regexp, first, limit);
+                }
+            }
+        };
         List<JsonNode> docs = new ArrayList<>();
-        for (Object o : new Yaml(new SafeConstructor(options)).loadAll(text)) {
+        Yaml yaml = new Yaml(new SafeConstructor(options), new Representer(new DumperOptions()), new DumperOptions(), options, noTimestamps);
+        for (Object o : yaml.loadAll(text)) {
             docs.add(o == null ? JSON.nullNode() : JSON.valueToTree(o));
         }
         return docs;

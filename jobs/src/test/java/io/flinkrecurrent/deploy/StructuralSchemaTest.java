@@ -132,6 +132,12 @@ class StructuralSchemaTest {
     }
 
     @Test
+    void anUnquotedDateIsAString() {
+        assertEquals(List.of(), errors("name: 2026-12-07\n"));
+        rejects("name: x\ncount: 2026-12-07\n", "count: the string \"2026-12-07\", expected integer");
+    }
+
+    @Test
     void duplicateKeysAreRefused() {
         assertThrows(RuntimeException.class, () -> StructuralSchema.readYaml("name: x\nname: y\n"));
     }
