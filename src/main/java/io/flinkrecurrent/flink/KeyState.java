@@ -21,10 +21,16 @@ public final class KeyState {
     public long fingerprint;
     /** The idle timer registered for this key, or NONE. */
     public long idleTimer = NONE;
+    /**
+     * The key's last inputs since its last reset, with {@link RecurrentOptions#keepInputs()}: a ring in
+     * the layout of {@code io.flinkrecurrent.runtime.InputRing}; null when none are kept. Part of the key's one
+     * state value, so a key that keeps its inputs costs one state read and write per event.
+     */
+    public float[] recentInputs;
 
     public KeyState() {}
 
-    KeyState copy() {
+    public KeyState copy() {
         KeyState c = new KeyState();
         c.state = state == null ? null : state.clone();
         c.seq = seq;
@@ -33,6 +39,7 @@ public final class KeyState {
         c.lastProcessingTime = lastProcessingTime;
         c.fingerprint = fingerprint;
         c.idleTimer = idleTimer;
+        c.recentInputs = recentInputs == null ? null : recentInputs.clone();
         return c;
     }
 }

@@ -11,24 +11,37 @@ import java.io.IOException;
 /**
  * The dedicated serializer of {@link KeyState}: six longs, then the float count (-1 for a dropped,
  * all-zero state) and the floats as big-endian IEEE bits, moved in one block through a byte buffer
- * the serializer keeps (no boxing, no per-record garbage beyond the state object RocksDB hands out).
+ * the serializer keeps (no boxing, no per-record garbage beyond the state object RocksDB hands out);
+ * from format 2 on, the key's kept inputs ({@link KeyState#recentInputs}) after them in the same form.
  * Stateful for that buffer, so {@link #duplicate()} gives each thread its own. Its {@link Snapshot}
- * carries a format version so that savepoints written by this version stay readable when the format
- * grows.
+ * carries the format version, so that savepoints written by an older format stay readable: a format-1
+ * state (no kept inputs) is read by a format-1 serializer and migrated by Flink when it is restored.
  */
 @io.flinkrecurrent.annotation.Internal
 public final class KeyStateSerializer extends TypeSerializer<KeyState> {
-    /** Version of the binary format written by {@link #serialize}. */
-    static final int FORMAT_VERSION = 1;
+    /** Version of the binary format written by {@link #serialize}: 1 without the kept inputs, 2 with them. */
+    static final int FORMAT_VERSION = 2;
 
+    /** The format this instance reads and writes: {@link #FORMAT_VERSION}, or an older one to read a savepoint. */
+    private final int format;
     /** The float block's bytes, grown as needed; one per serializer instance, so one per thread. */
     private transient byte[] buffer = new byte[0];
 
-    public KeyStateSerializer() {}
+    public KeyStateSerializer() {
+        this(FORMAT_VERSION);
+    }
+
+    /** A serializer of an older format, for the states of a savepoint written with it. */
+    KeyStateSerializer(int format) {
+        if (format < 1 || format > FORMAT_VERSION) {
+            throw new IllegalArgumentException("key state format " + format + " (formats 1.." + FORMAT_VERSION + ")");
+        }
+        this.format = format;
+    }
 
     @Override public boolean isImmutableType() { return false; }
 
-    @Override public TypeSerializer<KeyState> duplicate() { return new KeyStateSerializer(); }
+    @Override public TypeSerializer<KeyState> duplicate() { return new KeyStateSerializer(format); }
 
     private byte[] buffer(int bytes) {
         if (buffer == null || buffer.length < bytes) {
@@ -53,7 +66,13 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         out.writeLong(s.lastProcessingTime);
         out.writeLong(s.fingerprint);
         out.writeLong(s.idleTimer);
-        float[] v = s.state;
+        writeFloats(s.state, out);
+        if (format >= 2) {
+            writeFloats(s.recentInputs, out);
+        }
+    }
+
+    private void writeFloats(float[] v, DataOutputView out) throws IOException {
         if (v == null) {
             out.writeInt(-1);
             return;
@@ -79,17 +98,25 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         s.lastProcessingTime = in.readLong();
         s.fingerprint = in.readLong();
         s.idleTimer = in.readLong();
-        int n = in.readInt();
-        if (n >= 0) {
-            float[] v = new float[n];
-            byte[] b = buffer(4 * n);
-            in.readFully(b, 0, 4 * n);
-            for (int i = 0, j = 0; i < n; i++, j += 4) {
-                v[i] = Float.intBitsToFloat((b[j] & 0xff) << 24 | (b[j + 1] & 0xff) << 16 | (b[j + 2] & 0xff) << 8 | b[j + 3] & 0xff);
-            }
-            s.state = v;
+        s.state = readFloats(in);
+        if (format >= 2) {
+            s.recentInputs = readFloats(in);
         }
         return s;
+    }
+
+    private float[] readFloats(DataInputView in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            return null;
+        }
+        float[] v = new float[n];
+        byte[] b = buffer(4 * n);
+        in.readFully(b, 0, 4 * n);
+        for (int i = 0, j = 0; i < n; i++, j += 4) {
+            v[i] = Float.intBitsToFloat((b[j] & 0xff) << 24 | (b[j + 1] & 0xff) << 16 | (b[j + 2] & 0xff) << 8 | b[j + 3] & 0xff);
+        }
+        return v;
     }
 
     @Override
@@ -100,6 +127,13 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
     @Override
     public void copy(DataInputView in, DataOutputView out) throws IOException {
         out.write(in, 6 * Long.BYTES);
+        copyFloats(in, out);
+        if (format >= 2) {
+            copyFloats(in, out);
+        }
+    }
+
+    private static void copyFloats(DataInputView in, DataOutputView out) throws IOException {
         int n = in.readInt();
         out.writeInt(n);
         if (n > 0) {
@@ -107,24 +141,29 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
         }
     }
 
-    @Override public boolean equals(Object o) { return o instanceof KeyStateSerializer; }
+    @Override public boolean equals(Object o) { return o instanceof KeyStateSerializer k && k.format == format; }
 
-    @Override public int hashCode() { return KeyStateSerializer.class.hashCode(); }
+    @Override public int hashCode() { return 31 * KeyStateSerializer.class.hashCode() + format; }
 
     @Override
     public TypeSerializerSnapshot<KeyState> snapshotConfiguration() {
-        return new Snapshot();
+        return new Snapshot(format);
     }
 
     /**
-     * The serializer's snapshot, stored in every checkpoint and savepoint. Version 1 is the format
-     * above; a later format bumps {@link #FORMAT_VERSION} and answers older snapshots with
-     * "compatible after migration", reading them with the old layout.
+     * The serializer's snapshot, stored in every checkpoint and savepoint (its class name with it: it
+     * never changes). It records the format; a state of an older format is "compatible after
+     * migration": Flink reads it with {@link #restoreSerializer()} (that format) and writes it again
+     * with the current one.
      */
     public static final class Snapshot implements TypeSerializerSnapshot<KeyState> {
         private int formatVersion = FORMAT_VERSION;
 
         public Snapshot() {}
+
+        Snapshot(int formatVersion) {
+            this.formatVersion = formatVersion;
+        }
 
         @Override public int getCurrentVersion() { return 1; }
 
@@ -146,9 +185,14 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
             }
         }
 
+        /** The format the snapshotted states were written in. */
+        public int formatVersion() {
+            return formatVersion;
+        }
+
         @Override
         public TypeSerializer<KeyState> restoreSerializer() {
-            return new KeyStateSerializer(); // only format 1 exists so far
+            return new KeyStateSerializer(formatVersion);
         }
 
         @Override
@@ -156,7 +200,7 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
             if (!(old instanceof Snapshot s)) {
                 return TypeSerializerSchemaCompatibility.incompatible();
             }
-            return s.formatVersion == FORMAT_VERSION
+            return s.formatVersion == formatVersion
                     ? TypeSerializerSchemaCompatibility.compatibleAsIs()
                     : TypeSerializerSchemaCompatibility.compatibleAfterMigration();
         }

@@ -105,7 +105,7 @@ public class ModelUpdate implements java.io.Serializable {
         return dot > 0 ? name.substring(0, dot) : name;
     }
 
-    ModelUpdate copy() {
+    public ModelUpdate copy() {
         return of(kind, reference, sha256, version, policy, warmUp);
     }
 

@@ -1,5 +1,8 @@
 package io.flinkrecurrent.flink;
 
+import io.flinkrecurrent.runtime.EventBinding;
+import io.flinkrecurrent.runtime.RecurrentOperator;
+import io.flinkrecurrent.runtime.RecurrentSwapOperator;
 import io.flinkrecurrent.annotation.Internal;
 import io.flinkrecurrent.annotation.PublicEvolving;
 import io.flinkrecurrent.cell.RecurrentModel;
@@ -57,7 +60,7 @@ public final class Recurrent {
             new OutputTag<>("recurrent-update-rejected", TypeInformation.of(RejectedUpdate.class));
 
     /** The key a {@link KeyedEvent} without key is routed under (Flink cannot key by null); such events are rejected. */
-    static final String NULL_KEY = "\u0000<null key>";
+    public static final String NULL_KEY = "\u0000<null key>";
 
     private Recurrent() {}
 
@@ -249,7 +252,7 @@ public final class Recurrent {
             return model == null ? new RecurrentSwapOperator<>(inputSize, options(), binding(emitState))
                     : updates != null
                     ? new RecurrentSwapOperator<>(model, version, options(), binding(emitState))
-                    : new RecurrentOperator<>(model, version, false, options(), binding(emitState));
+                    : new RecurrentOperator<>(model, version, options(), binding(emitState));
         }
 
         /** The operator over {@link KeyedEvent}s. */

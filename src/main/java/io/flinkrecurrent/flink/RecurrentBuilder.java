@@ -1,5 +1,8 @@
 package io.flinkrecurrent.flink;
 
+import io.flinkrecurrent.runtime.EventBinding;
+import io.flinkrecurrent.runtime.RecurrentOperator;
+import io.flinkrecurrent.runtime.RecurrentSwapOperator;
 import io.flinkrecurrent.annotation.PublicEvolving;
 import io.flinkrecurrent.cell.RecurrentModel;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -190,7 +193,7 @@ public final class RecurrentBuilder<T, K, R> {
         EventBinding<T, K, R, Rejected<T>> binding = new EventBinding<>(eventType, input, reset, eventTime, emitter,
                 (e, k, reason, message) -> new Rejected<>(k == null ? null : String.valueOf(k), reason, message, e), tag);
         SingleOutputStreamOperator<R> op = updates == null
-                ? keyed.transform(opName, resultType, new RecurrentOperator<>(model, version, false, options, binding))
+                ? keyed.transform(opName, resultType, new RecurrentOperator<>(model, version, options, binding))
                 : keyed.connect(updates.broadcast()).transform(opName, resultType, model == null
                         ? new RecurrentSwapOperator<>(inputSize, options, binding)
                         : new RecurrentSwapOperator<>(model, version, options, binding));

@@ -17,7 +17,7 @@ public class SwapRecord {
 
     public SwapRecord() {}
 
-    SwapRecord(long generation, long tag, boolean shadow, ModelUpdate update) {
+    public SwapRecord(long generation, long tag, boolean shadow, ModelUpdate update) {
         this.generation = generation;
         this.tag = tag;
         this.shadow = shadow;

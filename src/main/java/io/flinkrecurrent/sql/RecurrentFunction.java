@@ -3,6 +3,7 @@ package io.flinkrecurrent.sql;
 import io.flinkrecurrent.annotation.PublicEvolving;
 import io.flinkrecurrent.flink.KeyState;
 import io.flinkrecurrent.flink.RejectedEvent.Reason;
+import io.flinkrecurrent.runtime.Admission;
 import org.apache.flink.table.annotation.ArgumentHint;
 import org.apache.flink.table.annotation.ArgumentTrait;
 import org.apache.flink.table.annotation.DataTypeHint;
@@ -99,19 +100,16 @@ public class RecurrentFunction extends RecurrentFunctionBase {
             step(memory, ks, x, reset, ts == null ? KeyState.NONE : ts);
             return;
         }
-        if (ts == null) {
-            error(Reason.NO_TIMESTAMP, "the row's time column (on_time) is NULL");
-            return;
-        }
-        if (ks.lastEventTime != KeyState.NONE && ts < ks.lastEventTime) {
-            error(Reason.LATE, "row time " + ts + " is before " + ks.lastEventTime
-                    + ", the key's latest applied row, beyond the allowed lateness of " + call.latenessMs + " ms");
+        Reason unorderable = Admission.unorderable(ts == null ? KeyState.NONE : ts, ks);
+        if (unorderable != null) {
+            error(unorderable, admission.unorderableMessage(unorderable, ts == null ? KeyState.NONE : ts, ks, call.latenessMs));
             return;
         }
         Integer n = waiting.getFieldAs("n");
         int count = n == null ? 0 : n;
-        if (count >= call.maxBuffered) {
-            error(Reason.BUFFER_FULL, "the key has " + count + " rows waiting for the watermark, its limit (max_buffered)");
+        String full = admission.bufferFull(count, call.maxBuffered, 0, Long.MAX_VALUE);
+        if (full != null) {
+            error(Reason.BUFFER_FULL, full + " (max_buffered)");
             return;
         }
         float[] rows = waitingRows.get(ts);

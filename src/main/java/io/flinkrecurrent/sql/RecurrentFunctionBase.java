@@ -1,13 +1,11 @@
 package io.flinkrecurrent.sql;
 
-import io.flinkrecurrent.cell.Kernels;
 import io.flinkrecurrent.cell.RecurrentModel;
-import io.flinkrecurrent.cell.Scratch;
 import io.flinkrecurrent.flink.KeyState;
-import io.flinkrecurrent.flink.KeyStates;
-import io.flinkrecurrent.flink.OperatorMetrics;
 import io.flinkrecurrent.flink.RejectedEvent.Reason;
-import io.flinkrecurrent.flink.ResetReason;
+import io.flinkrecurrent.runtime.Admission;
+import io.flinkrecurrent.runtime.KeyStepper;
+import io.flinkrecurrent.runtime.OperatorMetrics;
 import org.apache.flink.table.api.dataview.MapView;
 import org.apache.flink.table.catalog.DataTypeFactory;
 import org.apache.flink.table.functions.FunctionContext;
@@ -40,17 +38,18 @@ abstract class RecurrentFunctionBase extends ProcessTableFunction<RowData> {
     transient RowReader reader;
     /** The call has {@code on_time}: rows are applied in event-time order. */
     transient boolean timed;
-    // per model: the step's buffers, made once
+    /** The admission checks and the per-key step, the DataStream operator's own (one code path). */
+    transient Admission admission;
+    transient KeyStepper stepper;
+    // per model: the input and output buffers, made once
     transient RecurrentModel model;
-    transient Scratch scratch;
     transient float[] x;
     transient float[] y;
-    transient float[] before;
-    transient long fingerprint;
 
     @Override
     public void open(FunctionContext context) {
         metrics = new OperatorMetrics(context.getMetricGroup());
+        admission = new Admission(Admission.Form.SQL);
     }
 
     @Override
@@ -77,7 +76,7 @@ abstract class RecurrentFunctionBase extends ProcessTableFunction<RowData> {
             use(new RecurrentCall(model, online, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed));
         }
         if (reader.keyIsNull(input)) {
-            error(Reason.NULL_KEY, "the row's PARTITION BY key is NULL");
+            error(Reason.NULL_KEY, admission.noKey());
             return false;
         }
         String bad = reader.read(x, input);
@@ -89,16 +88,21 @@ abstract class RecurrentFunctionBase extends ProcessTableFunction<RowData> {
     }
 
     final void use(RecurrentCall c) {
+        boolean newOptions = call == null || call.options != c.options;
         call = c;
+        if (newOptions || stepper == null) {
+            stepper = new KeyStepper(c.options, metrics, Admission.Form.SQL);
+            if (model != null) {
+                stepper.use(model, model.fingerprint());
+            }
+        }
         if (model != c.model) {
             model = c.model;
-            scratch = model.newScratch();
+            stepper.use(model, model.fingerprint());
             x = new float[model.inputSize()];
             y = new float[model.outputSize()];
-            before = new float[model.stateSize()];
-            fingerprint = model.fingerprint();
             LOG.info("recurrent SQL function: {} from {} (fingerprint {}), {} floats of state per key, {}, {}",
-                    model.describe(), c.modelReference, Long.toHexString(fingerprint), model.stateSize(),
+                    model.describe(), c.modelReference, Long.toHexString(model.fingerprint()), model.stateSize(),
                     c.ordered ? "in event-time order (lateness " + c.latenessMs + " ms, at most " + c.maxBuffered + " rows waiting per key)"
                             : "in arrival order", c.options);
         }
@@ -112,31 +116,22 @@ abstract class RecurrentFunctionBase extends ProcessTableFunction<RowData> {
         KeyState ks = memory.get(0);
         if (ks == null) {
             ks = new KeyState();
-            ks.fingerprint = fingerprint;
+            ks.fingerprint = stepper.fingerprint();
             metrics.keysCreated.inc();
         }
         return ks;
     }
 
-    /** The key's state stepped with one input, and the output row emitted (or the step refused). */
+    /** The key's state stepped with one input ({@link KeyStepper}), and the output row emitted (or the step refused). */
     final void step(MapView<Integer, KeyState> memory, KeyState ks, float[] x, boolean reset, long ts) throws Exception {
         long now = System.currentTimeMillis();
-        KeyStates.prepare(ks, reset, fingerprint, before.length, call.options, ts, now, metrics);
-        System.arraycopy(ks.state, 0, before, 0, before.length);
-        model.step(y, ks.state, x, scratch);
-        if (!Kernels.allFinite(ks.state) || !Kernels.allFinite(y)) {
-            if (call.resetOnNonFinite) {
-                KeyStates.reset(ks, ResetReason.NON_FINITE, metrics);
-            } else {
-                System.arraycopy(before, 0, ks.state, 0, before.length);
-            }
-            memory.put(0, ks);
-            error(Reason.NON_FINITE_STATE, "the step made the key's state or the output NaN or infinite (an overflow); "
-                    + "the row is not applied and the key " + (call.resetOnNonFinite ? "restarts from zeros" : "keeps its state from before it"));
+        stepper.prepare(ks, reset, ts, now);
+        long seq = stepper.step(y, ks, x, ts, now);
+        memory.put(0, ks);
+        if (seq < 0) {
+            error(Reason.NON_FINITE_STATE, stepper.refusal());
             return;
         }
-        long seq = KeyStates.advance(ks, ts, now);
-        memory.put(0, ks);
         metrics.outputs.inc();
         // Flink's own row format: the output's floats in one primitive array (new: the row leaves the function)
         collect(GenericRowData.of(seq, new GenericArrayData(y.clone()), null));

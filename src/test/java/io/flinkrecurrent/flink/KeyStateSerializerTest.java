@@ -104,4 +104,57 @@ class KeyStateSerializerTest {
         assertThrows(IOException.class,
                 () -> s.readSnapshot(2, new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader()));
     }
+
+    /** Format 2 carries the kept inputs inside the key's state value. */
+    @Test
+    void theKeptInputsTravelWithTheState() throws IOException {
+        KeyState s = sample(new float[] {1, 2});
+        s.recentInputs = new float[] {2, 0, 0.5f, -1.5f};
+        KeyState back = roundTrip(s);
+        assertArrayEquals(new float[] {2, 0, 0.5f, -1.5f}, back.recentInputs);
+        assertNull(roundTrip(sample(new float[] {1})).recentInputs, "none kept");
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        ser.serialize(s, out);
+        DataOutputSerializer copied = new DataOutputSerializer(256); // write(DataInputView, n) does not grow the buffer
+        ser.copy(new DataInputDeserializer(out.getCopyOfBuffer()), copied);
+        assertArrayEquals(out.getCopyOfBuffer(), copied.getCopyOfBuffer(), "copy moves both blocks");
+    }
+
+    /**
+     * A savepoint of format 1 (before the kept inputs moved into the key's state): its snapshot says
+     * so, Flink migrates it (compatible after migration) with the snapshot's format-1 serializer, which
+     * reads the old bytes exactly.
+     */
+    @Test
+    void aFormatOneStateIsReadAndMigrated() throws IOException {
+        // the bytes a format-1 serializer wrote: six longs, the count, the floats; nothing after them
+        DataOutputSerializer v1 = new DataOutputSerializer(64);
+        v1.writeLong(7);            // seq
+        v1.writeLong(3);            // sinceReset
+        v1.writeLong(1000);         // lastEventTime
+        v1.writeLong(KeyState.NONE); // lastProcessingTime
+        v1.writeLong(0xABCL);       // fingerprint
+        v1.writeLong(KeyState.NONE); // idleTimer
+        v1.writeInt(2);
+        v1.writeFloat(0.25f);
+        v1.writeFloat(-4f);
+        DataOutputSerializer snap = new DataOutputSerializer(8);
+        snap.writeInt(1);
+        KeyStateSerializer.Snapshot old = new KeyStateSerializer.Snapshot();
+        old.readSnapshot(1, new DataInputDeserializer(snap.getCopyOfBuffer()), getClass().getClassLoader());
+        assertEquals(1, old.formatVersion());
+
+        TypeSerializerSchemaCompatibility<KeyState> compat = ser.snapshotConfiguration().resolveSchemaCompatibility(old);
+        assertTrue(compat.isCompatibleAfterMigration(), "format 1 -> 2 is migrated");
+        DataInputDeserializer in = new DataInputDeserializer(v1.getCopyOfBuffer());
+        KeyState s = old.restoreSerializer().deserialize(in);
+        assertEquals(0, in.available(), "every byte of the old format read, none beyond it");
+        assertEquals(7, s.seq);
+        assertEquals(3, s.sinceReset);
+        assertEquals(1000, s.lastEventTime);
+        assertEquals(0xABCL, s.fingerprint);
+        assertArrayEquals(new float[] {0.25f, -4f}, s.state);
+        assertNull(s.recentInputs);
+        assertEquals(s.seq, roundTrip(s).seq, "and written again in the current format");
+    }
 }

@@ -1,5 +1,6 @@
 package io.flinkrecurrent.flink;
 
+import io.flinkrecurrent.runtime.RecurrentOperator;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;

@@ -26,13 +26,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Model files for the swap tests, and the expected outputs of a stream whose model changes: each
  * model replayed by the plain engine on its part of each key's history, with the policy at the change.
  */
-final class SwapTesting {
-    static final Path A = Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors");
+public final class SwapTesting {
+    public static final Path A = Golden.dir().resolve("public/lstm_i8_h32_l2_head3_softmax.safetensors");
 
     private SwapTesting() {}
 
     /** A's architecture with other weights (A's scaled and shifted): same layout, other outputs. */
-    static Path variant(Path dir, String name, float scale) throws IOException {
+    public static Path variant(Path dir, String name, float scale) throws IOException {
         SafeTensors st = SafeTensors.read(A);
         List<Tensor> out = new ArrayList<>();
         int k = 0;
@@ -65,7 +65,7 @@ final class SwapTesting {
         return p;
     }
 
-    static ModelUpdate update(ModelUpdate.Kind kind, Path file, String version, ModelUpdate.Policy policy, int warmUp) {
+    public static ModelUpdate update(ModelUpdate.Kind kind, Path file, String version, ModelUpdate.Policy policy, int warmUp) {
         ModelUpdate u = new ModelUpdate();
         u.kind = kind;
         u.reference = file.toString();

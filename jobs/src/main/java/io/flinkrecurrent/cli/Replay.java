@@ -1,9 +1,9 @@
 package io.flinkrecurrent.cli;
 
 import io.flinkrecurrent.cell.RecurrentNetwork;
-import io.flinkrecurrent.flink.InputRing;
+import io.flinkrecurrent.runtime.InputRing;
 import io.flinkrecurrent.flink.KeyState;
-import io.flinkrecurrent.flink.ModelChain;
+import io.flinkrecurrent.runtime.ModelChain;
 import io.flinkrecurrent.flink.ModelUpdate;
 import io.flinkrecurrent.io.Event;
 import io.flinkrecurrent.cell.Kernels;

@@ -1,5 +1,9 @@
-package io.flinkrecurrent.flink;
+package io.flinkrecurrent.runtime;
 
+import io.flinkrecurrent.flink.KeyState;
+import io.flinkrecurrent.flink.ModelReference;
+import io.flinkrecurrent.flink.ModelUpdate;
+import io.flinkrecurrent.flink.SwapRecord;
 import io.flinkrecurrent.annotation.Internal;
 import io.flinkrecurrent.cell.Layer;
 import io.flinkrecurrent.cell.RecurrentModel;

@@ -1,5 +1,9 @@
-package io.flinkrecurrent.flink;
+package io.flinkrecurrent.runtime;
 
+import io.flinkrecurrent.flink.KeyState;
+import io.flinkrecurrent.flink.ModelUpdate;
+import io.flinkrecurrent.flink.SwapRecord;
+import io.flinkrecurrent.flink.SwapTesting;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.model.ModelFileException;
 import io.flinkrecurrent.model.ModelLoader;

@@ -1,5 +1,10 @@
-package io.flinkrecurrent.flink;
+package io.flinkrecurrent.runtime;
 
+import io.flinkrecurrent.flink.KeyState;
+import io.flinkrecurrent.flink.KeyStateSerializer;
+import io.flinkrecurrent.flink.KeyedEvent;
+import io.flinkrecurrent.flink.RecurrentOptions;
+import io.flinkrecurrent.flink.ResetReason;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.streaming.api.TimeDomain;
@@ -9,16 +14,11 @@ import java.util.Arrays;
 
 /**
  * What every form of the operator (the DataStream operator and the SQL function) does to a key's
- * state around a step: create, check, reset, advance.
+ * state around a step: create, check, reset, advance; and its idle timer.
  */
 @io.flinkrecurrent.annotation.Internal
 public final class KeyStates {
     private KeyStates() {}
-
-    /** The per-key state's descriptor (the same name in both operator forms), with TTL when asked. */
-    public static ValueStateDescriptor<KeyState> descriptor(Duration ttl) {
-        return descriptor("recurrent-state", ttl);
-    }
 
     /** A per-key state of this kind under another name (the shadow model's), with TTL when asked. */
     public static ValueStateDescriptor<KeyState> descriptor(String name, Duration ttl) {
@@ -30,28 +30,6 @@ public final class KeyStates {
                     .build());
         }
         return sd;
-    }
-
-    /**
-     * Ordering by event time: why an event cannot wait for the watermark, or null. It has no timestamp,
-     * or it is older than the key's latest applied event (it came later than the allowed lateness).
-     */
-    public static RejectedEvent.Reason unorderable(long ts, KeyState ks) {
-        if (ts == KeyedEvent.NO_TIMESTAMP) {
-            return RejectedEvent.Reason.NO_TIMESTAMP;
-        }
-        if (ks != null && ks.lastEventTime != KeyState.NONE && ts < ks.lastEventTime) {
-            return RejectedEvent.Reason.LATE;
-        }
-        return null;
-    }
-
-    /** The words for {@link #unorderable}'s reason. */
-    public static String unorderableMessage(RejectedEvent.Reason reason, long ts, KeyState ks, RecurrentOptions o) {
-        return reason == RejectedEvent.Reason.NO_TIMESTAMP
-                ? "ordering by event time, but the event has no timestamp"
-                : "event time " + ts + " is before " + ks.lastEventTime + ", the key's latest applied event, beyond the allowed lateness of "
-                        + o.allowedLatenessMs() + " ms";
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.flinkrecurrent.flink;
+package io.flinkrecurrent.runtime;
 
 import io.flinkrecurrent.annotation.Internal;
 import io.flinkrecurrent.cell.RecurrentModel;

@@ -1,5 +1,9 @@
-package io.flinkrecurrent.flink;
+package io.flinkrecurrent.runtime;
 
+import io.flinkrecurrent.flink.InputFiller;
+import io.flinkrecurrent.flink.OutputEmitter;
+import io.flinkrecurrent.flink.RecurrentBuilder;
+import io.flinkrecurrent.flink.RejectedEvent;
 import io.flinkrecurrent.annotation.Internal;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.util.OutputTag;

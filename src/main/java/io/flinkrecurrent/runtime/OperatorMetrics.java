@@ -1,5 +1,7 @@
-package io.flinkrecurrent.flink;
+package io.flinkrecurrent.runtime;
 
+import io.flinkrecurrent.flink.RejectedEvent;
+import io.flinkrecurrent.flink.ResetReason;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
