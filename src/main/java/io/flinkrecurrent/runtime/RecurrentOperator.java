@@ -10,7 +10,6 @@ import io.flinkrecurrent.flink.Recurrent;
 import io.flinkrecurrent.flink.RecurrentOptions;
 import io.flinkrecurrent.flink.RecurrentOptions.BufferFullPolicy;
 import io.flinkrecurrent.flink.RejectedEvent.Reason;
-import io.flinkrecurrent.flink.StepContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
@@ -94,7 +93,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
     private transient InternalTimerService<VoidNamespace> idleTimers;
     /** The buffer an arriving event's input is checked in before it waits. */
     private transient float[] probe;
-    private transient Context<K> context;
+    private transient OutputContext<K> context;
     private transient StreamRecord<R> outRecord;
     private transient StreamRecord<X> rejectRecord;
 
@@ -172,7 +171,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
                 ? new MicroBatchSink<>(this, stepper, this, getProcessingTimeService(), options.microBatch(),
                         options.microBatchDelayMs(), inputSize)
                 : new PerEventSink<>(this, stepper, inputSize);
-        context = new Context<>();
+        context = new OutputContext<>();
         outRecord = new StreamRecord<>(null);
         rejectRecord = new StreamRecord<>(null);
         if (model != null) {
@@ -442,31 +441,5 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         }
         registerIdleTimer(KeyStates.onIdleTimer(ks, timer.getTimestamp(), options, metrics));
         keyState.update(ks);
-    }
-
-    /** The step's context, one per operator, refilled for every output. */
-    private static final class Context<K> implements StepContext<K> {
-        private K key;
-        private long seq;
-        private long timestamp;
-        private float[] state;
-        private boolean fromZero;
-        private String version;
-
-        void fill(K key, long seq, long timestamp, float[] state, boolean fromZero, String version) {
-            this.key = key;
-            this.seq = seq;
-            this.timestamp = timestamp;
-            this.state = state;
-            this.fromZero = fromZero;
-            this.version = version;
-        }
-
-        @Override public K key() { return key; }
-        @Override public String modelVersion() { return version; }
-        @Override public long seq() { return seq; }
-        @Override public long timestamp() { return timestamp; }
-        @Override public float[] state() { return state; }
-        @Override public boolean fromZero() { return fromZero; }
     }
 }
