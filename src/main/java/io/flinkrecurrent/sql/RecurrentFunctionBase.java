@@ -66,14 +66,15 @@ abstract class RecurrentFunctionBase extends ProcessTableFunction<RowData> {
                          boolean ordering) {
         metrics.events.inc();
         if (reader == null) {
-            reader = new RowReader(ctx.tableSemanticsFor("input"), features, resetColumn);
             timed = ordering && ctx.tableSemanticsFor("input").timeColumn() >= 0;
-            if (this.model != null) {
-                reader.expect(this.model.inputSize());
-            }
         }
         if (call == null || !call.sameAs(model, online, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed)) {
             use(new RecurrentCall(model, online, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, timed));
+            reader = null;
+        }
+        if (reader == null) {
+            reader = new RowReader(ctx.tableSemanticsFor("input"), features, resetColumn, this.model.inputSize(),
+                    call.modelReference);
         }
         if (reader.keyIsNull(input)) {
             error(Reason.NULL_KEY, admission.noKey());
@@ -105,9 +106,6 @@ abstract class RecurrentFunctionBase extends ProcessTableFunction<RowData> {
                     model.describe(), c.modelReference, Long.toHexString(model.fingerprint()), model.stateSize(),
                     c.ordered ? "in event-time order (lateness " + c.latenessMs + " ms, at most " + c.maxBuffered + " rows waiting per key)"
                             : "in arrival order", c.options);
-        }
-        if (reader != null) {
-            reader.expect(model.inputSize());
         }
     }
 

@@ -149,60 +149,18 @@ final class RecurrentTypeInference {
             if (table.isEmpty()) {
                 return null;
             }
-            DataType row = table.get().dataType();
-            List<String> names = DataType.getFieldNames(row);
-            List<DataType> types = DataType.getFieldDataTypes(row);
+            List<String> features = null;
             if (!ctx.isArgumentNull(at.features)) {
-                ColumnList features = ctx.getArgumentValue(at.features, ColumnList.class).orElse(null);
-                if (features != null && !features.getNames().isEmpty()) {
-                    if (features.getNames().size() != model.inputSize()) {
-                        return "features names " + features.getNames().size() + " columns, but the model '" + ref + "' takes "
-                                + model.inputSize() + " inputs";
-                    }
-                    for (String f : features.getNames()) {
-                        int i = names.indexOf(f);
-                        if (i < 0) {
-                            return "the input table has no feature column '" + f + "'; its columns are " + names;
-                        }
-                        if (!numeric(types.get(i).getLogicalType())) {
-                            return "the feature column '" + f + "' is " + types.get(i) + ", not a number";
-                        }
-                    }
-                    return resetProblem(ctx, names, types);
-                }
+                ColumnList list = ctx.getArgumentValue(at.features, ColumnList.class).orElse(null);
+                features = list == null ? null : list.getNames();
             }
-            int i = names.indexOf(RowReader.INPUT_COLUMN);
-            if (i < 0) {
-                return "the input table has no column 'input' (an ARRAY of " + model.inputSize()
-                        + " numbers); name the feature columns with features => DESCRIPTOR(...); its columns are " + names;
-            }
-            LogicalType t = types.get(i).getLogicalType();
-            if (!(t instanceof ArrayType a) || !numeric(a.getElementType())) {
-                return "the column 'input' is " + t + ", not an ARRAY of numbers";
-            }
-            return resetProblem(ctx, names, types);
-        }
-
-        private String resetProblem(CallContext ctx, List<String> names, List<DataType> types) {
-            if (ctx.isArgumentNull(at.resetColumn)) {
+            String reset = ctx.isArgumentNull(at.resetColumn) ? null : ctx.getArgumentValue(at.resetColumn, String.class).orElse(null);
+            try {
+                InputColumns.of(table.get().dataType(), features, reset, model.inputSize(), ref);
                 return null;
+            } catch (InputColumns.Problem p) {
+                return p.getMessage();
             }
-            String r = ctx.getArgumentValue(at.resetColumn, String.class).orElse(null);
-            if (r == null) {
-                return null;
-            }
-            int i = names.indexOf(r);
-            if (i < 0) {
-                return "the input table has no reset column '" + r + "'; its columns are " + names;
-            }
-            if (types.get(i).getLogicalType().getTypeRoot() != LogicalTypeRoot.BOOLEAN) {
-                return "the reset column '" + r + "' is " + types.get(i) + ", not BOOLEAN";
-            }
-            return null;
-        }
-
-        private static boolean numeric(LogicalType t) {
-            return t.is(LogicalTypeFamily.NUMERIC);
         }
     }
 }

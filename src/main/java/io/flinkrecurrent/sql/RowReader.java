@@ -2,65 +2,43 @@ package io.flinkrecurrent.sql;
 
 import io.flinkrecurrent.annotation.Internal;
 import io.flinkrecurrent.flink.RejectedEvent.Reason;
+import io.flinkrecurrent.runtime.Admission;
 import org.apache.flink.table.functions.TableSemantics;
-import org.apache.flink.table.types.DataType;
 import org.apache.flink.types.ColumnList;
 import org.apache.flink.types.Row;
 
-import java.util.List;
 
 /**
  * Reads the model's input out of an input row: the {@code ARRAY} column {@code input}, or the numeric
  * columns the call names in {@code features}; and the key and reset columns. The column positions are
- * found once per function instance, from the table's type; a row is read by position into the
- * caller's buffer.
+ * found once per function instance ({@link InputColumns}, the planner's own rules); a row is read by
+ * position into the caller's buffer, its values checked as the DataStream operator checks an event's
+ * ({@link Admission#nonFinite}).
  */
 @Internal
 final class RowReader {
-    /** The input column's name when the call names no features. */
-    static final String INPUT_COLUMN = "input";
-
     private final int arrayColumn;
     private final int[] featureColumns;
     private final String[] featureNames;
     private final int resetColumn;
     private final int[] keyColumns;
-    private int width = -1;
+    private final int width;
     private Reason reason;
 
-    RowReader(TableSemantics table, ColumnList features, String resetColumnName) {
-        List<String> names = DataType.getFieldNames(table.dataType());
+    /**
+     * The reader of a table's rows for a model of {@code inputSize} inputs ({@code model} its reference).
+     *
+     * @throws InputColumns.Problem when the columns are not as the call says (the planner refuses such a query first)
+     */
+    RowReader(TableSemantics table, ColumnList features, String resetColumnName, int inputSize, String model) {
+        InputColumns columns = InputColumns.of(table.dataType(), features == null ? null : features.getNames(),
+                resetColumnName, inputSize, model);
+        arrayColumn = columns.arrayColumn;
+        featureColumns = columns.featureColumns;
+        featureNames = columns.featureNames;
+        resetColumn = columns.resetColumn;
         keyColumns = table.partitionByColumns();
-        if (features == null || features.getNames().isEmpty()) {
-            arrayColumn = column(names, INPUT_COLUMN, "the input column (or name the columns with features => DESCRIPTOR(...))");
-            featureColumns = null;
-            featureNames = null;
-        } else {
-            arrayColumn = -1;
-            featureNames = features.getNames().toArray(new String[0]);
-            featureColumns = new int[featureNames.length];
-            for (int i = 0; i < featureNames.length; i++) {
-                featureColumns[i] = column(names, featureNames[i], "a feature column");
-            }
-        }
-        resetColumn = resetColumnName == null ? -1 : column(names, resetColumnName, "the reset column");
-    }
-
-    private static int column(List<String> names, String name, String what) {
-        int i = names.indexOf(name);
-        if (i < 0) {
-            throw new IllegalArgumentException("the input table has no column '" + name + "' (" + what + "); its columns are " + names);
-        }
-        return i;
-    }
-
-    /** The model's input width: every row must give this many values. */
-    void expect(int modelInputSize) {
-        if (featureColumns != null && featureColumns.length != modelInputSize) {
-            throw new IllegalArgumentException("features names " + featureColumns.length + " columns, but the model takes "
-                    + modelInputSize + " inputs");
-        }
-        width = modelInputSize;
+        width = inputSize;
     }
 
     boolean keyIsNull(Row row) {
@@ -115,12 +93,8 @@ final class RowReader {
             }
             x[i] = num.floatValue();
         }
-        for (int i = 0; i < n; i++) {
-            if (!Float.isFinite(x[i])) {
-                return fail(Reason.NON_FINITE, "input[" + i + "] is " + x[i]);
-            }
-        }
-        return null;
+        String nonFinite = Admission.nonFinite(x);
+        return nonFinite == null ? null : fail(Reason.NON_FINITE, nonFinite);
     }
 
     private String fail(Reason r, String message) {
