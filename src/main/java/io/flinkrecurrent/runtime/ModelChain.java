@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The models a swappable operator has run, in order, and what a key's state does when it meets a
@@ -35,14 +36,14 @@ public final class ModelChain {
     static final int MAX_GENERATIONS = 32;
 
     /** One generation: its record, and its model once loaded. */
-    static final class Gen {
+    static final class Generation {
         final SwapRecord record;
         RecurrentModel model;
         private Scratch scratch;
         private float[] out;
         private float[] x;
 
-        Gen(SwapRecord record, RecurrentModel model) {
+        Generation(SwapRecord record, RecurrentModel model) {
             this.record = record;
             this.model = model;
         }
@@ -80,8 +81,8 @@ public final class ModelChain {
     private final String initialVersion;
     private final int keepInputs;
     private final int inputSize;
-    private final List<Gen> live = new ArrayList<>();
-    private Gen shadow;
+    private final List<Generation> live = new ArrayList<>();
+    private Generation shadow;
     private long nextGeneration;
 
     /** A chain that starts with the job's own model. */
@@ -104,7 +105,7 @@ public final class ModelChain {
         }
         this.initialVersion = initialVersion != null ? initialVersion : Long.toHexString(initial.fingerprint());
         ModelUpdate u = ModelUpdate.swap(null, null, this.initialVersion, ModelUpdate.Policy.RESET);
-        live.add(new Gen(new SwapRecord(0, initial.fingerprint(), false, u), initial));
+        live.add(new Generation(new SwapRecord(0, initial.fingerprint(), false, u), initial));
         nextGeneration = 1;
     }
 
@@ -123,24 +124,24 @@ public final class ModelChain {
         shadow = null;
         for (SwapRecord r : all) {
             if (r.shadow) {
-                shadow = new Gen(r, null);
+                shadow = new Generation(r, null);
             } else if (r.update.reference == null) {
                 // the job's own model: the one in this job's code now (its tag follows it, so states of another reset)
-                live.add(new Gen(new SwapRecord(r.generation, initial.fingerprint(), false,
+                live.add(new Generation(new SwapRecord(r.generation, initial.fingerprint(), false,
                         ModelUpdate.swap(null, null, initialVersion, ModelUpdate.Policy.RESET)), initial));
             } else {
-                live.add(new Gen(r, null));
+                live.add(new Generation(r, null));
             }
             nextGeneration = Math.max(nextGeneration, r.generation + 1);
         }
-        List<Gen> loaded = new ArrayList<>();
+        List<Generation> loaded = new ArrayList<>();
         if (current() != null) {
             loaded.add(current());
         }
         if (shadow != null) {
             loaded.add(shadow);
         }
-        for (Gen g : loaded) {
+        for (Generation g : loaded) {
             if (g.update().reference != null) {
                 ModelReference.verify(g.update().reference, g.update().sha256);
             }
@@ -151,7 +152,7 @@ public final class ModelChain {
     /** What the checkpoint keeps: every generation still in the chain, and the shadow. */
     public List<SwapRecord> records() {
         List<SwapRecord> out = new ArrayList<>();
-        for (Gen g : live) {
+        for (Generation g : live) {
             out.add(g.record);
         }
         if (shadow != null) {
@@ -161,11 +162,11 @@ public final class ModelChain {
     }
 
     /** The live generation, or null before the first model of a chain that started with none. */
-    Gen current() {
+    Generation current() {
         return live.isEmpty() ? null : live.get(live.size() - 1);
     }
 
-    Gen shadow() {
+    Generation shadow() {
         return shadow;
     }
 
@@ -212,7 +213,7 @@ public final class ModelChain {
                 p.kind = ModelUpdate.Kind.PROMOTE;
                 p.warmUp = s.warmUp;
                 // the promoted generation tags with the shadow's tag: the keys' shadow states are its states
-                Gen g = new Gen(new SwapRecord(nextGeneration++, shadow.tag(), false, p), shadow.model);
+                Generation g = new Generation(new SwapRecord(nextGeneration++, shadow.tag(), false, p), shadow.model);
                 g.model = shadow.model();
                 append(g);
                 shadow = null;
@@ -235,7 +236,7 @@ public final class ModelChain {
         if (u.policy == null) {
             return "the update has no policy";
         }
-        Gen same = toShadow ? shadow : current();
+        Generation same = toShadow ? shadow : current();
         if (toShadow && current() == null) {
             return "a shadow needs a live model beside it, and there is none yet";
         }
@@ -269,7 +270,7 @@ public final class ModelChain {
                     + layout(m);
         }
         long generation = nextGeneration++;
-        Gen g = new Gen(new SwapRecord(generation, tag(m.fingerprint(), generation), toShadow, u.copy()), m);
+        Generation g = new Generation(new SwapRecord(generation, tag(m.fingerprint(), generation), toShadow, u.copy()), m);
         if (toShadow) {
             shadow = g;
         } else {
@@ -278,7 +279,7 @@ public final class ModelChain {
         return null;
     }
 
-    private void append(Gen g) {
+    private void append(Generation g) {
         live.add(g);
         while (live.size() > MAX_GENERATIONS) {
             live.remove(0);
@@ -315,8 +316,8 @@ public final class ModelChain {
      * key's last inputs or null; {@code shadowStates} gives the key's shadow state, asked only for a promotion.
      * {@link Change#UNKNOWN}: the tag is not in the chain, the caller resets the key as changed.
      */
-    public Change bringUpToDate(KeyState ks, float[] ring, java.util.function.Supplier<KeyState> shadowStates) {
-        Gen now = current();
+    public Change bringUpToDate(KeyState ks, float[] ring, Supplier<KeyState> shadowStates) {
+        Generation now = current();
         if (ks.fingerprint == now.tag()) {
             return Change.NONE;
         }
@@ -336,7 +337,7 @@ public final class ModelChain {
         if (h == i) {
             return Change.KEPT;
         }
-        Gen g = live.get(h);
+        Generation g = live.get(h);
         int size = g.model().stateSize();
         if (ks.state == null || ks.state.length != size) {
             ks.state = new float[size];
@@ -366,7 +367,7 @@ public final class ModelChain {
         start(shadow, s.state, ring);
     }
 
-    private static void start(Gen g, float[] state, float[] ring) {
+    private static void start(Generation g, float[] state, float[] ring) {
         if (g.update().policy == ModelUpdate.Policy.WARM_UP) {
             g.warmUp(state, ring, g.update().warmUp);
         } else {

@@ -9,6 +9,7 @@ import org.apache.flink.metrics.MetricGroup;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The recurrent operator's metrics, in its group {@code recurrent}: events, outputs, keysCreated,
@@ -58,7 +59,7 @@ public final class OperatorMetrics {
      * the gauge {@code generation}, and {@code keys.<change>}, the keys brought to a new model (kept,
      * reset, warmed_up, promoted, unknown).
      */
-    public void swaps(java.util.function.LongSupplier generation) {
+    public void swaps(LongSupplier generation) {
         MetricGroup m = group.addGroup("models");
         updatesReceived = m.counter("received");
         updatesAccepted = m.counter("updates");

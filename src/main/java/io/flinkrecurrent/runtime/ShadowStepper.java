@@ -21,7 +21,7 @@ public final class ShadowStepper {
     public static final String STATE = "recurrent-shadow-state";
 
     private final ModelChain chain;
-    private ModelChain.Gen gen;
+    private ModelChain.Generation gen;
     private RecurrentModel model;
     private Scratch scratch;
     private float[] out;

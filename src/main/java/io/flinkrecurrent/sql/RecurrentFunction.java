@@ -15,6 +15,7 @@ import org.apache.flink.table.data.RowData;
 import org.apache.flink.types.Row;
 
 import java.time.Duration;
+import java.util.Arrays;
 
 /**
  * Recurrent inference per key in Flink SQL, a Process Table Function: each partition of the input
@@ -114,7 +115,7 @@ public class RecurrentFunction extends RecurrentFunctionBase {
         }
         float[] rows = waitingRows.get(ts);
         int width = 1 + x.length;
-        float[] more = rows == null ? new float[width] : java.util.Arrays.copyOf(rows, rows.length + width);
+        float[] more = rows == null ? new float[width] : Arrays.copyOf(rows, rows.length + width);
         int at = more.length - width;
         more[at] = reset ? 1f : 0f;
         System.arraycopy(x, 0, more, at + 1, x.length);
