@@ -1,5 +1,6 @@
 package io.flinkrecurrent.flink;
 
+import io.flinkrecurrent.runtime.Admission;
 import io.flinkrecurrent.runtime.EventBinding;
 import io.flinkrecurrent.runtime.RecurrentOperator;
 import io.flinkrecurrent.runtime.RecurrentSwapOperator;
@@ -286,9 +287,9 @@ public final class Recurrent {
         if (e.input == null) {
             throw new InputRejected(RejectedEvent.Reason.MISSING_INPUT, "the event has no input vector");
         }
-        if (e.input.length != x.length) {
-            throw new InputRejected(RejectedEvent.Reason.INPUT_WIDTH, "input has " + e.input.length
-                    + " values; the model takes " + x.length);
+        String width = Admission.width(e.input.length, x.length);
+        if (width != null) {
+            throw new InputRejected(RejectedEvent.Reason.INPUT_WIDTH, width);
         }
         System.arraycopy(e.input, 0, x, 0, x.length);
     }

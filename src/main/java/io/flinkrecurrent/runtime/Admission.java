@@ -8,7 +8,8 @@ import io.flinkrecurrent.flink.RejectedEvent.Reason;
 
 /**
  * What an arriving input must pass before it is stepped or waits, the same checks for the DataStream
- * operator and the SQL function, in the words of each ({@link Form}): its values finite, and with
+ * operator and the SQL function, in the words of each ({@link Form}): a key, the model's width, its
+ * values finite, and with
  * event-time ordering a timestamp, not older than the key's latest applied input, and room in the
  * buffer. Each check answers null (admitted) or the reason's message.
  */
@@ -60,6 +61,11 @@ public final class Admission {
             }
         }
         return null;
+    }
+
+    /** The input's width against the model's: null when they agree, else the words for {@link Reason#INPUT_WIDTH}. */
+    public static String width(int given, int modelInputs) {
+        return given == modelInputs ? null : "the input has " + given + " values, the model takes " + modelInputs;
     }
 
     /**

@@ -84,8 +84,9 @@ final class RowReader {
             return fail(Reason.MISSING_INPUT, "the input column is not an array of numbers: " + v.getClass().getSimpleName());
         }
         int n = a.length;
-        if (n != width) {
-            return fail(Reason.INPUT_WIDTH, "the input has " + n + " values, the model takes " + width);
+        String wrongWidth = Admission.width(n, width);
+        if (wrongWidth != null) {
+            return fail(Reason.INPUT_WIDTH, wrongWidth);
         }
         for (int i = 0; i < n; i++) {
             if (!(a[i] instanceof Number num)) {

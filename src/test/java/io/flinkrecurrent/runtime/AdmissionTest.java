@@ -18,6 +18,12 @@ class AdmissionTest {
     }
 
     @Test
+    void theInputsWidthIsTheModels() {
+        assertNull(Admission.width(3, 3));
+        assertEquals("the input has 2 values, the model takes 3", Admission.width(2, 3));
+    }
+
+    @Test
     void anInputWithoutTimeOrOlderThanTheKeysLatestCannotWait() {
         KeyState ks = new KeyState();
         assertEquals(Reason.NO_TIMESTAMP, Admission.unorderable(KeyedEvent.NO_TIMESTAMP, ks));
