@@ -105,7 +105,8 @@ class PrometheusDashboardIT {
 
             // the job jar's repetition job, with model updates from a watched folder
             Path updatesA = Files.createDirectories(dir.resolve("updates-repetition"));
-            String jarId = cluster.uploadJar(JAR);
+            // one upload: the job jar's classes with the test's job beside them
+            String jarId = cluster.uploadJar(jarWithTestJob());
             String repetition = cluster.run(jarId, List.of("repetition", "--source", "generator", "--rate", "400",
                     "--count", "1000000000", "--sink", "file", "--output", dir.resolve("out-repetition").toString(),
                     "--model-updates", updatesA.toString(), "--update-check-ms", "200"), null);
@@ -114,7 +115,7 @@ class PrometheusDashboardIT {
                     "--count", "1000000000", "--sink", "file", "--output", dir.resolve("out-anomaly").toString()), null);
             // a job ordered by event time that waits for its model
             Path updatesC = Files.createDirectories(dir.resolve("updates-ordered"));
-            String ordered = cluster.post("/jars/" + cluster.uploadJar(jarWithTestJob()) + "/run", Map.of(
+            String ordered = cluster.post("/jars/" + jarId + "/run", Map.of(
                     "entryClass", OrderedAwaitingJob.class.getName(),
                     "programArgsList", List.of(updatesC.toString(), "10", "200"))).get("jobid").asText();
             for (String job : List.of(repetition, anomaly, ordered)) {
@@ -364,12 +365,13 @@ class PrometheusDashboardIT {
         return p;
     }
 
-    /** The job jar's classes and the test's {@link OrderedAwaitingJob}, as one job jar. */
+    /** The job jar's classes and the test's {@link OrderedAwaitingJob}, as one job jar (its entry point still JobMain). */
     Path jarWithTestJob() throws Exception {
         assertTrue(Files.isRegularFile(JAR), JAR + " is built by `mvn -f jobs package` before the integration tests");
         Path classes = Path.of(OrderedAwaitingJob.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path out = dir.resolve("ordered-awaiting.jar");
         try (JarFile in = new JarFile(JAR.toFile()); JarOutputStream jar = new JarOutputStream(Files.newOutputStream(out))) {
+            jar.setLevel(java.util.zip.Deflater.BEST_SPEED);
             for (JarEntry e : java.util.Collections.list(in.entries())) {
                 jar.putNextEntry(new JarEntry(e.getName()));
                 try (InputStream s = in.getInputStream(e)) {
