@@ -92,10 +92,14 @@ class PrometheusDashboardIT {
         int ports = 4;
         int firstPort = freePortRange(ports);
         StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(Files.createDirectories(dir.resolve("cluster")), 3);
-        // the reporter as docker-compose.yml configures it (name prom), on a range of loopback ports
-        Files.writeString(cluster.dir().resolve("conf").resolve("config.yaml"), String.join("\n",
-                "metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
-                "metrics.reporter.prom.port: " + firstPort + "-" + (firstPort + ports - 1), ""),
+        // the reporter as docker-compose.yml configures it (its metrics.reporter.prom.* lines), on a range of loopback ports
+        List<String> reporter = new ArrayList<>();
+        for (Map.Entry<String, String> e : composeReporter("taskmanager").entrySet()) {
+            reporter.add(e.getKey() + ": " + (e.getKey().equals("metrics.reporter.prom.port")
+                    ? firstPort + "-" + (firstPort + ports - 1) : e.getValue()));
+        }
+        reporter.add("");
+        Files.writeString(cluster.dir().resolve("conf").resolve("config.yaml"), String.join("\n", reporter),
                 java.nio.file.StandardOpenOption.APPEND);
         Process prom = null;
         try (cluster) {
@@ -200,6 +204,55 @@ class PrometheusDashboardIT {
                 }
             }
         }
+    }
+
+    /**
+     * docker-compose.yml: the JobManager and the TaskManagers load the reporter under the name prom on 9249;
+     * Prometheus gets deploy/prometheus/prometheus.yml, which scrapes both; Grafana gets the provisioning and
+     * the dashboards where the provisioning looks for them.
+     */
+    @Test
+    void composeRunsTheReporterPrometheusAndGrafana() throws Exception {
+        for (String s : List.of("jobmanager", "taskmanager")) {
+            Map<String, String> r = composeReporter(s);
+            assertEquals("org.apache.flink.metrics.prometheus.PrometheusReporterFactory", r.get("metrics.reporter.prom.factory.class"), s);
+            assertEquals("9249", r.get("metrics.reporter.prom.port"), s);
+        }
+        JsonNode services = compose().path("services");
+        String prometheus = services.path("prometheus").path("volumes").toString();
+        assertTrue(prometheus.contains("./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml"), prometheus);
+        String scrape = Files.readString(COMPOSE_PROMETHEUS);
+        assertTrue(scrape.contains("jobmanager:9249") && scrape.contains("names: [\"taskmanager\"]") && scrape.contains("port: 9249"),
+                COMPOSE_PROMETHEUS + " scrapes the JobManager and the TaskManagers on 9249");
+        Map<String, String> grafana = new LinkedHashMap<>();
+        for (JsonNode v : services.path("grafana").path("volumes")) {
+            String[] parts = v.asText().split(":");
+            grafana.put(parts[1], parts[0]);
+        }
+        assertEquals("./deploy/grafana/provisioning", grafana.get("/etc/grafana/provisioning"), "grafana's provisioning");
+        Map<String, Object> providers = new org.yaml.snakeyaml.Yaml().load(Files.readString(
+                ROOT.resolve("deploy/grafana/provisioning/dashboards/flink-recurrent.yml")));
+        String path = JSON.valueToTree(providers).path("providers").get(0).path("options").path("path").asText();
+        assertEquals("./deploy/grafana/dashboards", grafana.get(path), "the provisioned dashboards folder " + path + " is mounted");
+        String url = JSON.valueToTree((Map<String, Object>) new org.yaml.snakeyaml.Yaml().load(Files.readString(DATASOURCES)))
+                .path("datasources").get(0).path("url").asText();
+        assertTrue(services.has(URI.create(url).getHost()) && url.endsWith(":9090"), "the data source " + url + " is the prometheus service");
+    }
+
+    static JsonNode compose() throws IOException {
+        return JSON.valueToTree(new org.yaml.snakeyaml.Yaml().load(Files.readString(ROOT.resolve("docker-compose.yml"))));
+    }
+
+    /** The metrics.reporter.prom.* lines of a compose service's FLINK_PROPERTIES. */
+    static Map<String, String> composeReporter(String service) throws IOException {
+        Map<String, String> r = new LinkedHashMap<>();
+        for (String line : compose().path("services").path(service).path("environment").path("FLINK_PROPERTIES").asText().split("\n")) {
+            if (line.startsWith("metrics.reporter.prom.")) {
+                r.put(line.substring(0, line.indexOf(':')).trim(), line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        assertTrue(r.containsKey("metrics.reporter.prom.factory.class"), service + " configures the reporter prom: " + r);
+        return r;
     }
 
     /** A panel's title and its queries by refId. */
