@@ -44,7 +44,7 @@ class ClusterIT {
         cluster.start(1);
         System.out.printf("standalone cluster up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         jarId = cluster.uploadJar(JAR);
-        model = JobSupport.model(JOB.optionSet().parse(JOB.name(), new String[0]), JOB.modelResource());
+        model = JobOptions.model(JOB.optionSet().parse(JOB.name(), new String[0]), JOB.modelResource());
     }
 
     @AfterAll
@@ -127,7 +127,7 @@ class ClusterIT {
         }
         // another model of the same architecture: the bundled one's weights, scaled
         io.flinkrecurrent.model.SafeTensors st = io.flinkrecurrent.model.SafeTensors.read(Path.of("jobs-model"),
-                JobSupport.resource(JOB.modelResource()));
+                JobOptions.resource(JOB.modelResource()));
         List<io.flinkrecurrent.model.Tensor> scaled = new ArrayList<>();
         for (io.flinkrecurrent.model.Tensor t : st.tensors().values()) {
             float[] d = t.data().clone();

@@ -1,4 +1,4 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.flink.InputRing;
@@ -12,6 +12,7 @@ import io.flinkrecurrent.io.NumberedLine;
 import io.flinkrecurrent.io.Utf8Lines;
 import io.flinkrecurrent.model.LoadedModel;
 import io.flinkrecurrent.options.Option;
+import io.flinkrecurrent.options.ModelOptions;
 import io.flinkrecurrent.options.OptionSet;
 import io.flinkrecurrent.options.ParsedOptions;
 import io.flinkrecurrent.options.UsageException;
@@ -32,7 +33,7 @@ import java.util.Map;
  * {@code replay}: steps every key's state through a file of events in file order and writes one
  * result line per event, in input order. The plain engine: no Flink, one thread, a map of states.
  */
-final class Replay {
+public final class Replay {
     static final Option<Path> EVENTS = Option.path("events", "FILE", "JSON Lines input (required)");
     static final Option<Path> OUT = Option.path("out", "FILE", "where to write (default: stdout)");
     static final Option<String> ENGINE = Option.choice("engine", """
@@ -44,7 +45,7 @@ final class Replay {
             "each key's last inputs kept for a control line's warm_up", 64, 0);
     static final OptionSet OPTIONS = OptionSet.of(EVENTS, OUT, ENGINE, PARALLELISM, KEEP_INPUTS).with(ModelOptions.ALL);
 
-    static final String USAGE = """
+    public static final String USAGE = """
             replay --model FILE --events FILE [--out FILE] [--engine local|flink [--parallelism N]] [model options]
 
             Reads events as JSON Lines ({"key":..., "seq":..., "input":[...], "reset":true|false}; other
@@ -74,11 +75,11 @@ final class Replay {
             + "the event is not applied and the key keeps its state from before it";
 
     /** Exit status when the run completed but skipped malformed lines. */
-    static final int EXIT_SKIPPED = 3;
+    public static final int EXIT_SKIPPED = 3;
 
     private Replay() {}
 
-    static int run(String[] argv, PrintStream stdout, PrintStream stderr) throws IOException {
+    public static int run(String[] argv, PrintStream stdout, PrintStream stderr) throws IOException {
         ParsedOptions a = OPTIONS.parse("replay", argv, 1);
         Path events = a.require(EVENTS, "");
         String engine = a.get(ENGINE);

@@ -1,4 +1,4 @@
-package io.flinkrecurrent.jobs;
+package io.flinkrecurrent.updates;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

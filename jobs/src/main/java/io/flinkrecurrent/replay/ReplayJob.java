@@ -1,4 +1,4 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.flink.KeyedEvent;

@@ -1,4 +1,4 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
 import io.flinkrecurrent.flink.ModelUpdate;
 import io.flinkrecurrent.io.JsonEvents;
