@@ -138,6 +138,54 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /**
+     * Counts the records written to a topic so far, committed or not ({@code isolation.level=read_uncommitted}):
+     * what a transactional writer has put into a transaction that is still open (or that will be aborted)
+     * counts here, and not for a {@code read_committed} reader. One consumer, read on from where it stopped.
+     */
+    public Written written(String topic) {
+        return new Written(topic);
+    }
+
+    /** See {@link #written}. */
+    public final class Written implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final List<org.apache.kafka.common.TopicPartition> partitions;
+        private long count;
+
+        private Written(String topic) {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+            consumer = new KafkaConsumer<>(p);
+            partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+        }
+
+        /** The records written so far: read up to each partition's end as it is now (transaction markers are not records). */
+        public long count() {
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read " + partitions + " up to " + end);
+                }
+                count += consumer.poll(Duration.ofMillis(50)).count();
+            }
+            return count;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+
+    /**
      * A broker for a test class: {@code @RegisterExtension static final KafkaBroker.PerClass KAFKA = new
      * KafkaBroker.PerClass();} starts one in a temporary folder before the class's tests and stops it
      * and removes the folder after them.
