@@ -34,7 +34,7 @@ public final class JobOptions {
             "the job's parallelism (default: the environment's)", null, 1);
 
     public static final Option<String> MODEL_UPDATES = Option.text("model-updates", "DIR",
-            "a folder (path or URI) watched for new .safetensors/.onnx files: each one becomes the live model", null);
+            "a folder (path or URI) watched for new .safetensors/.onnx files, each one the live model, and .json model-update records", null);
     public static final Option<String> UPDATE_POLICY = Option.choice("update-policy",
             "what each key's state does at a model update (reset, keep, warm_up)", "reset", "reset", "keep", "warm_up");
     public static final Option<Integer> WARM_UP = Option.integer("warm-up", "N",

@@ -7,6 +7,7 @@ import io.flinkrecurrent.io.NumberedLineFormat;
 import io.flinkrecurrent.options.ParsedOptions;
 import io.flinkrecurrent.options.UsageException;
 import io.flinkrecurrent.updates.ModelUpdateRecords;
+import io.flinkrecurrent.updates.UpdateRecordFiles;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
@@ -60,9 +61,14 @@ public final class JobSources {
             return null;
         }
         var policy = ModelUpdate.Policy.valueOf(p.get(UPDATE_POLICY).toUpperCase(Locale.ROOT));
-        return env.fromSource(ModelUpdates.watchDirectory(p.get(MODEL_UPDATES), Duration.ofMillis(p.get(UPDATE_CHECK)),
-                        policy, policy == ModelUpdate.Policy.WARM_UP ? p.get(WARM_UP) : 0),
+        Duration check = Duration.ofMillis(p.get(UPDATE_CHECK));
+        DataStream<ModelUpdate> files = env.fromSource(ModelUpdates.watchDirectory(p.get(MODEL_UPDATES), check, policy,
+                        policy == ModelUpdate.Policy.WARM_UP ? p.get(WARM_UP) : 0),
                 WatermarkStrategy.noWatermarks(), "model-updates").uid(job + "-model-updates").setParallelism(1);
+        // .json records beside the model files: the same record as on the topic
+        DataStream<ModelUpdate> records = env.fromSource(UpdateRecordFiles.watch(p.get(MODEL_UPDATES), check),
+                WatermarkStrategy.noWatermarks(), "model-update-records").uid(job + "-model-update-records").setParallelism(1);
+        return files.union(records);
     }
 
     /** The job's input lines, numbered, from the source the options name. */

@@ -1,5 +1,6 @@
 package io.flinkrecurrent.jobs;
 
+import io.flinkrecurrent.updates.UnusableUpdate;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.flink.InputFiller;
 import io.flinkrecurrent.flink.InputRejected;
@@ -76,8 +77,9 @@ public final class SymbolJobs {
                 .returns(TypeInformation.of(RejectedEvent.class)).name(name + "-rejected");
         if (versioned) {
             rejected = rejected.union(results.rejectedUpdates()
-                    .map(u -> new RejectedEvent(null, RejectedEvent.Reason.MALFORMED, "model update " + u.update
-                            + " refused by subtask " + u.subtask + ": " + u.reason, null, null))
+                    .map(u -> new RejectedEvent(null, RejectedEvent.Reason.MALFORMED, u.update instanceof UnusableUpdate bad
+                            ? "model update refused by subtask " + u.subtask + ": " + bad
+                            : "model update " + u.update + " refused by subtask " + u.subtask + ": " + u.reason, null, null))
                     .returns(TypeInformation.of(RejectedEvent.class)).name(name + "-refused-updates"));
         }
         return new Streams(results, rejected);

@@ -4,7 +4,6 @@ import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.flink.InputRing;
 import io.flinkrecurrent.flink.KeyState;
 import io.flinkrecurrent.flink.ModelChain;
-import io.flinkrecurrent.flink.ModelUpdate;
 import io.flinkrecurrent.io.Event;
 import io.flinkrecurrent.cell.Kernels;
 import io.flinkrecurrent.io.JsonEvents;
@@ -16,6 +15,7 @@ import io.flinkrecurrent.options.ModelOptions;
 import io.flinkrecurrent.options.OptionSet;
 import io.flinkrecurrent.options.ParsedOptions;
 import io.flinkrecurrent.options.UsageException;
+import io.flinkrecurrent.updates.ModelUpdateJson;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -175,13 +175,11 @@ public final class Replay {
             if (line.isBlank()) {
                 continue;
             }
-            if (JsonEvents.isControl(line)) {
+            if (ModelUpdateJson.isRecord(line)) {
                 String refused;
-                ModelUpdate u = null;
                 try {
-                    u = JsonEvents.parseControl(line);
-                    refused = chain.apply(u);
-                } catch (JsonEvents.MalformedEventException ex) {
+                    refused = chain.apply(ModelUpdateJson.decode(line));
+                } catch (ModelUpdateJson.BadRecordException ex) {
                     refused = ex.getMessage();
                 }
                 if (refused != null && !ModelChain.DUPLICATE.equals(refused)) {

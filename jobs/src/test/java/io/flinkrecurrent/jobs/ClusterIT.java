@@ -211,13 +211,14 @@ class ClusterIT {
     }
 
     /**
-     * Kafka in, Kafka out, exactly-once through a failure that is certain to matter: the symbols are
-     * produced while the job runs, and the TaskManager is killed only once answers beyond the last
-     * completed checkpoint have been written to the answers topic (a read_uncommitted reader counts them;
-     * the checkpoint covers at most the symbols produced before its last acknowledgement). After the
-     * recovery restores that checkpoint, those answers are written again: an exactly-once sink wrote them
-     * into a transaction that is now aborted, so a read_committed reader sees every answer once; an
-     * at-least-once sink made them visible already, and they show twice.
+     * Kafka in, Kafka out, exactly-once through a failure that is certain to matter. The symbols are
+     * produced while the job runs, in slices, each once the answers to the one before are written; the
+     * TaskManager is killed only once the answers topic holds answers beyond the job's last completed
+     * checkpoint (read_uncommitted; that checkpoint covers at most the symbols of the slices begun before
+     * its last acknowledgement), and the kill counts only when the checkpoint the job then restores
+     * covers fewer answers than were written. Those answers are written again after the recovery: an
+     * exactly-once sink wrote them into a transaction that is now aborted, so a read_committed reader
+     * sees every answer once; an at-least-once sink made them visible already, and they show twice.
      */
     @Test
     void kafkaInKafkaOutExactlyOnceThroughAFailure() throws Exception {
@@ -231,58 +232,44 @@ class ClusterIT {
                     "--bootstrap-servers", kafka.bootstrapServers(), "--input-topic", "symbols",
                     "--sink", "kafka", "--output-topic", "answers"), null);
             cluster.awaitState(job, "RUNNING", Duration.ofSeconds(60));
-            int produced;
-            try (Symbols symbols = new Symbols(kafka, Expected.generated(JOB, Symbols.MAX));
-                 KafkaBroker.Written written = kafka.written("answers")) {
-                awaitCheckpoints(cluster, job, 2);
-                long restoredBefore = -1;
+            Symbols symbols = new Symbols(Expected.generated(JOB, 40_000));
+            try (var producer = kafka.producer(); KafkaBroker.Written written = kafka.written("answers")) {
+                long restored = -1;
                 boolean certain = false;
-                for (int attempt = 1; attempt <= 3 && !certain; attempt++) {
-                    awaitAnswersBeyondTheLastCheckpoint(job, symbols, written);
+                for (int kill = 1; kill <= 3 && !certain; kill++) {
+                    // slices until the topic holds answers that the last completed checkpoint cannot cover
+                    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                    while (true) {
+                        symbols.next(producer, kafka, written);
+                        JsonNode last = cluster.get("/jobs/" + job + "/checkpoints").path("latest").path("completed");
+                        if (last.isObject() && last.path("id").asLong() >= 2 && symbols.answered
+                                > symbols.begunBy(last.path("latest_ack_timestamp").asLong())) {
+                            break;
+                        }
+                        assertTrue(System.nanoTime() < deadline, "no answers beyond the last checkpoint within 90 s: " + last);
+                    }
                     long killedAt = System.currentTimeMillis();
                     cluster.killLiveTaskManager();
-                    symbols.pause();
-                    long answers = written.count(); // all the killed TaskManager wrote
+                    int answers = written.distinct(); // all the killed TaskManager wrote
                     cluster.startTaskManager();
-                    JsonNode restored = awaitRestore(job, restoredBefore, killedAt);
-                    restoredBefore = restored.path("id").asLong();
-                    long covered = symbols.producedBy(cluster.get("/jobs/" + job + "/checkpoints/details/" + restoredBefore)
+                    JsonNode restore = awaitRestore(job, restored, killedAt);
+                    restored = restore.path("id").asLong();
+                    long covered = symbols.begunBy(cluster.get("/jobs/" + job + "/checkpoints/details/" + restored)
                             .path("latest_ack_timestamp").asLong());
                     certain = answers > covered;
                     System.out.printf("kill %d: %d answers written, checkpoint %d restored, which covers at most %d%n",
-                            attempt, answers, restoredBefore, covered);
+                            kill, answers, restored, covered);
                     cluster.awaitState(job, "RUNNING", Duration.ofSeconds(60));
-                    symbols.resume();
-                    if (!certain) {
-                        awaitCheckpoints(cluster, job, (int) cluster.completedCheckpoints(job) + 2);
-                    }
                 }
                 assertTrue(certain, "no kill landed with answers written beyond the checkpoint the job restored");
                 assertFailedOver(cluster, job);
-                Thread.sleep(1_000); // symbols after the recovery too
-                produced = symbols.stop();
+                for (int i = 0; i < 5; i++) {
+                    symbols.next(producer, kafka, written); // answered after the recovery too
+                }
             }
-            List<String> got = kafka.consumeCommitted("answers", produced, Duration.ofSeconds(120));
+            List<String> got = kafka.consumeCommitted("answers", symbols.sent, Duration.ofSeconds(120));
             cluster.cancel(job);
-            assertSameLines(expected(produced), got);
-        }
-    }
-
-    /**
-     * Waits until the answers topic holds more answers (committed or not) than the job's last completed
-     * checkpoint can cover: more than the symbols produced before that checkpoint's last acknowledgement.
-     */
-    private static void awaitAnswersBeyondTheLastCheckpoint(String job, Symbols symbols, KafkaBroker.Written written)
-            throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            JsonNode last = cluster.get("/jobs/" + job + "/checkpoints").path("latest").path("completed");
-            long covered = symbols.producedBy(last.path("latest_ack_timestamp").asLong());
-            if (!last.isMissingNode() && !last.isNull() && written.count() > covered) {
-                return;
-            }
-            assertTrue(System.nanoTime() < deadline, "no answers beyond checkpoint " + last.path("id") + " within 60 s");
-            Thread.sleep(10);
+            assertSameLines(expected(symbols.sent), got);
         }
     }
 
@@ -302,69 +289,39 @@ class ClusterIT {
     }
 
     /**
-     * The symbols, produced in slices of 200 every 100 ms while not paused, each slice's start time noted:
-     * a checkpoint acknowledged at time t covers at most the symbols of the slices begun by t.
+     * The symbols, sent in slices of 200, each slice's start noted: a checkpoint acknowledged at time t
+     * covers at most the symbols of the slices begun by t.
      */
-    static final class Symbols implements AutoCloseable {
-        static final int MAX = 60_000;
-        private final java.util.concurrent.ConcurrentSkipListMap<Long, Integer> begun = new java.util.concurrent.ConcurrentSkipListMap<>();
-        private final java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
-        private final Thread thread;
-        private volatile boolean paused;
-        private volatile boolean stopped;
-        private volatile int sent;
+    static final class Symbols {
+        private final List<String> lines;
+        private final java.util.TreeMap<Long, Integer> begun = new java.util.TreeMap<>();
+        int sent;
+        /** The distinct answers written when the last slice was answered. */
+        int answered;
 
-        Symbols(KafkaBroker kafka, List<String> lines) {
-            thread = new Thread(() -> {
-                try {
-                    while (!stopped) {
-                        if (!paused) {
-                            int to = Math.min(lines.size(), sent + 200);
-                            if (to == sent) {
-                                throw new IllegalStateException("the test ran out of symbols");
-                            }
-                            begun.merge(System.currentTimeMillis(), to, Math::max); // before the first is sent
-                            kafka.produce("symbols", lines.subList(sent, to));
-                            sent = to;
-                        }
-                        Thread.sleep(100);
-                    }
-                } catch (Exception e) {
-                    failed.set(e);
-                }
-            }, "symbols");
-            thread.start();
+        Symbols(List<String> lines) {
+            this.lines = lines;
         }
 
-        /** At most how many symbols were in the topic at {@code millis} (the slices begun by then). */
-        long producedBy(long millis) {
+        /** Sends the next slice and waits until its answers are written (committed or not). */
+        void next(org.apache.kafka.clients.producer.KafkaProducer<String, String> producer, KafkaBroker kafka,
+                  KafkaBroker.Written written) throws Exception {
+            int to = sent + 200;
+            assertTrue(to <= lines.size(), "the test ran out of symbols");
+            begun.put(System.currentTimeMillis(), to); // before the first of them is sent
+            KafkaBroker.produce(producer, "symbols", lines.subList(sent, to));
+            sent = to;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while ((answered = written.distinct()) < sent) {
+                assertTrue(System.nanoTime() < deadline, answered + " of " + sent + " symbols answered within 60 s");
+                Thread.sleep(20);
+            }
+        }
+
+        /** At most how many symbols were in the topic at {@code millis}: those of the slices begun by then. */
+        long begunBy(long millis) {
             var e = begun.floorEntry(millis);
             return e == null ? 0 : e.getValue();
-        }
-
-        void pause() {
-            paused = true;
-        }
-
-        void resume() {
-            paused = false;
-        }
-
-        /** Stops producing; returns how many symbols were produced. */
-        int stop() throws Exception {
-            stopped = true;
-            thread.join();
-            if (failed.get() != null) {
-                throw failed.get();
-            }
-            return sent;
-        }
-
-        @Override
-        public void close() throws Exception {
-            if (!stopped) {
-                stop();
-            }
         }
     }
 }
