@@ -62,7 +62,8 @@ public final class Replay {
             (reset: from zeros; keep: the state carries over, same layout only; warm_up: the key's last
             N inputs since its last reset replayed through the new model first). Result lines after a
             control line name the version that made them: "model":"NAME" (default: the file's name
-            without its extension).
+            without its extension). A control line is the model-update record of a running job's
+            topic or folder ("kind", "sha256" too), read with the same rules.
 
             """ + OPTIONS.help() + """
 
