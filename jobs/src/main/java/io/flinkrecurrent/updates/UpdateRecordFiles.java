@@ -69,27 +69,29 @@ public final class UpdateRecordFiles {
         }
     }
 
+    /** The update a record file asks for, or an {@link UnusableUpdate} naming the file. */
+    static ModelUpdate read(Path file) throws IOException {
+        try (FSDataInputStream in = file.getFileSystem().open(file)) {
+            return ModelUpdateJson.decodeOrUnusable(new String(in.readAllBytes(), StandardCharsets.UTF_8), "file " + file.getPath());
+        }
+    }
+
+    /** A file's one record, then the end. */
     private static final class OneRecord implements BulkFormat.Reader<ModelUpdate> {
-        private final Path file;
-        private boolean given;
+        private Path unread; // null once the record is given
 
         OneRecord(Path file, boolean given) {
-            this.file = file;
-            this.given = given;
+            unread = given ? null : file;
         }
 
         @Override
         public BulkFormat.RecordIterator<ModelUpdate> readBatch() throws IOException {
-            if (given) {
+            if (unread == null) {
                 return null;
             }
-            given = true;
-            String text;
-            try (FSDataInputStream in = file.getFileSystem().open(file)) {
-                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
             SingletonResultIterator<ModelUpdate> it = new SingletonResultIterator<>();
-            it.set(ModelUpdateJson.decodeOrUnusable(text, "file " + file.getPath()), 0, 1);
+            it.set(read(unread), 0, 1);
+            unread = null;
             return it;
         }
 
