@@ -61,6 +61,8 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                 "heartbeat.interval: 1000",
                 "heartbeat.timeout: 5000",
                 "execution.checkpointing.interval: 500ms",
+                // checkpoint statistics as they are now, not as cached up to 3 s ago (a test acts on the last completed one)
+                "rest.cache.checkpoint-statistics.timeout: 10 ms",
                 "execution.checkpointing.dir: " + dir.resolve("checkpoints").toUri(),
                 "execution.checkpointing.savepoint-dir: " + dir.resolve("savepoints").toUri(),
                 "state.backend.type: hashmap",
