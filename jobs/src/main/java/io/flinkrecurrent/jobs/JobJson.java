@@ -26,5 +26,4 @@ final class JobJson {
             throw new IllegalArgumentException("invalid JSON: " + e.getMessage());
         }
     }
-
 }

@@ -31,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterIT {
     static final Path JAR = Path.of("target", "flink-recurrent.jar").toAbsolutePath();
     static final RepetitionJob JOB = new RepetitionJob();
+    /** The Kafka test's checkpoint interval: time to kill between two checkpoints. */
+    static final Duration CHECKPOINTS = Duration.ofSeconds(3);
 
     @TempDir
     static Path dir;
@@ -211,14 +213,15 @@ class ClusterIT {
     }
 
     /**
-     * Kafka in, Kafka out, exactly-once through a failure that is certain to matter. The symbols are
-     * produced while the job runs, in slices, each once the answers to the one before are written; the
-     * TaskManager is killed only once the answers topic holds answers beyond the job's last completed
-     * checkpoint (read_uncommitted; that checkpoint covers at most the symbols of the slices begun before
-     * its last acknowledgement), and the kill counts only when the checkpoint the job then restores
-     * covers fewer answers than were written. Those answers are written again after the recovery: an
-     * exactly-once sink wrote them into a transaction that is now aborted, so a read_committed reader
-     * sees every answer once; an at-least-once sink made them visible already, and they show twice.
+     * Kafka in, Kafka out, exactly-once through a failure that is certain to matter. The job checkpoints
+     * every 3 s; the symbols are produced while it runs, in slices, each once the answers to the one
+     * before are written. The TaskManager is killed only when the answers topic holds answers beyond the
+     * job's last completed checkpoint (read_uncommitted; the checkpoint covers at most the symbols of the
+     * slices begun before its last acknowledgement) and no other checkpoint is under way or due before
+     * the kill; and the kill counts only when the checkpoint the job then restores (REST) covers fewer
+     * answers than were written. Those answers are written again after the recovery: an exactly-once
+     * sink wrote them into a transaction that is now aborted, so a read_committed reader sees every
+     * answer once; an at-least-once sink made them visible already, and they show twice.
      */
     @Test
     void kafkaInKafkaOutExactlyOnceThroughAFailure() throws Exception {
@@ -230,7 +233,8 @@ class ClusterIT {
             kafka.createTopic("answers", 2);
             String job = cluster.run(jarId, List.of("repetition", "--source", "kafka",
                     "--bootstrap-servers", kafka.bootstrapServers(), "--input-topic", "symbols",
-                    "--sink", "kafka", "--output-topic", "answers"), null);
+                    "--sink", "kafka", "--output-topic", "answers"), null,
+                    Map.of("execution.checkpointing.interval", CHECKPOINTS.toMillis() + " ms"));
             cluster.awaitState(job, "RUNNING", Duration.ofSeconds(60));
             Symbols symbols = new Symbols(Expected.generated(JOB, 40_000));
             try (var producer = kafka.producer(); KafkaBroker.Written written = kafka.written("answers")) {
@@ -240,9 +244,13 @@ class ClusterIT {
                     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
                     while (true) {
                         symbols.next(producer, kafka, written);
-                        JsonNode last = cluster.get("/jobs/" + job + "/checkpoints").path("latest").path("completed");
-                        if (last.isObject() && last.path("id").asLong() >= 2 && symbols.answered
-                                > symbols.begunBy(last.path("latest_ack_timestamp").asLong())) {
+                        JsonNode stats = cluster.get("/jobs/" + job + "/checkpoints");
+                        JsonNode last = stats.path("latest").path("completed");
+                        if (last.isObject() && last.path("id").asLong() >= 2
+                                && stats.path("counts").path("in_progress").asLong() == 0
+                                && stats.path("history").path(0).path("id").asLong() == last.path("id").asLong()
+                                && System.currentTimeMillis() < last.path("trigger_timestamp").asLong() + CHECKPOINTS.toMillis() - 1_000
+                                && symbols.answered > symbols.begunBy(last.path("latest_ack_timestamp").asLong())) {
                             break;
                         }
                         assertTrue(System.nanoTime() < deadline, "no answers beyond the last checkpoint within 90 s: " + last);
