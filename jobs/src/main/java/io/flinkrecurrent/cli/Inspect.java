@@ -6,6 +6,7 @@ import io.flinkrecurrent.model.ModelFiles;
 import io.flinkrecurrent.model.ModelConfig;
 import io.flinkrecurrent.model.SafeTensors;
 import io.flinkrecurrent.model.Tensor;
+import io.flinkrecurrent.options.ModelOptions;
 import io.flinkrecurrent.options.OptionSet;
 
 import java.io.PrintStream;

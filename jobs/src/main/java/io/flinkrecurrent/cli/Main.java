@@ -1,7 +1,8 @@
 package io.flinkrecurrent.cli;
 
 import io.flinkrecurrent.jobs.Jobs;
-import io.flinkrecurrent.jobs.NabRun;
+import io.flinkrecurrent.nab.NabRun;
+import io.flinkrecurrent.replay.Replay;
 import io.flinkrecurrent.model.ModelFileException;
 import io.flinkrecurrent.options.UsageException;
 

@@ -30,7 +30,7 @@ import java.util.Locale;
  */
 public final class AnomalyJob implements Jobs.Job {
     public static final String NAME = "anomaly";
-    static final String MODEL = "jobs/anomaly/model.safetensors";
+    public static final String MODEL = "jobs/anomaly/model.safetensors";
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     @Override public String name() { return NAME; }
@@ -62,7 +62,7 @@ public final class AnomalyJob implements Jobs.Job {
     }
 
     /** The parameters a {@code --detector} choice names. */
-    static AnomalyDetector.Params params(String detector) {
+    public static AnomalyDetector.Params params(String detector) {
         return switch (detector) {
             case "windowed" -> AnomalyDetector.Params.WINDOWED;
             case "compact-1" -> AnomalyDetector.Params.COMPACT_1;
@@ -113,8 +113,8 @@ public final class AnomalyJob implements Jobs.Job {
                         o.output[0], AnomalyDetector.Cause.of(o.output).label()))
                 .returns(String.class).name("text");
         DataStream<String> json = scores.map(o -> String.format(Locale.ROOT,
-                "{\"key\":%s,\"seq\":%d,\"timestamp\":%s,\"score\":%s,\"cause\":\"%s\"}", JobSupport.quote(o.key), o.seq,
-                JobSupport.quote(format(o.timestamp)), Float.toString(o.output[0]), AnomalyDetector.Cause.of(o.output).label()))
+                "{\"key\":%s,\"seq\":%d,\"timestamp\":%s,\"score\":%s,\"cause\":\"%s\"}", JobJson.quote(o.key), o.seq,
+                JobJson.quote(format(o.timestamp)), Float.toString(o.output[0]), AnomalyDetector.Cause.of(o.output).label()))
                 .returns(String.class).name("json");
         DataStream<RejectedEvent> rejected = points.getSideOutput(Recurrent.REJECTED).union(scores.getSideOutput(Recurrent.REJECTED));
         return new Jobs.Outputs(text, json, rejected);
@@ -149,7 +149,7 @@ public final class AnomalyJob implements Jobs.Job {
             String ts;
             String value;
             if (t.startsWith("{")) {
-                var n = JobSupport.json(t);
+                var n = JobJson.tree(t);
                 key = n.path("key").asText("series");
                 ts = n.path("timestamp").asText();
                 value = n.path("value").asText();

@@ -23,20 +23,20 @@ public final class Jobs {
         /** What the job does and what its input looks like: the paragraph of its help. */
         String description();
 
-        /** Options of this job beyond {@link JobSupport#IO_OPTIONS}. */
+        /** Options of this job beyond {@link JobOptions#IO_OPTIONS}. */
         default List<Option<?>> options() {
             return List.of();
         }
 
         /** All the options the job takes: its own, then the input and output ones. */
         default OptionSet optionSet() {
-            return OptionSet.of(options()).with(JobSupport.IO_OPTIONS);
+            return OptionSet.of(options()).with(JobOptions.IO_OPTIONS);
         }
 
         /** The job's help, written from its description and its options' declarations. */
         default String usage() {
             return name() + " [options]\n\n" + description().stripTrailing() + "\n\n" + optionSet().help()
-                    + JobSupport.CONFIG_NOTE;
+                    + JobOptions.CONFIG_NOTE;
         }
 
         default String modelResource() {
@@ -72,10 +72,10 @@ public final class Jobs {
     public static void run(Job job, String[] args, boolean local, PrintStream out, PrintStream err) throws Exception {
         ParsedOptions p = job.optionSet().parse(job.name(), args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        RecurrentModel model = JobSupport.model(p, job.modelResource());
-        DataStream<NumberedLine> lines = JobSupport.lines(env, p, job);
+        RecurrentModel model = JobOptions.model(p, job.modelResource());
+        DataStream<NumberedLine> lines = JobSources.lines(env, p, job);
         Outputs o = job.build(lines, model, p);
         DataStream<String> rejected = o.rejected().map(RejectedEvent::toString).returns(String.class).name("rejected-text");
-        JobSupport.run(env, p, job.name(), o.text(), o.json(), rejected, local, out, err);
+        JobSinks.run(env, p, job.name(), o.text(), o.json(), rejected, local, out, err);
     }
 }

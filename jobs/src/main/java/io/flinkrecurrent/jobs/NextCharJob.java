@@ -18,7 +18,7 @@ public final class NextCharJob implements Jobs.Job {
 
     @Override public String name() { return NAME; }
 
-    @Override public java.util.List<io.flinkrecurrent.options.Option<?>> options() { return JobSupport.UPDATE_OPTIONS; }
+    @Override public java.util.List<io.flinkrecurrent.options.Option<?>> options() { return JobOptions.UPDATE_OPTIONS; }
 
     @Override
     public String description() {
@@ -54,8 +54,8 @@ public final class NextCharJob implements Jobs.Job {
 
     @Override
     public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParsedOptions options) {
-        var updates = JobSupport.modelUpdates(lines.getExecutionEnvironment(), options, NAME);
-        int keep = JobSupport.keepInputs(options);
+        var updates = JobSources.modelUpdates(lines.getExecutionEnvironment(), options, NAME);
+        int keep = JobOptions.keepInputs(options);
         return SymbolJobs.outputs(lines, NAME, events -> SymbolJobs.apply(events, model, LETTERS, NAME, DECODER, updates, keep));
     }
 }

@@ -1,5 +1,6 @@
 package io.flinkrecurrent.jobs;
 
+import io.flinkrecurrent.updates.UnusableUpdate;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.flink.InputFiller;
 import io.flinkrecurrent.flink.InputRejected;
@@ -76,8 +77,9 @@ public final class SymbolJobs {
                 .returns(TypeInformation.of(RejectedEvent.class)).name(name + "-rejected");
         if (versioned) {
             rejected = rejected.union(results.rejectedUpdates()
-                    .map(u -> new RejectedEvent(null, RejectedEvent.Reason.MALFORMED, "model update " + u.update
-                            + " refused by subtask " + u.subtask + ": " + u.reason, null, null))
+                    .map(u -> new RejectedEvent(null, RejectedEvent.Reason.MALFORMED, u.update instanceof UnusableUpdate bad
+                            ? "model update refused by subtask " + u.subtask + ": " + bad
+                            : "model update " + u.update + " refused by subtask " + u.subtask + ": " + u.reason, null, null))
                     .returns(TypeInformation.of(RejectedEvent.class)).name(name + "-refused-updates"));
         }
         return new Streams(results, rejected);
@@ -150,11 +152,20 @@ public final class SymbolJobs {
             if (f.length < 2 || f.length > 3 || f[0].isBlank()) {
                 throw new IllegalArgumentException("expected key,symbol[,reset], got '" + t + "'");
             }
-            return new SymbolEvent(f[0].trim(), f[1].trim(), f.length == 3 && JobSupport.parseBool(f[2].trim()));
+            return new SymbolEvent(f[0].trim(), f[1].trim(), f.length == 3 && parseBool(f[2].trim()));
+        }
+
+        /** A CSV reset column: true, 1, yes, reset; false, 0, no or empty. */
+        static boolean parseBool(String s) {
+            return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+                case "true", "1", "yes", "reset" -> true;
+                case "false", "0", "no", "" -> false;
+                default -> throw new IllegalArgumentException("'" + s + "' is not a boolean");
+            };
         }
 
         static SymbolEvent fromJson(String t) {
-            com.fasterxml.jackson.databind.JsonNode n = JobSupport.json(t);
+            com.fasterxml.jackson.databind.JsonNode n = JobJson.tree(t);
             if (!n.path("key").isTextual() || !n.path("symbol").isTextual()) {
                 throw new IllegalArgumentException("expected {\"key\":...,\"symbol\":...}, got " + t);
             }

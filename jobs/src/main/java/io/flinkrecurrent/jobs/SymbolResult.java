@@ -18,8 +18,8 @@ public class SymbolResult {
 
     public String toJson() {
         return String.format(Locale.ROOT, "{\"key\":%s,\"seq\":%d,\"symbol\":%s,\"prediction\":%s,\"probability\":%s%s}",
-                JobSupport.quote(key), seq, JobSupport.quote(symbol), JobSupport.quote(prediction), Float.toString(probability),
-                model == null ? "" : ",\"model\":" + JobSupport.quote(model));
+                JobJson.quote(key), seq, JobJson.quote(symbol), JobJson.quote(prediction), Float.toString(probability),
+                model == null ? "" : ",\"model\":" + JobJson.quote(model));
     }
 
     public String toText() {

@@ -1,5 +1,6 @@
 package io.flinkrecurrent.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.testing.KafkaBroker;
 import io.flinkrecurrent.testing.StandaloneFlinkCluster;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -29,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterIT {
     static final Path JAR = Path.of("target", "flink-recurrent.jar").toAbsolutePath();
     static final RepetitionJob JOB = new RepetitionJob();
+    /** The Kafka test's checkpoint interval: time to kill between two checkpoints. */
+    static final Duration CHECKPOINTS = Duration.ofSeconds(3);
 
     @TempDir
     static Path dir;
@@ -44,7 +48,7 @@ class ClusterIT {
         cluster.start(1);
         System.out.printf("standalone cluster up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         jarId = cluster.uploadJar(JAR);
-        model = JobSupport.model(JOB.optionSet().parse(JOB.name(), new String[0]), JOB.modelResource());
+        model = JobOptions.model(JOB.optionSet().parse(JOB.name(), new String[0]), JOB.modelResource());
     }
 
     @AfterAll
@@ -127,7 +131,7 @@ class ClusterIT {
         }
         // another model of the same architecture: the bundled one's weights, scaled
         io.flinkrecurrent.model.SafeTensors st = io.flinkrecurrent.model.SafeTensors.read(Path.of("jobs-model"),
-                JobSupport.resource(JOB.modelResource()));
+                JobOptions.resource(JOB.modelResource()));
         List<io.flinkrecurrent.model.Tensor> scaled = new ArrayList<>();
         for (io.flinkrecurrent.model.Tensor t : st.tensors().values()) {
             float[] d = t.data().clone();
@@ -209,10 +213,15 @@ class ClusterIT {
     }
 
     /**
-     * Kafka in, Kafka out, exactly-once through a failure: the symbols are produced while the job runs,
-     * a TaskManager is killed after checkpoints with answers written since the last one, and a
-     * read_committed consumer still sees every answer once (an at-least-once sink would show the
-     * answers written between the last checkpoint and the kill twice).
+     * Kafka in, Kafka out, exactly-once through a failure that is certain to matter. The job checkpoints
+     * every 3 s; the symbols are produced while it runs, in slices, each once the answers to the one
+     * before are written. The TaskManager is killed only when the answers topic holds answers beyond the
+     * job's last completed checkpoint (read_uncommitted; the checkpoint covers at most the symbols of the
+     * slices begun before its last acknowledgement) and no other checkpoint is under way or due before
+     * the kill; and the kill counts only when the checkpoint the job then restores (REST) covers fewer
+     * answers than were written. Those answers are written again after the recovery: an exactly-once
+     * sink wrote them into a transaction that is now aborted, so a read_committed reader sees every
+     * answer once; an at-least-once sink made them visible already, and they show twice.
      */
     @Test
     void kafkaInKafkaOutExactlyOnceThroughAFailure() throws Exception {
@@ -222,38 +231,103 @@ class ClusterIT {
             System.out.printf("kafka broker up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             kafka.createTopic("symbols", 1);
             kafka.createTopic("answers", 2);
-            int n = 12_000;
-            List<String> lines = Expected.generated(JOB, n);
             String job = cluster.run(jarId, List.of("repetition", "--source", "kafka",
                     "--bootstrap-servers", kafka.bootstrapServers(), "--input-topic", "symbols",
-                    "--sink", "kafka", "--output-topic", "answers"), null);
+                    "--sink", "kafka", "--output-topic", "answers"), null,
+                    Map.of("execution.checkpointing.interval", CHECKPOINTS.toMillis() + " ms"));
             cluster.awaitState(job, "RUNNING", Duration.ofSeconds(60));
-            // the symbols arrive over about six seconds, in slices, while the job runs
-            java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
-            Thread producer = new Thread(() -> {
-                try {
-                    for (int i = 0; i < n; i += 200) {
-                        kafka.produce("symbols", lines.subList(i, Math.min(n, i + 200)));
-                        Thread.sleep(100);
+            Symbols symbols = new Symbols(Expected.generated(JOB, 40_000));
+            try (var producer = kafka.producer(); KafkaBroker.Written written = kafka.written("answers")) {
+                boolean certain = false;
+                for (int kill = 1; kill <= 3 && !certain; kill++) {
+                    // slices until the topic holds answers that the last completed checkpoint cannot cover
+                    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                    while (true) {
+                        symbols.next(producer, kafka, written);
+                        JsonNode stats = cluster.get("/jobs/" + job + "/checkpoints");
+                        JsonNode last = stats.path("latest").path("completed");
+                        if (last.isObject() && last.path("id").asLong() >= 2
+                                && stats.path("counts").path("in_progress").asLong() == 0
+                                && stats.path("history").path(0).path("id").asLong() == last.path("id").asLong()
+                                && System.currentTimeMillis() < last.path("trigger_timestamp").asLong() + CHECKPOINTS.toMillis() - 1_000
+                                && symbols.answered > symbols.begunBy(last.path("latest_ack_timestamp").asLong())) {
+                            break;
+                        }
+                        assertTrue(System.nanoTime() < deadline, "no answers beyond the last checkpoint within 90 s: " + last);
                     }
-                } catch (Exception e) {
-                    failed.set(e);
+                    long killedAt = System.currentTimeMillis();
+                    cluster.killLiveTaskManager();
+                    int answers = written.distinct(); // all the killed TaskManager wrote
+                    cluster.startTaskManager();
+                    JsonNode restore = awaitRestore(job, killedAt);
+                    long restored = restore.path("id").asLong();
+                    long covered = symbols.begunBy(cluster.get("/jobs/" + job + "/checkpoints/details/" + restored)
+                            .path("latest_ack_timestamp").asLong());
+                    certain = answers > covered;
+                    System.out.printf("kill %d: %d answers written, checkpoint %d restored, which covers at most %d%n",
+                            kill, answers, restored, covered);
+                    cluster.awaitState(job, "RUNNING", Duration.ofSeconds(60));
                 }
-            });
-            producer.start();
-            awaitCheckpoints(cluster, job, 2);
-            int before = kafka.consumeCommitted("answers", Integer.MAX_VALUE, Duration.ofMillis(500)).size();
-            cluster.killLiveTaskManager();
-            cluster.startTaskManager();
-            producer.join();
-            if (failed.get() != null) {
-                throw failed.get();
+                assertTrue(certain, "no kill landed with answers written beyond the checkpoint the job restored");
+                assertFailedOver(cluster, job);
+                for (int i = 0; i < 5; i++) {
+                    symbols.next(producer, kafka, written); // answered after the recovery too
+                }
             }
-            List<String> got = kafka.consumeCommitted("answers", n, Duration.ofSeconds(120));
-            assertTrue(before < n, "the kill landed mid-stream: " + before + " of " + n + " answers committed before it");
-            assertFailedOver(cluster, job);
+            List<String> got = kafka.consumeCommitted("answers", symbols.sent, Duration.ofSeconds(120));
             cluster.cancel(job);
-            assertSameLines(expected(n), got);
+            assertSameLines(expected(symbols.sent), got);
+        }
+    }
+
+    /** The checkpoint the job restored after the kill at {@code killedAt} (the same one again, maybe). */
+    private static JsonNode awaitRestore(String job, long killedAt) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            JsonNode restored = cluster.get("/jobs/" + job + "/checkpoints").path("latest").path("restored");
+            if (restored.isObject() && restored.path("restore_timestamp").asLong() >= killedAt) {
+                assertFalse(restored.path("is_savepoint").asBoolean(), "restored from a checkpoint");
+                return restored;
+            }
+            assertTrue(System.nanoTime() < deadline, "the job restored no checkpoint within 90 s of the kill: " + restored);
+            Thread.sleep(100);
+        }
+    }
+
+    /**
+     * The symbols, sent in slices of 200, each slice's start noted: a checkpoint acknowledged at time t
+     * covers at most the symbols of the slices begun by t.
+     */
+    static final class Symbols {
+        private final List<String> lines;
+        private final java.util.TreeMap<Long, Integer> begun = new java.util.TreeMap<>();
+        int sent;
+        /** The distinct answers written when the last slice was answered. */
+        int answered;
+
+        Symbols(List<String> lines) {
+            this.lines = lines;
+        }
+
+        /** Sends the next slice and waits until its answers are written (committed or not). */
+        void next(org.apache.kafka.clients.producer.KafkaProducer<String, String> producer, KafkaBroker kafka,
+                  KafkaBroker.Written written) throws Exception {
+            int to = sent + 200;
+            assertTrue(to <= lines.size(), "the test ran out of symbols");
+            begun.put(System.currentTimeMillis(), to); // before the first of them is sent
+            KafkaBroker.produce(producer, "symbols", lines.subList(sent, to));
+            sent = to;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while ((answered = written.distinct()) < sent) {
+                assertTrue(System.nanoTime() < deadline, answered + " of " + sent + " symbols answered within 60 s");
+                Thread.sleep(20);
+            }
+        }
+
+        /** At most how many symbols were in the topic at {@code millis}: those of the slices begun by then. */
+        long begunBy(long millis) {
+            var e = begun.floorEntry(millis);
+            return e == null ? 0 : e.getValue();
         }
     }
 }

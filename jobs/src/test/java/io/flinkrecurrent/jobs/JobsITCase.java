@@ -32,7 +32,7 @@ class JobsITCase {
     static List<SymbolResult> run(Jobs.Job job, List<SymbolEvent> events) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkTesting.jobConfig("hashmap", null));
         env.setParallelism(2);
-        RecurrentModel model = JobSupport.model(job.optionSet().parse(job.name(), new String[0]), job.modelResource());
+        RecurrentModel model = JobOptions.model(job.optionSet().parse(job.name(), new String[0]), job.modelResource());
         DataStream<SymbolEvent> in = env.fromData(TypeInformation.of(SymbolEvent.class), events.toArray(new SymbolEvent[0]))
                 .setParallelism(1);
         SymbolJobs.Streams s = job instanceof RepetitionJob ? RepetitionJob.apply(in, model) : NextCharJob.apply(in, model);
@@ -99,13 +99,13 @@ class JobsITCase {
             case "compact-1" -> io.flinkrecurrent.anomaly.AnomalyDetector.Params.COMPACT_1;
             default -> io.flinkrecurrent.anomaly.AnomalyDetector.Params.COMPACT;
         };
-        var model = new io.flinkrecurrent.anomaly.AnomalyDetector(JobSupport.model(
+        var model = new io.flinkrecurrent.anomaly.AnomalyDetector(JobOptions.model(
                 new AnomalyJob().optionSet().parse("anomaly", new String[0]), "jobs/anomaly/model.safetensors"), params);
         java.util.Map<String, float[]> states = new java.util.HashMap<>();
         java.util.Map<String, java.util.Map<Integer, String>> want = new java.util.HashMap<>();
         var scratch = model.newScratch();
         float[] o = new float[model.outputSize()];
-        String sample = new String(JobSupport.resource("jobs/anomaly/sample.csv"), StandardCharsets.UTF_8);
+        String sample = new String(JobOptions.resource("jobs/anomaly/sample.csv"), StandardCharsets.UTF_8);
         for (String line : sample.split("\n")) {
             if (line.startsWith("#") || line.startsWith("key,")) {
                 continue;

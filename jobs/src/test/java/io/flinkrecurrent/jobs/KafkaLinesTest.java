@@ -15,7 +15,7 @@ class KafkaLinesTest {
     @Test
     void recordsCarryPartitionAndOffset() {
         List<NumberedLine> out = new ArrayList<>();
-        new JobSupport.KafkaLines().deserialize(new ConsumerRecord<>("symbols", 3, 1200L, null,
+        new JobSources.KafkaLines().deserialize(new ConsumerRecord<>("symbols", 3, 1200L, null,
                 "not json".getBytes(StandardCharsets.UTF_8)), new org.apache.flink.api.common.functions.util.ListCollector<>(out));
         assertEquals(1, out.size());
         NumberedLine l = out.get(0);

@@ -52,8 +52,8 @@ class ModelUpdatesKafkaIT {
         KAFKA.broker().createTopic("model-updates", 1);
         ParsedOptions p = JOB.optionSet().parse(JOB.name(), new String[] {"--model-updates-topic", "model-updates",
                 "--bootstrap-servers", KAFKA.broker().bootstrapServers()});
-        RecurrentModel bundled = JobSupport.model(p, JOB.modelResource());
-        SafeTensors st = SafeTensors.read(Path.of("bundled"), JobSupport.resource(JOB.modelResource()));
+        RecurrentModel bundled = JobOptions.model(p, JOB.modelResource());
+        SafeTensors st = SafeTensors.read(Path.of("bundled"), JobOptions.resource(JOB.modelResource()));
         List<Tensor> scaled = new ArrayList<>();
         for (Tensor t : st.tensors().values()) {
             float[] d = t.data().clone();
@@ -72,7 +72,7 @@ class ModelUpdatesKafkaIT {
                         Gates.holdAt(new long[] {SWAP_AT}, new String[] {"events"}), TypeInformation.of(SymbolEvent.class)),
                 WatermarkStrategy.noWatermarks(), "symbols").setParallelism(1);
         SymbolJobs.Streams s = SymbolJobs.apply(events, bundled, RepetitionJob.SYMBOLS, JOB.name(), RepetitionJob.DECODER,
-                JobSupport.modelUpdates(env, p, JOB.name()), JobSupport.keepInputs(p));
+                JobSources.modelUpdates(env, p, JOB.name()), JobOptions.keepInputs(p));
         CloseableIterator<SymbolResult> results = s.results().collectAsync();
         CloseableIterator<RejectedEvent> rejected = s.rejected().collectAsync();
         JobClient job = env.executeAsync("updates from kafka");

@@ -33,7 +33,7 @@ class MultiTaskManagerIT {
         cluster.start(3);
         System.out.printf("standalone cluster of 3 TaskManagers up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         jarId = cluster.uploadJar(ClusterIT.JAR);
-        ClusterIT.model = JobSupport.model(ClusterIT.JOB.optionSet().parse(ClusterIT.JOB.name(), new String[0]),
+        ClusterIT.model = JobOptions.model(ClusterIT.JOB.optionSet().parse(ClusterIT.JOB.name(), new String[0]),
                 ClusterIT.JOB.modelResource());
     }
 

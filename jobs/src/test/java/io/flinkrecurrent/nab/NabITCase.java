@@ -3,7 +3,6 @@ package io.flinkrecurrent.nab;
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.Scratch;
-import io.flinkrecurrent.jobs.NabRun;
 import io.flinkrecurrent.model.ModelLoader;
 import io.flinkrecurrent.testing.FlinkTesting;
 import io.flinkrecurrent.testing.Golden;

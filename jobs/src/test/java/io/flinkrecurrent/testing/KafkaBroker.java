@@ -98,17 +98,27 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     public void produce(String topic, List<String> values) throws Exception {
+        try (KafkaProducer<String, String> producer = producer()) {
+            produce(producer, topic, values);
+        }
+    }
+
+    /** Sends {@code values} to partition 0 of {@code topic} (the file's order) and waits until the broker has them all. */
+    public static void produce(KafkaProducer<String, String> producer, String topic, List<String> values) {
+        for (String v : values) {
+            producer.send(new ProducerRecord<>(topic, 0, null, v));
+        }
+        producer.flush();
+    }
+
+    /** An idempotent producer of strings, for {@link #produce(KafkaProducer, String, List)} again and again. */
+    public KafkaProducer<String, String> producer() {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
-            for (String v : values) {
-                producer.send(new ProducerRecord<>(topic, 0, null, v)); // one partition: the file's order
-            }
-            producer.flush();
-        }
+        return new KafkaProducer<>(p);
     }
 
     /** Reads committed records until {@code expected} have come or {@code timeout} passes. */
@@ -135,6 +145,57 @@ public final class KafkaBroker implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * The distinct records written to a topic so far, committed or not ({@code isolation.level=read_uncommitted}):
+     * what a transactional writer has put into a transaction that is still open, or that was aborted,
+     * counts here, and not for a {@code read_committed} reader. A record written again (the same value)
+     * counts once. One consumer, read on from where it stopped.
+     */
+    public Written written(String topic) {
+        return new Written(topic);
+    }
+
+    /** See {@link #written}. */
+    public final class Written implements AutoCloseable {
+        private final KafkaConsumer<String, String> consumer;
+        private final List<org.apache.kafka.common.TopicPartition> partitions;
+        private final java.util.Set<String> seen = new java.util.HashSet<>();
+
+        private Written(String topic) {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            consumer = new KafkaConsumer<>(p);
+            partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+        }
+
+        /** The distinct records written so far: read up to each partition's end as it is now. */
+        public int distinct() {
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read " + partitions + " up to " + end);
+                }
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(50))) {
+                    seen.add(r.value());
+                }
+            }
+            return seen.size();
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
     }
 
     /**

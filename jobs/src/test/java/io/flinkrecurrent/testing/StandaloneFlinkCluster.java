@@ -61,6 +61,8 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                 "heartbeat.interval: 1000",
                 "heartbeat.timeout: 5000",
                 "execution.checkpointing.interval: 500ms",
+                // checkpoint statistics as they are now, not as cached up to 3 s ago (a test acts on the last completed one)
+                "rest.cache.checkpoint-statistics.timeout: 10 ms",
                 "execution.checkpointing.dir: " + dir.resolve("checkpoints").toUri(),
                 "execution.checkpointing.savepoint-dir: " + dir.resolve("savepoints").toUri(),
                 "state.backend.type: hashmap",
@@ -261,7 +263,14 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
 
     /** Runs a job from an uploaded jar (detached); returns the job id. */
     public String run(String jarId, List<String> args, String savepointPath) throws IOException, InterruptedException {
+        return run(jarId, args, savepointPath, Map.of());
+    }
+
+    /** Runs a job from an uploaded jar (detached) with Flink options of its own over the cluster's; returns the job id. */
+    public String run(String jarId, List<String> args, String savepointPath, Map<String, String> flinkConfiguration)
+            throws IOException, InterruptedException {
         Map<String, Object> body = new java.util.HashMap<>();
+        body.put("flinkConfiguration", flinkConfiguration);
         body.put("programArgsList", args);
         body.put("entryClass", "io.flinkrecurrent.jobs.JobMain");
         if (savepointPath != null) {

@@ -1,15 +1,15 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.flink.KeyedEvent;
 import io.flinkrecurrent.flink.ModelUpdate;
-import io.flinkrecurrent.io.JsonEvents;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import io.flinkrecurrent.flink.Recurrent;
 import io.flinkrecurrent.flink.RecurrentOutput;
 import io.flinkrecurrent.io.JsonLineParser;
 import io.flinkrecurrent.io.NumberedLine;
 import io.flinkrecurrent.io.NumberedLineFormat;
+import io.flinkrecurrent.updates.ModelUpdateJson;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.file.src.FileSource;
@@ -58,7 +58,7 @@ public final class ReplayJob {
     public static DataStream<Result> pipeline(DataStream<NumberedLine> lines, RecurrentModel model,
                                               DataStream<ModelUpdate> updates, int keepInputs, List<SwapLines.Control> controls) {
         DataStream<NumberedLine> eventLines = updates == null ? lines : Recurrent.sameParallelism(
-                lines.filter(l -> l.text == null || !JsonEvents.isControl(l.text)).name("events-only"), lines);
+                lines.filter(l -> l.text == null || !ModelUpdateJson.isRecord(l.text)).name("events-only"), lines);
         SingleOutputStreamOperator<KeyedEvent> events = Recurrent.sameParallelism(eventLines
                 .process(new JsonLineParser(model.inputSize()), TypeInformation.of(KeyedEvent.class))
                 .name("parse-events").uid("parse-events"), lines);

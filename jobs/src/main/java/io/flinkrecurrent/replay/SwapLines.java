@@ -1,9 +1,10 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
 import io.flinkrecurrent.flink.ModelUpdate;
 import io.flinkrecurrent.io.JsonEvents;
 import io.flinkrecurrent.io.NumberedLine;
 import io.flinkrecurrent.io.Utf8Lines;
+import io.flinkrecurrent.updates.ModelUpdateJson;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.SourceSplit;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
@@ -26,9 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * with its line), the file's lines as a source that holds at each control line until every subtask
  * has received its update, and the updates as a source that sends each when the lines reach it.
  */
-final class SwapLines {
+public final class SwapLines {
     /** A control line's update and where it is; {@code update} is null for a line that does not parse. */
-    record Control(long line, ModelUpdate update, String error, long eventsBefore) implements java.io.Serializable {}
+    public record Control(long line, ModelUpdate update, String error, long eventsBefore) implements java.io.Serializable {}
 
     /** The gates between the two sources (the embedded cluster runs in this JVM). */
     private static final Map<Integer, CompletableFuture<Void>> REACHED = new ConcurrentHashMap<>();
@@ -48,7 +49,7 @@ final class SwapLines {
      * The file's control lines, parsed, each with the number of events before it that reach the
      * operator (lines that parse as events of {@code inputSize} inputs). A file that cannot be read throws.
      */
-    static List<Control> controls(Path events, int inputSize) throws IOException {
+    public static List<Control> controls(Path events, int inputSize) throws IOException {
         List<Control> out = new ArrayList<>();
         try (Utf8Lines in = new Utf8Lines(Files.newInputStream(events))) {
             long n = 0;
@@ -59,10 +60,10 @@ final class SwapLines {
                 if (in.malformed() || line.isBlank()) {
                     continue;
                 }
-                if (JsonEvents.isControl(line)) {
+                if (ModelUpdateJson.isRecord(line)) {
                     try {
-                        out.add(new Control(n, JsonEvents.parseControl(line), null, taken));
-                    } catch (JsonEvents.MalformedEventException e) {
+                        out.add(new Control(n, ModelUpdateJson.decode(line), null, taken));
+                    } catch (ModelUpdateJson.BadRecordException e) {
                         out.add(new Control(n, null, e.getMessage(), taken));
                     }
                     continue;

@@ -1,4 +1,4 @@
-package io.flinkrecurrent.jobs;
+package io.flinkrecurrent.nab;
 
 import io.flinkrecurrent.nab.NabScorer;
 import org.junit.jupiter.api.Test;

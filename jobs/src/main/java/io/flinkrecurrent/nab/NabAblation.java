@@ -1,10 +1,8 @@
-package io.flinkrecurrent.jobs;
+package io.flinkrecurrent.nab;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.anomaly.AnomalyDetector.Params;
 import io.flinkrecurrent.cell.RecurrentNetwork;
-import io.flinkrecurrent.nab.NabPlot;
-import io.flinkrecurrent.nab.NabScorer;
 
 import java.io.IOException;
 import java.io.PrintStream;

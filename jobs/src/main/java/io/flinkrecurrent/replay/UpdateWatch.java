@@ -1,4 +1,4 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Metric;

@@ -1,9 +1,8 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.flink.ModelReference;
 import io.flinkrecurrent.flink.RecurrentOutput;
-import io.flinkrecurrent.cli.ReplayJob;
 import io.flinkrecurrent.io.JsonEvents;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;

@@ -1,11 +1,12 @@
-package io.flinkrecurrent.jobs;
+package io.flinkrecurrent.nab;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.cell.RecurrentNetwork;
+import io.flinkrecurrent.jobs.AnomalyJob;
+import io.flinkrecurrent.jobs.JobOptions;
 import io.flinkrecurrent.flink.KeyedEvent;
 import io.flinkrecurrent.flink.Recurrent;
 import io.flinkrecurrent.model.ModelLoader;
-import io.flinkrecurrent.nab.NabScorer;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -70,7 +71,7 @@ public final class NabRun {
             the detector with some parameters changed (window, hold, memory, smooth, tolerance, alarm,
             quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls,
             levelNovelty, power, lasting), to measure a variant""", null);
-    static final OptionSet OPTIONS = OptionSet.of(NAB_DIR, OUT, FILES, PLOT, PARALLELISM, JobSupport.MODEL.withDefault(null, null),
+    static final OptionSet OPTIONS = OptionSet.of(NAB_DIR, OUT, FILES, PLOT, PARALLELISM, JobOptions.MODEL.withDefault(null, null),
             COMPARE, KIND, PARAMS, ABLATION, DEV_DIR, VARIANTS, MODELS);
 
     public static final String USAGE = """
@@ -121,7 +122,7 @@ public final class NabRun {
         }
         out.printf(Locale.ROOT, "nab: %d files, %,d rows read in %.1f s%n", corpus.size(), events.size(), (System.nanoTime() - t0) / 1e9);
 
-        RecurrentNetwork forecaster = JobSupport.model(p, AnomalyJob.MODEL);
+        RecurrentNetwork forecaster = JobOptions.model(p, AnomalyJob.MODEL);
         AnomalyDetector.Params base = AnomalyJob.params(p.get(KIND));
         AnomalyDetector detector = new AnomalyDetector(forecaster, p.has(PARAMS) ? base.with(p.get(PARAMS)) : base);
         // --variants and --models are read before the run, so a mistake in them is reported before it
@@ -218,7 +219,7 @@ public final class NabRun {
     /** --models' forecasters, each under its file's name; without it, the run's own. */
     private static List<NabVariants.Forecaster> forecasters(ParsedOptions p, RecurrentNetwork own) throws IOException {
         if (!p.has(MODELS)) {
-            return List.of(new NabVariants.Forecaster(p.has(JobSupport.MODEL) ? p.get(JobSupport.MODEL).getFileName().toString()
+            return List.of(new NabVariants.Forecaster(p.has(JobOptions.MODEL) ? p.get(JobOptions.MODEL).getFileName().toString()
                     : "bundled", own));
         }
         List<NabVariants.Forecaster> all = new ArrayList<>();

@@ -1,4 +1,4 @@
-package io.flinkrecurrent.jobs;
+package io.flinkrecurrent.nab;
 
 import io.flinkrecurrent.options.UsageException;
 import org.junit.jupiter.api.Test;

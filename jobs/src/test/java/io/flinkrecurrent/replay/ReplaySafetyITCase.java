@@ -1,5 +1,6 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
+import io.flinkrecurrent.cli.CliTest;
 import io.flinkrecurrent.model.SafeTensors;
 import io.flinkrecurrent.model.Tensor;
 import io.flinkrecurrent.testing.FlinkTesting;

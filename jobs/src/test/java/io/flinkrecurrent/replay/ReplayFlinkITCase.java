@@ -1,5 +1,6 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
+import io.flinkrecurrent.cli.CliTest;
 import io.flinkrecurrent.testing.FlinkTesting;
 import io.flinkrecurrent.testing.Golden;
 import org.apache.flink.test.junit5.MiniClusterExtension;

@@ -1,5 +1,6 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
+import io.flinkrecurrent.cli.CliTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkrecurrent.cell.RecurrentNetwork;

@@ -1,4 +1,4 @@
-package io.flinkrecurrent.jobs;
+package io.flinkrecurrent.nab;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.anomaly.AnomalyDetector.Params;

@@ -1,10 +1,9 @@
-package io.flinkrecurrent.cli;
+package io.flinkrecurrent.replay;
 
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.runtime.InputRing;
 import io.flinkrecurrent.flink.KeyState;
 import io.flinkrecurrent.runtime.ModelChain;
-import io.flinkrecurrent.flink.ModelUpdate;
 import io.flinkrecurrent.io.Event;
 import io.flinkrecurrent.cell.Kernels;
 import io.flinkrecurrent.io.JsonEvents;
@@ -12,9 +11,11 @@ import io.flinkrecurrent.io.NumberedLine;
 import io.flinkrecurrent.io.Utf8Lines;
 import io.flinkrecurrent.model.LoadedModel;
 import io.flinkrecurrent.options.Option;
+import io.flinkrecurrent.options.ModelOptions;
 import io.flinkrecurrent.options.OptionSet;
 import io.flinkrecurrent.options.ParsedOptions;
 import io.flinkrecurrent.options.UsageException;
+import io.flinkrecurrent.updates.ModelUpdateJson;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -32,7 +33,7 @@ import java.util.Map;
  * {@code replay}: steps every key's state through a file of events in file order and writes one
  * result line per event, in input order. The plain engine: no Flink, one thread, a map of states.
  */
-final class Replay {
+public final class Replay {
     static final Option<Path> EVENTS = Option.path("events", "FILE", "JSON Lines input (required)");
     static final Option<Path> OUT = Option.path("out", "FILE", "where to write (default: stdout)");
     static final Option<String> ENGINE = Option.choice("engine", """
@@ -44,7 +45,7 @@ final class Replay {
             "each key's last inputs kept for a control line's warm_up", 64, 0);
     static final OptionSet OPTIONS = OptionSet.of(EVENTS, OUT, ENGINE, PARALLELISM, KEEP_INPUTS).with(ModelOptions.ALL);
 
-    static final String USAGE = """
+    public static final String USAGE = """
             replay --model FILE --events FILE [--out FILE] [--engine local|flink [--parallelism N]] [model options]
 
             Reads events as JSON Lines ({"key":..., "seq":..., "input":[...], "reset":true|false}; other
@@ -61,7 +62,8 @@ final class Replay {
             (reset: from zeros; keep: the state carries over, same layout only; warm_up: the key's last
             N inputs since its last reset replayed through the new model first). Result lines after a
             control line name the version that made them: "model":"NAME" (default: the file's name
-            without its extension).
+            without its extension). A control line is the model-update record of a running job's
+            topic or folder ("kind", "sha256" too), read with the same rules.
 
             """ + OPTIONS.help() + """
 
@@ -74,11 +76,11 @@ final class Replay {
             + "the event is not applied and the key keeps its state from before it";
 
     /** Exit status when the run completed but skipped malformed lines. */
-    static final int EXIT_SKIPPED = 3;
+    public static final int EXIT_SKIPPED = 3;
 
     private Replay() {}
 
-    static int run(String[] argv, PrintStream stdout, PrintStream stderr) throws IOException {
+    public static int run(String[] argv, PrintStream stdout, PrintStream stderr) throws IOException {
         ParsedOptions a = OPTIONS.parse("replay", argv, 1);
         Path events = a.require(EVENTS, "");
         String engine = a.get(ENGINE);
@@ -174,13 +176,11 @@ final class Replay {
             if (line.isBlank()) {
                 continue;
             }
-            if (JsonEvents.isControl(line)) {
+            if (ModelUpdateJson.isRecord(line)) {
                 String refused;
-                ModelUpdate u = null;
                 try {
-                    u = JsonEvents.parseControl(line);
-                    refused = chain.apply(u);
-                } catch (JsonEvents.MalformedEventException ex) {
+                    refused = chain.apply(ModelUpdateJson.decode(line));
+                } catch (ModelUpdateJson.BadRecordException ex) {
                     refused = ex.getMessage();
                 }
                 if (refused != null && !ModelChain.DUPLICATE.equals(refused)) {
