@@ -53,15 +53,13 @@ public final class Recurrent {
             new OutputTag<>("recurrent-rejected", TypeInformation.of(RejectedEvent.class));
 
     /** The shadow model's outputs beside the live ones ({@link ModelUpdate.Kind#SHADOW}), of either form of the operator. */
-    public static final OutputTag<ShadowOutput> SHADOW =
-            new OutputTag<>("recurrent-shadow", TypeInformation.of(ShadowOutput.class));
+    public static final OutputTag<ShadowOutput> SHADOW = RecurrentSwapOperator.SHADOW;
 
     /** Model updates a subtask refused, with the reason, of either form of the operator. */
-    public static final OutputTag<RejectedUpdate> UPDATE_REJECTED =
-            new OutputTag<>("recurrent-update-rejected", TypeInformation.of(RejectedUpdate.class));
+    public static final OutputTag<RejectedUpdate> UPDATE_REJECTED = RecurrentSwapOperator.UPDATE_REJECTED;
 
     /** The key a {@link KeyedEvent} without key is routed under (Flink cannot key by null); such events are rejected. */
-    public static final String NULL_KEY = "\u0000<null key>";
+    static final String NULL_KEY = RecurrentOperator.NULL_KEY;
 
     private Recurrent() {}
 

@@ -6,7 +6,6 @@ import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.flink.InputRejected;
 import io.flinkrecurrent.flink.KeyState;
 import io.flinkrecurrent.flink.KeyedEvent;
-import io.flinkrecurrent.flink.Recurrent;
 import io.flinkrecurrent.flink.RecurrentOptions;
 import io.flinkrecurrent.flink.RecurrentOptions.BufferFullPolicy;
 import io.flinkrecurrent.flink.RejectedEvent.Reason;
@@ -67,6 +66,8 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
     public static final String STATE = "recurrent-state";
     /** The timer service of the idle resets (in every savepoint, never renamed). */
     public static final String IDLE_TIMERS = "recurrent-idle";
+    /** The key a {@code KeyedEvent} without key is routed under (Flink cannot key by null); such events are rejected. */
+    public static final String NULL_KEY = "\u0000<null key>";
     /**
      * Where releases before 0.2 kept a key's last inputs, beside its state; read once per key after a
      * restore from such a savepoint, then kept inside the key's state ({@link KeyState#recentInputs}).
@@ -206,7 +207,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         metrics.events.inc();
         T e = record.getValue();
         Object key = getCurrentKey();
-        if (key == null || Recurrent.NULL_KEY.equals(key)) {
+        if (key == null || NULL_KEY.equals(key)) {
             reject(e, null, Reason.NULL_KEY, admission.noKey(), record);
             return;
         }

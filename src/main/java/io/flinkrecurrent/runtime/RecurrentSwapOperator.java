@@ -5,19 +5,20 @@ import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.flink.KeyState;
 import io.flinkrecurrent.flink.KeyedEvent;
 import io.flinkrecurrent.flink.ModelUpdate;
-import io.flinkrecurrent.flink.Recurrent;
 import io.flinkrecurrent.flink.RecurrentOptions;
 import io.flinkrecurrent.flink.RecurrentOptions.NoModelPolicy;
 import io.flinkrecurrent.flink.RejectedEvent.Reason;
 import io.flinkrecurrent.flink.RejectedUpdate;
 import io.flinkrecurrent.flink.ShadowOutput;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,13 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
         implements TwoInputStreamOperator<T, ModelUpdate, R> {
     private static final Logger LOG = LoggerFactory.getLogger(RecurrentSwapOperator.class);
     private static final long serialVersionUID = 1L;
+
+    /** The shadow model's outputs ({@code Recurrent.SHADOW}). */
+    public static final OutputTag<ShadowOutput> SHADOW =
+            new OutputTag<>("recurrent-shadow", TypeInformation.of(ShadowOutput.class));
+    /** Model updates a subtask refused, with the reason ({@code Recurrent.UPDATE_REJECTED}). */
+    public static final OutputTag<RejectedUpdate> UPDATE_REJECTED =
+            new OutputTag<>("recurrent-update-rejected", TypeInformation.of(RejectedUpdate.class));
 
     private transient ModelGenerations generations;
     private transient ShadowStepper shadow;
@@ -106,7 +114,7 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
     public void processWatermark2(Watermark mark) {}
 
     /**
-     * A model update from the broadcast input. A refused update goes to {@link Recurrent#UPDATE_REJECTED}
+     * A model update from the broadcast input. A refused update goes to {@link #UPDATE_REJECTED}
      * and the subtask keeps its model; an accepted one is in force for every event after it.
      */
     void applyUpdate(ModelUpdate u) throws Exception {
@@ -123,7 +131,7 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
             LOG.warn("model update {} refused by subtask {}: {}", u, subtask, refused);
             metrics.updateRefused();
             refusedRecord.replace(new RejectedUpdate(u, refused, subtask));
-            output.collect(Recurrent.UPDATE_REJECTED, refusedRecord);
+            output.collect(UPDATE_REJECTED, refusedRecord);
             return;
         }
         if (generations.model() != null) {
@@ -198,7 +206,7 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
         }
     }
 
-    /** The shadow's step on the same input, its output beside the live one on {@link Recurrent#SHADOW}. */
+    /** The shadow's step on the same input, its output beside the live one on {@link #SHADOW}. */
     @Override
     protected void afterStep(T e, Object key, long seq, long ts, float[] x, float[] y, boolean fromZero, float[] ring)
             throws Exception {
@@ -209,6 +217,6 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
         shadowRecord.replace(new ShadowOutput(String.valueOf(key), seq, ts, version, y.clone(), shadow.version(),
                 shadow.output().clone()));
         stamp(shadowRecord, ts);
-        output.collect(Recurrent.SHADOW, shadowRecord);
+        output.collect(SHADOW, shadowRecord);
     }
 }
