@@ -168,6 +168,7 @@ public final class MigrationSavepointGenerator {
         out.add(microBatched(release, "micro-batched-hashmap", "hashmap", "CANONICAL"));
         out.add(microBatched(release, "micro-batched-rocksdb-native", "rocksdb", "NATIVE"));
         out.add(eventTime(release));
+        out.add(eventTimeMicroBatched(release));
         out.add(swap(release));
         out.add(awaiting(release));
         out.add(sql(release));
@@ -275,6 +276,38 @@ public final class MigrationSavepointGenerator {
         sc.e("k0", 4500).e("k1", 4600).reset().e("k2", 4550).wm(4400).e("k3", 4700).e("k0", 4800).e("k1", 4850).wm(6000);
         sc.e("k2", 6100).e("k3", 6200);
         return new Definition(s, sc.events, Map.of()).showing("reason=BUFFER_FULL", "reason=LATE");
+    }
+
+    /**
+     * Event-time order (lateness 300 ms) micro-batched (4 events or 20 ms) on hashmap, at most 3 events
+     * waiting per key: k0 and k2 have 2 waiting at the savepoint, k1 one; after the restore each key's
+     * next events fill it to 3 and the one after is BUFFER_FULL, which shows only if each key's count of
+     * waiting events (recurrent-pending-times) came back.
+     */
+    static Definition eventTimeMicroBatched(String release) {
+        Scenario s = base(release, "event-time-micro-batched-hashmap", "event-time order (lateness 300 ms), micro-batched "
+                + "(4 events or 20 ms), on hashmap, at most 3 events waiting per key: events waiting for the watermark "
+                + "with each key's count and times");
+        s.model = GOLDEN + "gru_i5_h16_l1_head2_sigmoid.safetensors";
+        s.inputSize = 5;
+        s.options.ordered = true;
+        s.options.latenessMs = 300;
+        s.options.microBatch = 4;
+        s.options.microBatchDelayMs = 20;
+        s.options.maxBufferedPerKey = 3;
+        Script sc = new Script(5);
+        sc.e("k0", 1000).e("k1", 1010).e("k2", 1020).e("k0", 1030).wm(1400)
+                .e("k0", 1500).e("k1", 1510).e("k2", 1520).reset().e("k1", 1490).wm(1800)
+                .e("k0", 1600).e("k0", 1650).e("k2", 1700);
+        s.savepointAt = sc.size(); // waiting: k0 1600, 1650; k1 1510; k2 1520, 1700
+        sc.e("k0", 1700).e("k0", 1750) // k0: the third waits, the fourth is BUFFER_FULL
+                .e("k1", 1720).e("k1", 1730).e("k1", 1740) // k1: two more wait, then BUFFER_FULL
+                .e("k2", 1710).e("k2", 1500) // k2: the third waits, then BUFFER_FULL
+                .wm(2100) // releases all of them
+                .e("k0", 2200).e("k1", 1600) // k1's latest applied is 1730: LATE
+                .e("k2", 2300).reset().wm(2700).e("k3", 2800).e("k0", 2900);
+        return new Definition(s, sc.events, Map.of()).showing("key=k0 id=12 reason=BUFFER_FULL",
+                "key=k1 id=15 reason=BUFFER_FULL", "key=k2 id=17 reason=BUFFER_FULL", "reason=LATE");
     }
 
     /**
