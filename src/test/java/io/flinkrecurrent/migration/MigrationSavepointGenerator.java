@@ -474,7 +474,7 @@ public final class MigrationSavepointGenerator {
         reporter.addToConfiguration(conf);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(s.parallelism);
-        ScenarioJobs.build(env, s, dir, events, run, ScenarioJobs.Mode.GENERATE);
+        ScenarioJobs.build(env, s, events, run, ScenarioJobs.Mode.GENERATE);
         JobClient job = env.executeAsync("take " + s.name);
         JobID id = job.getJobID();
         long generation = 0;

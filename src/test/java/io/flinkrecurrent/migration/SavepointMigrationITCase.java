@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,6 +104,10 @@ class SavepointMigrationITCase {
         List<Out> expected = Out.read(dir.resolve("expected.jsonl"));
         assertFalse(expected.isEmpty(), id + ": an empty expected continuation");
         assertTrue(s.savepointAt < events.size(), id + ": events after the savepoint");
+        for (String file : files(s)) {
+            assertTrue(Files.isRegularFile(Path.of(file)), id + ": " + file + " not found: run the test from the module's "
+                    + "directory (Maven does), the savepoint's model references are relative to it");
+        }
 
         Configuration conf = FlinkTesting.jobConfig(s.backend, null);
         conf.set(StateRecoveryOptions.SAVEPOINT_PATH, dir.resolve(s.savepoint).toUri().toString());
@@ -110,7 +115,7 @@ class SavepointMigrationITCase {
         env.setParallelism(s.restoreParallelism);
         String run = "restore/" + id;
         Captured.clear(run);
-        ScenarioJobs.build(env, s, dir, events, run, ScenarioJobs.Mode.RESTORE);
+        ScenarioJobs.build(env, s, events, run, ScenarioJobs.Mode.RESTORE);
         try {
             env.execute("restore " + id);
         } catch (Exception e) {
@@ -172,7 +177,7 @@ class SavepointMigrationITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(1);
         String run = "fresh/" + id;
-        ScenarioJobs.build(env, s, dir, Scenario.readEvents(dir), run, ScenarioJobs.Mode.FRESH);
+        ScenarioJobs.build(env, s, Scenario.readEvents(dir), run, ScenarioJobs.Mode.FRESH);
         JobClient job = env.executeAsync("fresh " + id);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -195,6 +200,20 @@ class SavepointMigrationITCase {
             Gates.open(ScenarioJobs.eventsGate(run, 0));
             Captured.clear(run);
         }
+    }
+
+    /** The model files a scenario names: its own model and its updates' (relative to the module). */
+    static List<String> files(Scenario s) {
+        List<String> out = new ArrayList<>();
+        if (s.model != null) {
+            out.add(s.model);
+        }
+        for (Scenario.Update u : s.updates) {
+            if (u.file != null) {
+                out.add(u.file);
+            }
+        }
+        return out;
     }
 
     /** The causes' messages, outermost first (the restore's reason is usually deep in the chain). */

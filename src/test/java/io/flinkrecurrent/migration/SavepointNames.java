@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -122,9 +121,5 @@ final class SavepointNames {
             out.put(o.uid() != null ? o.uid() : o.operatorId(), o.states());
         }
         return out;
-    }
-
-    static List<String> names(Operator o) {
-        return List.copyOf(o.states().keySet());
     }
 }

@@ -64,8 +64,7 @@ final class ScenarioJobs {
     }
 
     /** Builds the scenario's job on {@code env}; what it emits goes to {@link Captured} under {@code run}. */
-    static void build(StreamExecutionEnvironment env, Scenario s, Path scenarioDir, List<Scenario.Event> events, String run,
-                      Mode mode) {
+    static void build(StreamExecutionEnvironment env, Scenario s, List<Scenario.Event> events, String run, Mode mode) {
         if (s.sql()) {
             sql(env, s, events, run, mode);
         } else {
