@@ -5,13 +5,9 @@ import io.flinkrecurrent.model.SafeTensors;
 import io.flinkrecurrent.model.Tensor;
 import io.flinkrecurrent.testing.FlinkTesting;
 import io.flinkrecurrent.testing.Gates;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Gauge;
-import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -36,7 +32,7 @@ import java.util.stream.Stream;
  * the savepoint holds, per operator uid).
  *
  * <p>Each scenario is a real job on a local mini-cluster at parallelism 2: its events held before each
- * model update until every subtask has applied it (the operator's metrics, through a reporter) and at
+ * model update until every subtask has applied it ({@link Steering}) and at
  * the savepoint, stopped there with a savepoint (without draining: events waiting for the watermark stay
  * waiting). The job's outputs before the savepoint are checked against the plain engine first, so a
  * savepoint is only written when the job that took it was right.
@@ -170,6 +166,7 @@ public final class MigrationSavepointGenerator {
         out.add(eventTime(release));
         out.add(eventTimeMicroBatched(release));
         out.add(swap(release));
+        out.add(promoteAfterRestore(release));
         out.add(awaiting(release));
         out.add(sql(release));
         return out;
@@ -351,6 +348,39 @@ public final class MigrationSavepointGenerator {
                 .showing("output key=k2", "version=B", "shadow key=k3", "shadow key=k4", "live=B");
     }
 
+    /**
+     * A shadow model B (RESET) running beside the job's own model A on RocksDB when the savepoint is taken
+     * (k0, k1 with shadow states; k2 none yet), promoted after the restore, once four events of the
+     * continuation are in: each key's live state goes on from its shadow state restored from the
+     * savepoint (the promotion recognises it by the generation tag in the restored broadcast state).
+     */
+    static Definition promoteAfterRestore(String release) {
+        Scenario s = base(release, "shadow-promoted-after-restore-rocksdb", "a swappable operator on rocksdb with a "
+                + "shadow model B (RESET) at the savepoint, promoted after the restore: the live state of each key "
+                + "goes on from its restored shadow state");
+        s.backend = "rocksdb";
+        s.model = GOLDEN + "rnn_tanh_i3_h4_l1.safetensors";
+        s.modelVersion = "A";
+        s.inputSize = 3;
+        Script sc = new Script(3);
+        long t = 1000;
+        for (String k : new String[] {"k0", "k1", "k2", "k0", "k1", "k2"}) {
+            sc.e(k, t += 100);
+        }
+        int shadowAt = sc.size();
+        for (String k : new String[] {"k0", "k1", "k0", "k1", "k0"}) {
+            sc.e(k, t += 100);
+        }
+        s.savepointAt = sc.size();
+        for (String k : new String[] {"k1", "k0", "k1", "k3", "k0", "k1", "k2", "k3", "k0", "k1", "k2"}) {
+            sc.e(k, t += 100);
+        }
+        s.updates.add(update("SHADOW", "b.safetensors", "B", "RESET", 0, shadowAt));
+        s.updates.add(update("PROMOTE", null, null, null, 0, s.savepointAt + 4));
+        return new Definition(s, sc.events, Map.of("b.safetensors", variantOf(s.model, 0.9f)))
+                .showing("shadow key=k0", "output key=k0 seq=6", "version=B", "output key=k2 seq=2");
+    }
+
     /** An operator without a model: events wait for the first (recurrent-awaiting); the model comes after the restore. */
     static Definition awaiting(String release) {
         Scenario s = base(release, "awaiting-first-model-rocksdb", "an operator that starts from its updates, on rocksdb: "
@@ -476,19 +506,8 @@ public final class MigrationSavepointGenerator {
         env.setParallelism(s.parallelism);
         ScenarioJobs.build(env, s, events, run, ScenarioJobs.Mode.GENERATE);
         JobClient job = env.executeAsync("take " + s.name);
-        JobID id = job.getJobID();
-        long generation = 0;
-        for (int k = 0; k < s.updates.size(); k++) {
-            Scenario.Update u = s.updates.get(k);
-            if (u.beforeEvent >= s.savepointAt) {
-                continue;
-            }
-            awaitEvents(id, u.beforeEvent);
-            Gates.open(ScenarioJobs.updateGate(run, k));
-            awaitGeneration(id, ++generation, s.parallelism);
-            Gates.open(ScenarioJobs.eventsGate(run, u.beforeEvent));
-        }
-        awaitEvents(id, s.savepointAt);
+        Steering.updates(reporter, job, s, run, false, s.parallelism);
+        Steering.awaitEvents(reporter, job, s.savepointAt);
         String location = job.stopWithSavepoint(false, tmp.resolve("savepoints").toUri().toString(),
                 SavepointFormatType.valueOf(s.format)).get(120, TimeUnit.SECONDS);
         job.getJobExecutionResult().get(120, TimeUnit.SECONDS);
@@ -506,51 +525,6 @@ public final class MigrationSavepointGenerator {
         Map<String, Map<String, String>> names = SavepointNames.byUid(SavepointNames.read(savepoint));
         Scenario.JSON.writeValue(dir.resolve("names.json").toFile(), names);
         System.out.println("  written to " + dir + " (savepoint " + size(savepoint) / 1024 + " KiB): " + names.get(s.uid));
-    }
-
-    static void awaitEvents(JobID job, long n) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (true) {
-            long seen = 0;
-            for (Metric m : metrics(job, "events")) {
-                seen += ((Counter) m).getCount();
-            }
-            if (seen == n) {
-                return;
-            }
-            check(seen < n, "the operator saw " + seen + " events, more than the " + n + " before the hold");
-            check(System.nanoTime() < deadline, "the operator saw " + seen + " of " + n + " events within 120 s");
-            Thread.sleep(20);
-        }
-    }
-
-    static void awaitGeneration(JobID job, long generation, int parallelism) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (true) {
-            int at = 0;
-            for (Metric m : metrics(job, "generation")) {
-                if (((Gauge<?>) m).getValue() instanceof Long g && g == generation) {
-                    at++;
-                }
-            }
-            if (at >= parallelism) {
-                return;
-            }
-            check(System.nanoTime() < deadline, "the subtasks did not reach model generation " + generation);
-            Thread.sleep(20);
-        }
-    }
-
-    /** The job's metrics of this name in the operator's group {@code recurrent}, one per subtask. */
-    static List<Metric> metrics(JobID job, String name) {
-        List<Metric> out = new ArrayList<>();
-        for (var e : reporter.getMetricsByGroup().entrySet()) {
-            if (job.toString().equals(e.getKey().getAllVariables().get("<job_id>")) && e.getValue().containsKey(name)
-                    && String.join(".", e.getKey().getScopeComponents()).contains("recurrent")) {
-                out.add(e.getValue().get(name));
-            }
-        }
-        return out;
     }
 
     static void check(boolean ok, String message) {

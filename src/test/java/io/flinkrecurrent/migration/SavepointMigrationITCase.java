@@ -9,6 +9,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -54,8 +56,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SavepointMigrationITCase {
+    /** The operator's metrics, to send the updates after a savepoint where their scenario says ({@link Steering}). */
+    static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
+
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = FlinkTesting.miniCluster();
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
 
     /**
      * Names a later release retires on purpose, as {@code "<release>/<scenario> <uid> <kind> <name>"},
@@ -117,7 +124,9 @@ class SavepointMigrationITCase {
         Captured.clear(run);
         ScenarioJobs.build(env, s, events, run, ScenarioJobs.Mode.RESTORE);
         try {
-            env.execute("restore " + id);
+            JobClient job = env.executeAsync("restore " + id);
+            Steering.updates(REPORTER, job, s, run, true, s.restoreParallelism);
+            job.getJobExecutionResult().get(120, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError(id + ": the savepoint of release " + s.release + " did not restore into this code"
                     + " (a renamed state, serializer snapshot class, uid or POJO class strands every user's savepoint): "

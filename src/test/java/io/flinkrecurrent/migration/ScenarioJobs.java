@@ -49,7 +49,7 @@ final class ScenarioJobs {
     enum Mode {
         /** The generator: the events held before each update and at the savepoint, the updates until their gates open. */
         GENERATE,
-        /** The migration test's restored job: no holds, to the end of the events. */
+        /** The migration test's restored job: to the end of the events, held only before the updates after the savepoint. */
         RESTORE,
         /** A job of the current code that never gets an event (its savepoint shows the state names the code registers). */
         FRESH
@@ -74,7 +74,16 @@ final class ScenarioJobs {
 
     private static RateLimiterStrategy<?> eventHolds(Scenario s, String run, Mode mode) {
         if (mode == Mode.RESTORE) {
-            return RateLimiterStrategy.noOp();
+            // the restored source counts from its position, the savepoint's: held before each update after it
+            TreeSet<Integer> at = new TreeSet<>();
+            for (Scenario.Update u : s.updates) {
+                if (u.beforeEvent >= s.savepointAt) {
+                    at.add(u.beforeEvent);
+                }
+            }
+            return at.isEmpty() ? RateLimiterStrategy.noOp() : Gates.holdAt(
+                    at.stream().mapToLong(i -> i - s.savepointAt).toArray(),
+                    at.stream().map(i -> eventsGate(run, i)).toArray(String[]::new));
         }
         if (mode == Mode.FRESH) {
             return Gates.holdAt(new long[] {0}, new String[] {eventsGate(run, 0)});
@@ -150,8 +159,8 @@ final class ScenarioJobs {
     @SuppressWarnings("unchecked")
     private static DataStream<ModelUpdate> updates(StreamExecutionEnvironment env, Scenario s, String run, Mode mode) {
         ModelUpdate[] all = new ModelUpdate[s.updates.size()];
-        long[] at = new long[all.length];
-        String[] gates = new String[all.length];
+        List<Long> at = new java.util.ArrayList<>();
+        List<String> gates = new java.util.ArrayList<>();
         for (int k = 0; k < all.length; k++) {
             Scenario.Update u = s.updates.get(k);
             ModelUpdate m = new ModelUpdate();
@@ -162,14 +171,33 @@ final class ScenarioJobs {
             m.policy = u.policy == null ? ModelUpdate.Policy.RESET : ModelUpdate.Policy.valueOf(u.policy);
             m.warmUp = u.warmUp;
             all[k] = m;
-            at[k] = k;
-            gates[k] = updateGate(run, k);
+            boolean before = u.beforeEvent < s.savepointAt;
+            if (mode != Mode.RESTORE || !before) {
+                // each update held until its gate opens; a restored source counts from the first update after the savepoint
+                at.add((long) (mode == Mode.RESTORE ? k - prefixUpdates(s) : k));
+                gates.add(updateGate(run, k));
+            }
         }
-        RateLimiterStrategy<?> holds = mode == Mode.RESTORE ? RateLimiterStrategy.noOp() : Gates.holdAt(at, gates);
+        RateLimiterStrategy<?> holds = at.isEmpty() ? RateLimiterStrategy.noOp()
+                : Gates.holdAt(at.stream().mapToLong(Long::longValue).toArray(), gates.toArray(new String[0]));
         DataGeneratorSource<ModelUpdate> gen = new DataGeneratorSource<>(i -> all[(int) (long) i], all.length,
                 (RateLimiterStrategy<org.apache.flink.api.connector.source.lib.NumberSequenceSource.NumberSequenceSplit>) holds,
                 TypeInformation.of(ModelUpdate.class));
         return env.fromSource(gen, WatermarkStrategy.noWatermarks(), "model-updates").uid("model-updates").setParallelism(1);
+    }
+
+    /** The updates sent before the savepoint (they come first in the list). */
+    static int prefixUpdates(Scenario s) {
+        int n = 0;
+        for (int k = 0; k < s.updates.size(); k++) {
+            if (s.updates.get(k).beforeEvent < s.savepointAt) {
+                if (n != k) {
+                    throw new IllegalArgumentException("the updates before the savepoint come first");
+                }
+                n++;
+            }
+        }
+        return n;
     }
 
     static void options(RecurrentOptions.Builder o, Scenario.Options s) {
