@@ -19,6 +19,11 @@ import java.io.IOException;
  */
 @io.flinkrecurrent.annotation.Internal
 public final class KeyStateSerializer extends TypeSerializer<KeyState> {
+    /**
+     * Fixed at the value Java computed for release 0.1's class: the SQL function's state type (a RAW
+     * type) carries the serializer Java-serialized in every savepoint, so the class must stay readable.
+     */
+    private static final long serialVersionUID = -7130598548191849751L;
     /** Version of the binary format written by {@link #serialize}: 1 without the kept inputs, 2 with them. */
     static final int FORMAT_VERSION = 2;
 
@@ -37,6 +42,23 @@ public final class KeyStateSerializer extends TypeSerializer<KeyState> {
             throw new IllegalArgumentException("key state format " + format + " (formats 1.." + FORMAT_VERSION + ")");
         }
         this.format = format;
+    }
+
+    /**
+     * A serializer Java-serialized by release 0.1 has no {@link #format} (read as 0): it wrote format 1.
+     * Only the SQL function's state type (a RAW type, restored with the serializer it was written with)
+     * keeps one so; that state stays in format 1 ({@link #ofFormat}), which it needs (no kept inputs).
+     */
+    private Object readResolve() {
+        return format == 0 ? new KeyStateSerializer(1) : this;
+    }
+
+    /**
+     * The serializer of one format: 1 (no kept inputs) for the SQL function's state, whose RAW type
+     * carries the serializer itself in every savepoint; {@link #FORMAT_VERSION} is the operator's.
+     */
+    public static KeyStateSerializer ofFormat(int format) {
+        return new KeyStateSerializer(format);
     }
 
     @Override public boolean isImmutableType() { return false; }

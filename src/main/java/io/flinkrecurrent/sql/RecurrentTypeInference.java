@@ -42,10 +42,13 @@ final class RecurrentTypeInference {
      * The key's state: the DataStream operator's {@link KeyState} under one entry of a map state, serialized
      * by its {@link KeyStateSerializer} (the float state in one block). A map state, not a value state: a
      * PTF's value state is converted to and from Flink's row format, compared and hashed at every row;
-     * a map state is read and written only where the function does.
+     * a map state is read and written only where the function does. A RAW type carries its serializer
+     * (Java-serialized) in every savepoint and restores with it, so this state stays in the serializer's
+     * format 1, the one release 0.1 wrote (the SQL function keeps no inputs, which format 2 adds).
      */
     static final StateTypeStrategy KEY_STATE_TYPE = StateTypeStrategy.of(ctx -> Optional.of(
-            MapView.newMapViewDataType(DataTypes.INT().notNull(), DataTypes.RAW(KeyState.class, new KeyStateSerializer()))));
+            MapView.newMapViewDataType(DataTypes.INT().notNull(), DataTypes.RAW(KeyState.class,
+                    KeyStateSerializer.ofFormat(1)))));
 
     static TypeInference of(TypeInference extracted) {
         List<StaticArgument> args = extracted.getStaticArguments().orElseThrow();
