@@ -20,6 +20,36 @@ import io.flinkrecurrent.flink.SwapRecord;
 @PublicEvolving
 public record ModelGeneration(long generation, long tag, boolean shadow, String version, String reference, String sha256,
                               String kind, String policy) {
+    /** The generation whose model wrote a state with this fingerprint (a live one before a shadow), or null. */
+    public static ModelGeneration of(long fingerprint, java.util.List<ModelGeneration> generations) {
+        ModelGeneration found = null;
+        for (ModelGeneration g : generations) {
+            if (g.tag == fingerprint && (found == null || found.shadow && !g.shadow)) {
+                found = g;
+            }
+        }
+        return found;
+    }
+
+    /** The version name of the model that wrote a state with this fingerprint, or null when no generation has it. */
+    public static String versionOf(long fingerprint, java.util.List<ModelGeneration> generations) {
+        ModelGeneration g = of(fingerprint, generations);
+        return g == null ? null : g.version;
+    }
+
+    /**
+     * Whether a state with this fingerprint was written by the model {@code model} read from a file with
+     * SHA-256 {@code sha256}: its fingerprint is the model's (the job's own model, or an operator that
+     * never swapped), or the generation that wrote it was an update to that very file.
+     */
+    public static boolean writtenBy(long fingerprint, long modelFingerprint, String sha256, java.util.List<ModelGeneration> generations) {
+        if (fingerprint == modelFingerprint) {
+            return true;
+        }
+        ModelGeneration g = of(fingerprint, generations);
+        return g != null && g.sha256 != null && g.sha256.equalsIgnoreCase(sha256);
+    }
+
     static ModelGeneration of(SwapRecord r) {
         return new ModelGeneration(r.generation, r.tag, r.shadow, r.update == null ? null : r.update.version,
                 r.update == null ? null : r.update.reference, r.update == null ? null : r.update.sha256,
