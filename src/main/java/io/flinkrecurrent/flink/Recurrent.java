@@ -57,7 +57,8 @@ public final class Recurrent {
             new OutputTag<>("recurrent-update-rejected", TypeInformation.of(RejectedUpdate.class));
 
     /** The key a {@link KeyedEvent} without key is routed under (Flink cannot key by null); such events are rejected. */
-    static final String NULL_KEY = "\u0000<null key>";
+    @io.flinkrecurrent.annotation.Internal
+    public static final String NULL_KEY = "\u0000<null key>";
 
     private Recurrent() {}
 
@@ -266,8 +267,9 @@ public final class Recurrent {
         }
     }
 
-    /** How the core reads a {@link KeyedEvent} and writes a {@link RecurrentOutput}. */
-    static EventBinding<KeyedEvent, String, RecurrentOutput, RejectedEvent> binding(boolean emitState) {
+    /** How the core reads a {@link KeyedEvent} and writes a {@link RecurrentOutput} (also savepoint bootstrap's reading). */
+    @io.flinkrecurrent.annotation.Internal
+    public static EventBinding<KeyedEvent, String, RecurrentOutput, RejectedEvent> binding(boolean emitState) {
         return new EventBinding<>(TypeInformation.of(KeyedEvent.class), Recurrent::fill, e -> e.reset, e -> e.timestamp,
                 emitState
                         ? (e, y, c) -> new RecurrentOutput(c.key(), c.seq(), c.timestamp(), e.id, y.clone(), c.state().clone(),
