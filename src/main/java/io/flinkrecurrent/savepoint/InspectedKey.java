@@ -51,10 +51,11 @@ public class InspectedKey {
     public long shadowFingerprint;
     public float[] shadowState;
 
-    /** With kept inputs: the key's last inputs since its last reset, oldest first, concatenated; null when none are kept. */
+    /**
+     * With kept inputs ({@code keepInputs}): the key's ring of last inputs since its last reset as the operator
+     * keeps it, {@code [count, next, x...]}; {@link #keptInputs(int)} gives them oldest first. Null when none are kept.
+     */
     public float[] keptInputs;
-    /** The width of each of {@link #keptInputs}. */
-    public int keptInputWidth;
 
     /** Events waiting in the event-time ordering buffer ({@code recurrent-pending-times}'s count). */
     public long pendingCount;
@@ -78,6 +79,27 @@ public class InspectedKey {
         } catch (IOException e) {
             throw new UncheckedIOException("key " + key + ": not readable with " + keySerializer, e);
         }
+    }
+
+    /** The kept inputs, oldest first, each of the model's input width; null when none are kept or the width does not fit. */
+    public float[][] keptInputs(int width) {
+        float[] ring = keptInputs;
+        if (ring == null || width <= 0 || ring.length < 2 || (ring.length - 2) % width != 0) {
+            return null;
+        }
+        int capacity = (ring.length - 2) / width;
+        int count = (int) ring[0];
+        int next = (int) ring[1];
+        if (capacity == 0 || count < 0 || count > capacity) {
+            return null;
+        }
+        float[][] out = new float[count][];
+        int first = Math.floorMod(next - count, capacity);
+        for (int k = 0; k < count; k++) {
+            int slot = (first + k) % capacity;
+            out[k] = java.util.Arrays.copyOfRange(ring, 2 + slot * width, 2 + (slot + 1) * width);
+        }
+        return out;
     }
 
     /** The L2 norm of {@link #state} (0 for a dropped state). */
