@@ -63,6 +63,10 @@ public final class RecurrentStateReader<K> extends StateReaderOperator<Recurrent
         TypeSerializer<?> awaitingEvents;
         TypeSerializer<?> sqlMapKey;
         TypeSerializer<?> sqlMapValue;
+        /** The SQL function's waiting rows (with on_time): its {@code waiting} row and {@code waiting_rows} map, as recorded. */
+        TypeSerializer<?> sqlWaiting;
+        TypeSerializer<?> sqlWaitingRowsKey;
+        TypeSerializer<?> sqlWaitingRowsValue;
         boolean idleTimers;
     }
 
@@ -76,6 +80,8 @@ public final class RecurrentStateReader<K> extends StateReaderOperator<Recurrent
     private transient ListState<Object> awaiting;
     private transient ValueState<Integer> awaitingCount;
     private transient org.apache.flink.api.common.state.MapState<Object, Object> sqlState;
+    private transient ValueState<Object> sqlWaiting;
+    private transient org.apache.flink.api.common.state.MapState<Object, Object> sqlWaitingRows;
     private transient List<StateDescriptor<?, ?>> keyed;
     private transient Map<Object, List<Long>> timers;
     private transient DataOutputSerializer keyOut;
@@ -100,6 +106,18 @@ public final class RecurrentStateReader<K> extends StateReaderOperator<Recurrent
             }
             sqlState = b.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, d);
             keyed.add(d);
+            if (spec.sqlWaiting != null && spec.sqlWaitingRowsKey != null) {
+                var w = new ValueStateDescriptor<>(OperatorStateLayout.SQL_WAITING, (TypeSerializer<Object>) spec.sqlWaiting);
+                var wr = new org.apache.flink.api.common.state.MapStateDescriptor<>(OperatorStateLayout.SQL_WAITING_ROWS,
+                        (TypeSerializer<Object>) spec.sqlWaitingRowsKey, (TypeSerializer<Object>) spec.sqlWaitingRowsValue);
+                if (ttl != null) {
+                    w.enableTimeToLive(org.apache.flink.api.common.state.StateTtlConfig.newBuilder(ttl).build());
+                    wr.enableTimeToLive(org.apache.flink.api.common.state.StateTtlConfig.newBuilder(ttl).build());
+                }
+                sqlWaiting = b.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, w);
+                sqlWaitingRows = b.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, wr);
+                keyed.add(w);
+            }
         } else {
             keyState = value(b, OperatorStateLayout.keyState(ttl));
         }
@@ -202,6 +220,15 @@ public final class RecurrentStateReader<K> extends StateReaderOperator<Recurrent
                     r.pendingEvents = events.toArray(new String[0]);
                 }
             }
+        }
+        if (sqlWaiting != null) {
+            Object w = sqlWaiting.value();
+            r.pendingCount = SqlKeys.waitingCount(w);
+            List<Long> times = new ArrayList<>();
+            for (Object at : sqlWaitingRows.keys()) {
+                times.add(((Number) at).longValue());
+            }
+            r.pendingTimes = times.stream().mapToLong(Long::longValue).sorted().toArray();
         }
         if (awaiting != null) {
             Integer n = awaitingCount.value();

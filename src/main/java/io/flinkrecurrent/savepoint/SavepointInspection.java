@@ -6,6 +6,7 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.base.ListSerializer;
+import org.apache.flink.api.common.typeutils.base.MapSerializer;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
@@ -90,10 +91,19 @@ public final class SavepointInspection {
         s.sql = op.isSqlFunction();
         String main = s.sql ? OperatorStateLayout.SQL_KEY_STATE : OperatorStateLayout.KEY_STATE;
         TypeSerializer<?> v = op.valueSerializer(main);
-        s.ttl = v != null && v.getClass().getName().contains("Ttl");
+        s.ttl = v != null && org.apache.flink.runtime.state.ttl.TtlStateFactory.TtlSerializer.isTtlStateSerializer(v);
         if (s.sql) {
-            s.sqlMapKey = unTtl(op.userKeySerializer(main));
-            s.sqlMapValue = unTtl(v);
+            // a map state's snapshot records one MapSerializer (user key and value)
+            MapSerializer<?, ?> m = (MapSerializer<?, ?>) unTtl(v);
+            s.ttl = org.apache.flink.runtime.state.ttl.TtlStateFactory.TtlSerializer.isTtlStateSerializer(m.getValueSerializer());
+            s.sqlMapKey = m.getKeySerializer();
+            s.sqlMapValue = unTtl(m.getValueSerializer());
+            if (names.contains(OperatorStateLayout.SQL_WAITING) && names.contains(OperatorStateLayout.SQL_WAITING_ROWS)) {
+                s.sqlWaiting = unTtl(op.valueSerializer(OperatorStateLayout.SQL_WAITING));
+                MapSerializer<?, ?> w = (MapSerializer<?, ?>) unTtl(op.valueSerializer(OperatorStateLayout.SQL_WAITING_ROWS));
+                s.sqlWaitingRowsKey = w.getKeySerializer();
+                s.sqlWaitingRowsValue = unTtl(w.getValueSerializer());
+            }
         }
         s.shadow = names.contains(OperatorStateLayout.SHADOW_STATE);
         s.keptInputs = names.contains(OperatorStateLayout.RECENT_INPUTS);

@@ -34,6 +34,17 @@ final class SqlKeys {
         throw new IllegalStateException("the SQL function's key state holds a " + v.getClass().getName() + ", not a KeyState");
     }
 
+    /** The SQL function's {@code waiting} row's count {@code n} (0 when none wait). */
+    static long waitingCount(Object waiting) {
+        if (waiting instanceof RowData row && row.getArity() > 0 && !row.isNullAt(0)) {
+            return row.getInt(0);
+        }
+        if (waiting instanceof org.apache.flink.types.Row row && row.getArity() > 0 && row.getField(0) != null) {
+            return ((Number) row.getField(0)).longValue();
+        }
+        return 0;
+    }
+
     /** The PARTITION BY values, comma-separated (a one-column key reads as its value). */
     static String render(Object key) {
         if (!(key instanceof RowData row)) {
