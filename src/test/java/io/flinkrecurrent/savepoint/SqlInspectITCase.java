@@ -95,6 +95,8 @@ class SqlInspectITCase {
         SavepointContents contents = SavepointInspection.open(savepoint).contents();
         SavepointContents.Operator op = contents.recurrent("sensor-sql");
         assertTrue(op.isSqlFunction(), op.describe());
+        assertTrue(op.keyedStates().containsAll(List.of(OperatorStateLayout.SQL_KEY_STATE, OperatorStateLayout.SQL_WAITING,
+                OperatorStateLayout.SQL_WAITING_ROWS)), "the SQL function's state names: " + op.describe());
         List<InspectedKey> keys = SavepointInspection.read(savepoint, "sensor-sql"); // the key type as recorded: the PARTITION BY row
         Map<String, List<KeyedEvent>> events = InspectITCase.eventsByKey(HOLD_AT);
         Map<String, InspectedKey> got = new TreeMap<>();
