@@ -120,9 +120,8 @@ final class SavepointBootstrap {
             until.forEach((part, off) -> stop.put(new TopicPartition(topic, part), off));
             KafkaSource<NumberedLine> source = KafkaSource.<NumberedLine>builder()
                     .setBootstrapServers(p.require(BOOTSTRAP, "with Kafka"))
-                    .setTopics(topic)
                     .setGroupId("flink-recurrent-bootstrap")
-                    .setPartitions(stop.keySet())
+                    .setPartitions(new java.util.HashSet<>(stop.keySet()))
                     .setStartingOffsets(OffsetsInitializer.earliest())
                     .setBounded(OffsetsInitializer.offsets(stop))
                     .setDeserializer(new KafkaLines())

@@ -66,6 +66,11 @@ class SavepointCommandITCase {
 
     @BeforeAll
     static void files() throws Exception {
+        files(dir);
+    }
+
+    /** The events files (whole, first part, rest) into {@code dir}. */
+    static void files(Path dir) throws Exception {
         net = ModelLoader.load(MODEL).network();
         List<String> all = new ArrayList<>();
         for (int i = 0; i < N; i++) {
@@ -113,6 +118,8 @@ class SavepointCommandITCase {
         assertTrue(boot.err().contains(first + ": line " + BAD_LINE + ": ") && boot.err().contains("(key k5)")
                 && boot.err().toLowerCase(Locale.ROOT).contains("input"), "names the file, the line, the field and the key: " + boot.err());
         assertTrue(Files.exists(savepoint.resolve("_metadata")), boot.out() + boot.err());
+        assertEquals(64, io.flinkrecurrent.savepoint.SavepointContents.load(savepoint.toString()).recurrent("recurrent").maxParallelism(),
+                "the maximum parallelism asked for");
 
         // one replay of the whole file against the bootstrapped savepoint and the rest
         Map<Long, ReplayJob.Result> all = new HashMap<>();
