@@ -268,8 +268,9 @@ public final class Recurrent {
         }
     }
 
-    /** How the core reads a {@link KeyedEvent} and writes a {@link RecurrentOutput}. */
-    static EventBinding<KeyedEvent, String, RecurrentOutput, RejectedEvent> binding(boolean emitState) {
+    /** How the core reads a {@link KeyedEvent} and writes a {@link RecurrentOutput} (also savepoint bootstrap's reading). */
+    @io.flinkrecurrent.annotation.Internal
+    public static EventBinding<KeyedEvent, String, RecurrentOutput, RejectedEvent> binding(boolean emitState) {
         return new EventBinding<>(TypeInformation.of(KeyedEvent.class), Recurrent::fill, e -> e.reset, e -> e.timestamp,
                 emitState
                         ? (e, y, c) -> new RecurrentOutput(c.key(), c.seq(), c.timestamp(), e.id, y.clone(), c.state().clone(),

@@ -120,7 +120,7 @@ class EventTimeBufferTest {
     }
 
     @Test
-    void aKeysWholeBufferGoesAtOnceAndItsTimersWithIt() throws Exception {
+    void aKeysWholeBufferGoesAtOnceInTimestampOrder() throws Exception {
         var h = harness();
         h.open();
         for (String e : List.of("a@30#1", "a@10#2", "b@10#3")) {
@@ -130,7 +130,7 @@ class EventTimeBufferTest {
         assertEquals(List.of("a@10#2 at 10", "a@30#1 at 30"), released(h), "in timestamp order");
         assertEquals(1, buffered(h));
         h.processWatermark(100);
-        assertEquals(List.of("b@10#3 at 10"), released(h), "a's timers went with its buffer: nothing twice");
+        assertEquals(List.of("b@10#3 at 10"), released(h), "a's events went with its buffer: nothing twice");
         h.close();
     }
 

@@ -21,6 +21,7 @@ public final class Main {
               replay      step each key's state through a file of events and write every output
               inspect     show what a model file holds
               sql         run a SQL script with the function `recurrent` and write the queries' rows
+              savepoint   inspect a savepoint's recurrent state per key, or bootstrap one from a history (warm start)
               help        this text, or `help <command>` for one command
 
             Example jobs (on an embedded Flink; the same jobs run on a cluster from jobs/target/flink-recurrent.jar):
@@ -49,6 +50,7 @@ public final class Main {
                 case "replay" -> Replay.run(args, out, err);
                 case "inspect" -> Inspect.run(args, out);
                 case "sql" -> SqlCommand.run(args, out, err);
+                case "savepoint" -> io.flinkrecurrent.savepointcli.SavepointCommand.run(args, out, err);
                 case "nab" -> {
                     NabRun.run(java.util.Arrays.copyOfRange(args, 1, args.length), out);
                     yield 0;
@@ -101,6 +103,7 @@ public final class Main {
             case "replay" -> Replay.USAGE;
             case "inspect" -> Inspect.USAGE;
             case "sql" -> SqlCommand.USAGE;
+            case "savepoint" -> io.flinkrecurrent.savepointcli.SavepointCommand.USAGE;
             case "help" -> USAGE;
             case "nab" -> NabRun.USAGE;
             default -> Jobs.byName(command) == null ? null : Jobs.byName(command).usage();
