@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.cli.Main;
-import io.flinkrecurrent.cli.ReplayJob;
+import io.flinkrecurrent.replay.ReplayJob;
 import io.flinkrecurrent.model.ModelLoader;
 import io.flinkrecurrent.testing.Golden;
 import org.apache.flink.configuration.Configuration;
