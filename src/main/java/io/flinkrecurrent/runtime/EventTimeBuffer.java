@@ -172,6 +172,20 @@ public final class EventTimeBuffer<K, T> {
         pendingTimes.clear();
     }
 
+    /**
+     * The current key's waiting events that the watermark {@code mark} releases, released now, in
+     * timestamp order (their timers then find nothing): for a timer of another kind that fires on the
+     * same watermark and must see them applied first.
+     */
+    public void releaseDue(K key, long mark) throws Exception {
+        long[] index = pendingTimes.value();
+        while (index != null && index[1] + options.allowedLatenessMs() <= mark) {
+            timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, index[1] + options.allowedLatenessMs());
+            release(key, index[1]);
+            index = pendingTimes.value();
+        }
+    }
+
     /** A watermark reached the operator (before its timers fire). */
     public void onWatermark(long mark, long now) {
         if (mark > watermark) {

@@ -68,10 +68,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
     public static final String IDLE_TIMERS = "recurrent-idle";
     /** The key a {@code KeyedEvent} without key is routed under (Flink cannot key by null); such events are rejected. */
     public static final String NULL_KEY = "\u0000<null key>";
-    /**
-     * Where releases before 0.2 kept a key's last inputs, beside its state; read once per key after a
-     * restore from such a savepoint, then kept inside the key's state ({@link KeyState#recentInputs}).
-     */
+    /** Where 0.1 kept a key's last inputs beside its state: read once per key, then inside its {@link KeyState}. */
     public static final String LEGACY_RECENT_INPUTS = "recurrent-recent-inputs";
 
     /** The job's own model; null for an operator that starts from its updates. */
@@ -433,6 +430,10 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
     }
 
     private void onIdleTimer(InternalTimer<K, VoidNamespace> timer) throws Exception {
+        if (buffer != null && options.idleDomain() == TimeDomain.EVENT_TIME) {
+            // the watermark that passes the idle deadline may release events of the key that came within the gap
+            buffer.releaseDue(timer.getKey(), idleTimers.currentWatermark());
+        }
         if (sink.holds(timer.getKey())) {
             sink.flush(); // the key's bundled events come first, as they would have one by one
         }

@@ -4,6 +4,7 @@ import io.flinkrecurrent.runtime.RecurrentOperator;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
@@ -155,6 +156,29 @@ class OrderingBufferTest {
         }
         assertEquals(40, total, "each subtask counts the events of its own key groups");
         assertEquals(40, released.size());
+    }
+
+    /**
+     * Event-time idle resets with ordering: a watermark that releases an event and passes the key's idle
+     * deadline at once applies the event first when it came within the gap. a@40, then a@80 (40 ms
+     * later, the gap is 50 ms): the watermark 110 releases a@80 (lateness 30) and passes a@40's idle
+     * deadline (91); a@80 goes on from a@40's state (-4), it is not reset (2). a@200 comes after a real
+     * gap and starts from zeros.
+     */
+    @ParameterizedTest(name = "bundle of {0}")
+    @ValueSource(ints = {1, 16})
+    void aWatermarkThatReleasesAnEventAndPassesTheIdleDeadlineAppliesTheEventFirst(int batch) throws Exception {
+        var h = harness(Recurrent.builder(ARTICLE).resetWhenIdle(Duration.ofMillis(50), TimeDomain.EVENT_TIME)
+                .options(o -> o.orderByEventTime(Duration.ofMillis(30))), batch);
+        h.open();
+        h.processElement(new StreamRecord<>(ev("a", 3, 40)));
+        h.processWatermark(new Watermark(70));
+        h.processElement(new StreamRecord<>(ev("a", 3, 80)));
+        h.processWatermark(new Watermark(110));
+        h.processElement(new StreamRecord<>(ev("a", 3, 200)));
+        h.processWatermark(new Watermark(300));
+        assertEquals(List.of("a@40=2.0", "a@80=-4.0", "a@200=2.0"), outputs(h));
+        h.close();
     }
 
     @ParameterizedTest(name = "bundle of {0}")
