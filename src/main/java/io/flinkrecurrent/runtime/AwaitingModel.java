@@ -73,9 +73,14 @@ public final class AwaitingModel<T> {
         return list;
     }
 
-    /** Events waiting in this subtask (the gauge {@code awaitingModel}; 0 after a restore until counted again). */
+    /** Events waiting in this subtask (the gauge {@code awaitingModel}), counted again after a restore. */
     public long total() {
         return total;
+    }
+
+    /** After a restore: the subtask's waiting events, as its keys' counts add up. */
+    public void restored(long waiting) {
+        total = waiting;
     }
 
     /** After every key's events went: none wait. */

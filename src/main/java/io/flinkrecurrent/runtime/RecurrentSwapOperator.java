@@ -15,6 +15,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -87,6 +88,12 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
             awaiting.open(getRuntimeContext().getListState(AwaitingModel.eventsDescriptor(binding.eventType())),
                     getRuntimeContext().getState(AwaitingModel.countDescriptor()));
             metrics.group().gauge("awaitingModel", (Gauge<Long>) awaiting::total);
+            if (model == null) { // restored while still waiting: the subtask's count, for its limit and the gauge
+                long[] waiting = {0};
+                getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                        AwaitingModel.countDescriptor(), (key, count) -> waiting[0] += count.value() == null ? 0 : count.value());
+                awaiting.restored(waiting[0]);
+            }
         }
     }
 
