@@ -33,7 +33,12 @@ public final class SwapTesting {
 
     /** A's architecture with other weights (A's scaled and shifted): same layout, other outputs. */
     public static Path variant(Path dir, String name, float scale) throws IOException {
-        SafeTensors st = SafeTensors.read(A);
+        return variant(A, dir, name, scale);
+    }
+
+    /** A model file's architecture with other weights (scaled and shifted), written to {@code dir/name.safetensors}. */
+    public static Path variant(Path model, Path dir, String name, float scale) throws IOException {
+        SafeTensors st = SafeTensors.read(model);
         List<Tensor> out = new ArrayList<>();
         int k = 0;
         for (Tensor t : st.tensors().values()) {

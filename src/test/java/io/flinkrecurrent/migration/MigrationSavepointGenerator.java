@@ -1,5 +1,7 @@
 package io.flinkrecurrent.migration;
 
+import io.flinkrecurrent.flink.SwapTesting;
+
 import io.flinkrecurrent.flink.ModelReference;
 import io.flinkrecurrent.model.SafeTensors;
 import io.flinkrecurrent.model.Tensor;
@@ -454,20 +456,7 @@ public final class MigrationSavepointGenerator {
     /** The model's architecture with other weights (scaled and shifted), written to a temporary file. */
     static Path variantOf(String model, float scale) {
         try {
-            SafeTensors st = SafeTensors.read(Path.of(model));
-            List<Tensor> out = new ArrayList<>();
-            int k = 0;
-            for (Tensor t : st.tensors().values()) {
-                float[] d = t.data().clone();
-                for (int i = 0; i < d.length; i++) {
-                    d[i] = d[i] * scale + ((i + k) % 7 - 3) * 0.01f;
-                }
-                out.add(new Tensor(t.name(), "F32", t.shape(), d));
-                k++;
-            }
-            Path p = Files.createTempFile("variant", ".safetensors");
-            SafeTensors.write(p, st.metadata(), out);
-            return p;
+            return SwapTesting.variant(Path.of(model), Files.createTempDirectory("variant"), "variant", scale);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -1,5 +1,7 @@
 package io.flinkrecurrent.savepoint;
 
+import io.flinkrecurrent.flink.SwapTesting;
+
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.Scratch;
 import io.flinkrecurrent.flink.KeyedEvent;
@@ -74,20 +76,7 @@ class SwappedModelInspectITCase {
 
     /** A's architecture with other weights: the same layout, other states. */
     static Path variant(Path dir, String name, float scale) throws IOException {
-        SafeTensors st = SafeTensors.read(A_FILE);
-        List<Tensor> out = new ArrayList<>();
-        int k = 0;
-        for (Tensor t : st.tensors().values()) {
-            float[] d = t.data().clone();
-            for (int i = 0; i < d.length; i++) {
-                d[i] = d[i] * scale + ((i + k) % 7 - 3) * 0.01f;
-            }
-            out.add(new Tensor(t.name(), "F32", t.shape(), d));
-            k++;
-        }
-        Path p = dir.resolve(name + ".safetensors");
-        SafeTensors.write(p, st.metadata(), out);
-        return p;
+        return SwapTesting.variant(A_FILE, dir, name, scale);
     }
 
     static ModelUpdate update(ModelUpdate.Kind kind, Path file, String version) {
