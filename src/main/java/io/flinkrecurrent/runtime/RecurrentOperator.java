@@ -37,15 +37,11 @@ import org.slf4j.LoggerFactory;
  * Flink managed state and steps it with every event of that key. A thin core over named parts, as
  * Flink's {@code WindowOperator} hands its policies to its assigner, trigger and function:
  * <ul>
- *   <li>{@link Admission}: what an arriving event must pass (a key, finite values, and with event-time
- *       ordering a timestamp, not late, room in the buffer);</li>
- *   <li>{@link EventTimeBuffer}: with {@link RecurrentOptions#ordered()}, the events waiting for the
- *       watermark, released in timestamp order;</li>
+ *   <li>{@link Admission}: what an arriving event must pass (a key, finite values; ordered: a time, not late, room);</li>
+ *   <li>{@link EventTimeBuffer}: events waiting for the watermark ({@link RecurrentOptions#ordered()});</li>
  *   <li>{@link StepSink}: when the step runs, at once ({@link PerEventSink}) or micro-batched across keys
- *       ({@link MicroBatchSink}), flushed before every checkpoint barrier, on watermarks and at the end of
- *       input, so exactly-once holds;</li>
- *   <li>{@link KeyStepper}: the per-key step shared with the SQL function: prepare, step,
- *       {@link StepGuard}, advance;</li>
+ *       ({@link MicroBatchSink}), flushed before every barrier, on watermarks and at the end of input;</li>
+ *   <li>{@link KeyStepper}: the per-key step shared with the SQL function (prepare, step, {@link StepGuard}, advance);</li>
  *   <li>the core itself: the key's state read and written once per event (its kept inputs inside it),
  *       the idle timers ({@value #IDLE_TIMERS}), the output and its timestamp, the rejections.</li>
  * </ul>
@@ -96,7 +92,15 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
     private transient StreamRecord<X> rejectRecord;
 
     public RecurrentOperator(RecurrentModel model, String version, RecurrentOptions options, EventBinding<T, K, R, X> binding) {
-        this(model, model.inputSize(), version, options, binding);
+        this(model, inputSize(model), version, options, binding);
+    }
+
+    /** The model's inputs; a fixed-model operator needs a model. */
+    static int inputSize(RecurrentModel model) {
+        if (model == null) {
+            throw new IllegalArgumentException("an operator without a model needs model updates (RecurrentSwapOperator)");
+        }
+        return model.inputSize();
     }
 
     /** @param model the job's model, or null (swappable only) to start from the updates, with {@code inputSize} inputs */
@@ -358,10 +362,7 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         keyState.update(ks);
     }
 
-    /**
-     * After a key's applied step, before its input joins its kept inputs: nothing here; the swappable
-     * form steps its shadow. {@code ring} is the key's kept inputs before this one, or null.
-     */
+    /** After an applied step, before the input joins {@code ring} (the kept inputs, or null): the swap form's shadow. */
     protected void afterStep(T e, Object key, long seq, long ts, float[] x, float[] y, boolean fromZero, float[] ring)
             throws Exception {}
 

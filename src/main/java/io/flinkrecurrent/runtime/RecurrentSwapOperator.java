@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -51,12 +52,14 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
     private transient ModelGenerations generations;
     private transient ShadowStepper shadow;
     private transient ValueState<KeyState> shadowState;
+    /** The current key's shadow state, for a promotion (made once: no allocation per event). */
+    private transient Supplier<KeyState> shadowReader;
     private transient AwaitingModel<T> awaiting;
     private transient StreamRecord<ShadowOutput> shadowRecord;
     private transient StreamRecord<RejectedUpdate> refusedRecord;
 
     public RecurrentSwapOperator(RecurrentModel model, String version, RecurrentOptions options, EventBinding<T, K, R, X> binding) {
-        super(model, model.inputSize(), version, options, binding);
+        super(model, inputSize(model), version, options, binding);
     }
 
     /** An operator that starts without a model: events wait for (or are refused before) the first update. */
@@ -79,6 +82,7 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
         shadow = new ShadowStepper(generations.chain());
         super.open();
         shadowState = getRuntimeContext().getState(KeyStates.descriptor(ShadowStepper.STATE, options.ttl()));
+        shadowReader = this::shadowState;
         shadowRecord = new StreamRecord<>(null);
         refusedRecord = new StreamRecord<>(null);
         metrics.swaps(generations::generation);
@@ -195,13 +199,13 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
 
     @Override
     protected void bringUpToDate(KeyState ks) throws Exception {
-        ModelChain.Change c = generations.bringUpToDate(ks, this::shadowState);
+        ModelChain.Change c = generations.bringUpToDate(ks, shadowReader);
         if (c == ModelChain.Change.NONE) {
             return;
         }
         metrics.keyChanged(c);
         if (c == ModelChain.Change.PROMOTED) {
-            shadowState.clear(); // the key's live state is the shadow's now
+            shadowState.clear(); // the key's live state is the shadow's now; a newer shadow starts afresh for it
         }
     }
 

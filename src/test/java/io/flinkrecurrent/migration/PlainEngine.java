@@ -230,6 +230,10 @@ final class PlainEngine {
         } else if (k.gen != live.size() - 1) {
             promoted = bringUpToDate(k);
         }
+        if (promoted) { // the key's live state is the shadow's now; a newer shadow starts afresh for it
+            k.shadow = null;
+            k.shadowOf = null;
+        }
         // KeyStates.prepare
         if (e.reset) {
             zero(k);
@@ -273,10 +277,6 @@ final class PlainEngine {
             }
         } else if (shadow != null) {
             stepShadow(k, e, seq, ts, y, zero, null);
-        }
-        if (promoted) {
-            k.shadow = null;
-            k.shadowOf = null;
         }
     }
 
