@@ -8,7 +8,6 @@ import org.apache.flink.client.program.PackagedProgramUtils;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -41,8 +40,6 @@ class KubernetesManifestsTest {
     static final Path DEPLOY = Path.of("../deploy/kubernetes");
     static final Path DOCKERFILE = DEPLOY.resolve("Dockerfile");
     static final Path CRDS = Path.of("src/test/resources/kubernetes/crds");
-    /** Where CI's checkout has the shared copy (../shared beside the clone; -Dflinkrecurrent.shared-crds=DIR elsewhere). */
-    static final Path SHARED_CRDS = Path.of(System.getProperty("flinkrecurrent.shared-crds", "../../shared/kubernetes/crds"));
     static final String[] CRD_FILES = {"flinkdeployments.flink.apache.org-v1.yml", "flinksessionjobs.flink.apache.org-v1.yml"};
 
     static final String PROMETHEUS_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
@@ -245,17 +242,24 @@ class KubernetesManifestsTest {
         o.set(to, v);
     }
 
-    /** The CRDs in the test resources are the shared copy, where one is beside the clone. */
+    /**
+     * The operator's files at commit 6e9caeb, by their SHA-256 (as {@code ../shared/kubernetes/crds} holds
+     * them): the copies in the test resources are checked against these on every machine, with or
+     * without the shared folder beside the clone.
+     */
+    static final Map<String, String> OPERATOR_FILES = Map.of(
+            "flinkdeployments.flink.apache.org-v1.yml", "e3f4c40707fd3e0db9676eddcbb2b80de79c5f743ec5fcff4a6c3d27bca05f0d",
+            "flinksessionjobs.flink.apache.org-v1.yml", "eb008700770c568cd1533a58f0151859c8769d0e2c7e2e34cdf810b89d8a1095",
+            "LICENSE", "c71d239df91726fc519c6eb72d318ec65820627232b2f796219e87dcf35d0ab4");
+
+    /** The CRDs in the test resources are the operator's own, byte for byte. */
     @Test
-    void theCrdsAreTheOperatorsOwn() throws IOException {
-        for (String f : CRD_FILES) {
-            assertTrue(Files.isRegularFile(CRDS.resolve(f)), f);
-        }
+    void theCrdsAreTheOperatorsOwn() throws Exception {
         assertTrue(Files.readString(CRDS.resolve("NOTICE")).contains("6e9caeb48118934f4311534725196c52159eaa21"), "NOTICE names the commit");
         assertTrue(Files.readString(CRDS.resolve("LICENSE")).contains("Apache License"), "the operator's licence");
-        Assumptions.assumeTrue(Files.isDirectory(SHARED_CRDS), "no " + SHARED_CRDS + " beside the clone");
-        for (String f : new String[] {CRD_FILES[0], CRD_FILES[1], "LICENSE"}) {
-            assertEquals(Files.readString(SHARED_CRDS.resolve(f)), Files.readString(CRDS.resolve(f)), f + " differs from " + SHARED_CRDS);
+        for (Map.Entry<String, String> f : OPERATOR_FILES.entrySet()) {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(CRDS.resolve(f.getKey())));
+            assertEquals(f.getValue(), java.util.HexFormat.of().formatHex(digest), f.getKey() + " is not the operator's file at 6e9caeb");
         }
     }
 
