@@ -30,7 +30,7 @@ import java.util.Locale;
  */
 public final class AnomalyJob implements Jobs.Job {
     public static final String NAME = "anomaly";
-    public static final String MODEL = "jobs/anomaly/model.safetensors";
+    public static final String MODEL = io.flinkrecurrent.anomaly.Forecasters.BUNDLED;
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     @Override public String name() { return NAME; }

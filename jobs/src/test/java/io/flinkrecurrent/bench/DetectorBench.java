@@ -43,7 +43,7 @@ public final class DetectorBench {
         boolean quick = List.of(args).contains("--quick");
         double warm = quick ? 4 : 8;
         double measure = quick ? 6 : 15;
-        RecurrentNetwork gru = ModelLoader.load(Path.of("jobs/anomaly/model.safetensors")).network();
+        RecurrentNetwork gru = ModelLoader.load(Path.of("anomaly/forecaster/model.safetensors")).network();
         List<Params> detectors = List.of(Params.WINDOWED, Params.COMPACT, Params.COMPACT_1, Params.COMPACT.using(true, true, false));
         List<String> names = List.of("windowed", "compact (default)", "compact-1", "compact without novelty");
         System.out.printf(Locale.ROOT, "anomaly detector benchmark%s: %d keys, %d cores, Java %s%n", quick ? " (--quick)" : "",

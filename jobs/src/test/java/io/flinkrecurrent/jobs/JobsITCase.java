@@ -100,7 +100,7 @@ class JobsITCase {
             default -> io.flinkrecurrent.anomaly.AnomalyDetector.Params.COMPACT;
         };
         var model = new io.flinkrecurrent.anomaly.AnomalyDetector(JobOptions.model(
-                new AnomalyJob().optionSet().parse("anomaly", new String[0]), "jobs/anomaly/model.safetensors"), params);
+                new AnomalyJob().optionSet().parse("anomaly", new String[0]), AnomalyJob.MODEL), params);
         java.util.Map<String, float[]> states = new java.util.HashMap<>();
         java.util.Map<String, java.util.Map<Integer, String>> want = new java.util.HashMap<>();
         var scratch = model.newScratch();

@@ -59,7 +59,7 @@ class PrometheusDashboardIT {
     static final Path COMPOSE_PROMETHEUS = ROOT.resolve("deploy/prometheus/prometheus.yml");
     static final Path JAR = Path.of("target", "flink-recurrent.jar").toAbsolutePath();
     static final Path REPETITION_MODEL = ROOT.resolve("jobs/repetition/model.safetensors");
-    static final Path ANOMALY_MODEL = ROOT.resolve("jobs/anomaly/model.safetensors");
+    static final Path ANOMALY_MODEL = ROOT.resolve("anomaly/forecaster/model.safetensors");
     /** What the operator exports; each of these names must be on the dashboard. */
     static final String OPERATOR_PREFIX = "flink_taskmanager_job_task_operator_recurrent_";
     /** Grafana's $__rate_interval (4 scrape intervals at the least); Prometheus scrapes every second here. */

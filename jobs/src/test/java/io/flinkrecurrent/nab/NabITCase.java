@@ -48,12 +48,12 @@ class NabITCase {
 
         // the bundled forecaster again under another name, for --variants' --models
         Path copy = second.resolve("again.safetensors");
-        Files.copy(Path.of("anomaly/model.safetensors"), copy);
+        Files.copy(Path.of("../anomaly/forecaster/model.safetensors"), copy);
 
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         NabRun.run(new String[] {"--nab-dir", NAB.toString(), "--out", out.toString(), "--files", String.join(",", FILES),
                 "--plot", FILES.get(0), "--ablation", "--dev-dir", second.toString(), "--compare", "numenta",
-                "--variants", "default;power=0.5", "--models", "anomaly/model.safetensors," + copy},
+                "--variants", "default;power=0.5", "--models", "../anomaly/forecaster/model.safetensors," + copy},
                 new PrintStream(text, true, StandardCharsets.UTF_8));
         String printed = text.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("flinkRecurrent (partial)"), printed);
@@ -109,7 +109,7 @@ class NabITCase {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"windowed", "compact"})
     void aScoreDependsOnlyOnEarlierRows(String kind) throws Exception {
-        RecurrentModel d = new AnomalyDetector(ModelLoader.load(Path.of("anomaly/model.safetensors")).network(),
+        RecurrentModel d = new AnomalyDetector(ModelLoader.load(Path.of("../anomaly/forecaster/model.safetensors")).network(),
                 kind.equals("compact") ? AnomalyDetector.Params.COMPACT : AnomalyDetector.Params.WINDOWED);
         float[] values = NabPlot.values(NAB.resolve("data").resolve(FILES.get(1)));
         int k = 2_000;

@@ -34,7 +34,7 @@ class NabRunTest {
 
     @Test
     void theVariantsAndTheirOptionsAreCheckedBeforeTheRun() {
-        assertEquals("--models is for --variants", refused("--models", "anomaly/model.safetensors"));
+        assertEquals("--models is for --variants", refused("--models", "../anomaly/forecaster/model.safetensors"));
         assertEquals("--dev-dir is for --ablation or --variants", refused("--dev-dir", out.toString()));
         assertEquals("--variants: 'lasting=40,nosuch=1': no detector parameter 'nosuch'",
                 refused("--variants", "default; lasting=40,nosuch=1"));

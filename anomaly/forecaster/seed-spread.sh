@@ -5,14 +5,14 @@
 # Needs Debian's python3-torch (apt-get install python3-torch); about 4 minutes per model on 2 cores.
 # Models, results and the summary go to target/seed-spread/.
 #
-#     bash jobs/anomaly/seed-spread.sh [NAB_DIR] [DEV_DIR]
+#     bash anomaly/forecaster/seed-spread.sh [NAB_DIR] [DEV_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 nab_dir=${1:-../shared/nab}
 dev_dir=${2:-../shared/anomaly-dev}
 out=target/seed-spread
 mkdir -p "$out"
-mvn -q -B install -DskipTests && mvn -q -B -f jobs compile
+mvn -q -B install -DskipTests && mvn -q -B -f anomaly install -DskipTests && mvn -q -B -f jobs compile
 # seed hidden: the bundled model's recipe first, then three other seeds, then a wider GRU
 runs=("20261127 24" "1 24" "2 24" "3 24" "1 32")
 summary="$out/summary.txt"
@@ -24,11 +24,11 @@ for run in "${runs[@]}"; do
   read -r seed hidden <<< "$run"
   model="$out/gru$hidden-seed$seed.safetensors"
   echo "[$i/${#runs[@]}] seed $seed, hidden $hidden: training"
-  /usr/bin/python3 jobs/anomaly/train.py "$nab_dir" --seed "$seed" --hidden "$hidden" --out "$model" \
+  /usr/bin/python3 anomaly/forecaster/train.py "$nab_dir" --seed "$seed" --hidden "$hidden" --out "$model" \
       > "$out/gru$hidden-seed$seed.log"
   if [ "$seed $hidden" = "20261127 24" ]; then
-    if cmp -s "$model" jobs/anomaly/model.safetensors; then
-      echo "[$i/${#runs[@]}] the recipe's own seed reproduces the bundled jobs/anomaly/model.safetensors byte for byte"
+    if cmp -s "$model" anomaly/forecaster/model.safetensors; then
+      echo "[$i/${#runs[@]}] the recipe's own seed reproduces the bundled anomaly/forecaster/model.safetensors byte for byte"
     else
       echo "[$i/${#runs[@]}] WARNING: the recipe's own seed gives weights other than the bundled ones"
     fi

@@ -23,7 +23,7 @@ class AnomalyDetectorTest {
 
     @BeforeAll
     static void load() throws Exception {
-        forecaster = ModelLoader.load(Path.of("anomaly/model.safetensors")).network();
+        forecaster = ModelLoader.load(Path.of("forecaster/model.safetensors")).network();
     }
 
     /** A daily-looking wave with a little deterministic noise. */
@@ -413,7 +413,7 @@ class AnomalyDetectorTest {
     @Test
     void fingerprintComesFromTheValuesAlone() throws Exception {
         AnomalyDetector d = AnomalyDetector.windowed(forecaster);
-        RecurrentNetwork again = ModelLoader.load(Path.of("anomaly/model.safetensors")).network();
+        RecurrentNetwork again = ModelLoader.load(Path.of("forecaster/model.safetensors")).network();
         assertEquals(d.fingerprint(), AnomalyDetector.windowed(again).fingerprint(), "same weights, same parameters");
         assertNotEquals(d.fingerprint(), new AnomalyDetector(forecaster,
                 AnomalyDetector.Params.WINDOWED.withTolerance(0.02f)).fingerprint(), "another parameter");

@@ -10,7 +10,7 @@ import io.flinkrecurrent.cell.Scratch;
  * {@code [score in [0, 1], forecast error, cause]} (the {@link Cause}'s ordinal).
  *
  * <p>Per key: the value is normalised by the min and max of the key's first {@link #LEARN_ROWS}
- * values, and a GRU forecaster (trained by {@code jobs/anomaly/train.py}) reads it, predicting the
+ * values, and a GRU forecaster (trained by {@code anomaly/forecaster/train.py}) reads it, predicting the
  * next one. Four surprises are measured against the key's last {@code window} rows (this row
  * excluded), each in standard deviations of its own recent history ({@link Params} switches each on
  * or off; the defaults use all four):

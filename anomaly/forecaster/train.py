@@ -8,10 +8,10 @@ walks, square waves), each normalised exactly as the detector normalises a key: 
 its first LEARN rows. Windows of 96 steps, teacher forcing, MSE on the next value. Reproducible from
 the seed; about two minutes on 2 CPU cores with Debian's python3-torch:
 
-    /usr/bin/python3 jobs/anomaly/train.py [NAB_DIR] [--seed N] [--hidden N] [--out FILE]
+    /usr/bin/python3 anomaly/forecaster/train.py [NAB_DIR] [--seed N] [--hidden N] [--out FILE]
 
 NAB_DIR defaults to ../shared/nab, the seed to 20261127, the hidden size to 24 and the output to the
-bundled jobs/anomaly/model.safetensors. Another seed or size, written elsewhere, is for measuring how
+bundled anomaly/forecaster/model.safetensors. Another seed or size, written elsewhere, is for measuring how
 much of the NAB score the particular weights account for:
 `nab --nab-dir ../shared/nab --out target/nab-seed1 --model FILE` (README, "Anomaly detection and NAB").
 """
@@ -41,7 +41,7 @@ ARGS.add_argument("--extra", action="append", default=[],
                   help="another corpus in NAB's layout whose files' first 15%% of rows (their training part) "
                        "are trained on too; repeatable")
 ARGS.add_argument("--out", default=os.path.join(HERE, "model.safetensors"),
-                  help="where to write the weights (default: the bundled jobs/anomaly/model.safetensors)")
+                  help="where to write the weights (default: the bundled anomaly/forecaster/model.safetensors)")
 OPTS = ARGS.parse_args()
 SEED = OPTS.seed
 H = OPTS.hidden
