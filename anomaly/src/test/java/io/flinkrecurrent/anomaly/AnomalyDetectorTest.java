@@ -351,15 +351,15 @@ class AnomalyDetectorTest {
     }
 
     /** Each row's cause (the third output); every row scoring at most 0.5 says NONE. */
-    static AnomalyDetector.Cause[] causes(AnomalyDetector d, float[] values) {
+    static Cause[] causes(AnomalyDetector d, float[] values) {
         float[] state = d.newState();
         Scratch scratch = d.newScratch();
         float[] out = new float[d.outputSize()];
-        AnomalyDetector.Cause[] c = new AnomalyDetector.Cause[values.length];
+        Cause[] c = new Cause[values.length];
         for (int i = 0; i < values.length; i++) {
             d.step(out, state, new float[] {values[i]}, scratch);
-            c[i] = AnomalyDetector.Cause.of(out);
-            assertEquals(out[0] > 0.5f, c[i] != AnomalyDetector.Cause.NONE, "row " + i + ": score " + out[0] + ", cause " + c[i]);
+            c[i] = Cause.of(out);
+            assertEquals(out[0] > 0.5f, c[i] != Cause.NONE, "row " + i + ": score " + out[0] + ", cause " + c[i]);
         }
         return c;
     }
@@ -378,23 +378,23 @@ class AnomalyDetectorTest {
         float[] beyond = wave(1500, 100);
         beyond[1200] = 75;
         for (AnomalyDetector d : List.of(AnomalyDetector.windowed(forecaster), AnomalyDetector.compact(forecaster))) {
-            assertEquals(AnomalyDetector.Cause.RANGE, causes(d, beyond)[1200], d.params().describe());
+            assertEquals(Cause.RANGE, causes(d, beyond)[1200], d.params().describe());
         }
         float[] noise = noiseWithAJump(); // row 1200: inside the range, far from the mean and from the forecast
         AnomalyDetector.Params quiet = AnomalyDetector.Params.COMPACT.with("tolerance=-1,levelNovelty=0,levelWeight=1,level=0");
-        assertEquals(AnomalyDetector.Cause.VALUE,
+        assertEquals(Cause.VALUE,
                 causes(new AnomalyDetector(forecaster, quiet.using(false, true, false)), noise)[1200]);
-        assertEquals(AnomalyDetector.Cause.ERROR,
+        assertEquals(Cause.ERROR,
                 causes(new AnomalyDetector(forecaster, quiet.using(true, false, false)), noise)[1200]);
 
         float[] flat = waveThenFlat();
         AnomalyDetector novelty = new AnomalyDetector(forecaster,
                 AnomalyDetector.Params.WINDOWED.using(false, false, true).withTolerance(-1f).withLevel(0));
-        assertEquals(AnomalyDetector.Cause.NOVELTY, causes(novelty, flat)[argmax(scores(novelty, flat), 2000, 2030)]);
+        assertEquals(Cause.NOVELTY, causes(novelty, flat)[argmax(scores(novelty, flat), 2000, 2030)]);
 
         float[] shift = shiftOfLevel();
         AnomalyDetector level = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.using(false, false, false).withTolerance(-1f));
-        assertEquals(AnomalyDetector.Cause.LEVEL, causes(level, shift)[argmax(scores(level, shift), 2000, 2100)]);
+        assertEquals(Cause.LEVEL, causes(level, shift)[argmax(scores(level, shift), 2000, 2100)]);
 
         float[] lifted = wave(3000, 100);
         for (int i = 2000; i < 2300; i++) {
@@ -402,12 +402,12 @@ class AnomalyDetectorTest {
         }
         AnomalyDetector levelNovelty = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(
                 "error=false,value=false,novelty=false,tolerance=-1,alarm=1000"));
-        assertEquals(AnomalyDetector.Cause.LEVEL_NOVELTY, causes(levelNovelty, lifted)[argmax(scores(levelNovelty, lifted), 2000, 2100)]);
+        assertEquals(Cause.LEVEL_NOVELTY, causes(levelNovelty, lifted)[argmax(scores(levelNovelty, lifted), 2000, 2100)]);
 
         AnomalyDetector likely = new AnomalyDetector(forecaster, quiet.using(false, false, false).with("likely=10"));
-        AnomalyDetector.Cause[] c = causes(likely, noise);
-        assertEquals(AnomalyDetector.Cause.LIKELIHOOD, c[argmax(scores(likely, noise), 1200, 1210)]);
-        assertEquals("level-novelty", AnomalyDetector.Cause.LEVEL_NOVELTY.label());
+        Cause[] c = causes(likely, noise);
+        assertEquals(Cause.LIKELIHOOD, c[argmax(scores(likely, noise), 1200, 1210)]);
+        assertEquals("level-novelty", Cause.LEVEL_NOVELTY.label());
     }
 
     @Test
@@ -444,11 +444,11 @@ class AnomalyDetectorTest {
         float[] s = scores(lasting, v);
         float[] t = scores(passing, v);
         int top = argmax(s, 2000, 2200);
-        assertEquals(AnomalyDetector.Cause.LASTING_NOVELTY, causes(lasting, v)[top], "row " + top);
+        assertEquals(Cause.LASTING_NOVELTY, causes(lasting, v)[top], "row " + top);
         assertTrue(top >= 2039, "only once it has lasted 40 rows: row " + top);
         assertTrue(s[top] > max(t, 2000, 2200) + 0.03f, s[top] + " against the passing novelty's " + max(t, 2000, 2200));
         assertTrue(max(s, 1000, 2000) < AnomalyDetector.Params.COMPACT.alarmScore(), "the plain wave: " + max(s, 1000, 2000));
-        assertEquals("lasting-novelty", AnomalyDetector.Cause.LASTING_NOVELTY.label());
+        assertEquals("lasting-novelty", Cause.LASTING_NOVELTY.label());
     }
 
     /**

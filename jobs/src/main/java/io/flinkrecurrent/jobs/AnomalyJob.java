@@ -1,5 +1,6 @@
 package io.flinkrecurrent.jobs;
 
+import io.flinkrecurrent.anomaly.Cause;
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.RecurrentNetwork;
@@ -25,7 +26,7 @@ import java.util.Locale;
  * {@code anomaly}: per key (a sensor, a metric), a stream of timestamp,value; per event, an anomaly
  * score in [0, 1] from {@link AnomalyDetector} (a GRU that reads the key's values: the novelty of its
  * hidden state, its forecast error, the value and the recent level against their recent
- * distributions, and values beyond the key's whole range), and what set it ({@link AnomalyDetector.Cause}),
+ * distributions, and values beyond the key's whole range), and what set it ({@link Cause}),
  * all of the key's detector state in Flink managed state.
  */
 public final class AnomalyJob implements Jobs.Job {
@@ -110,11 +111,11 @@ public final class AnomalyJob implements Jobs.Job {
         float alert = options.has(ALERT) ? options.get(ALERT).floatValue() : params.alarmScore();
         DataStream<String> text = scores.filter(o -> o.output[0] >= alert).name("alerts")
                 .map(o -> String.format(Locale.ROOT, "%-14s #%-6d %s  score %.4f  ALERT  %s", o.key, o.seq, format(o.timestamp),
-                        o.output[0], AnomalyDetector.Cause.of(o.output).label()))
+                        o.output[0], Cause.of(o.output).label()))
                 .returns(String.class).name("text");
         DataStream<String> json = scores.map(o -> String.format(Locale.ROOT,
                 "{\"key\":%s,\"seq\":%d,\"timestamp\":%s,\"score\":%s,\"cause\":\"%s\"}", JobJson.quote(o.key), o.seq,
-                JobJson.quote(format(o.timestamp)), Float.toString(o.output[0]), AnomalyDetector.Cause.of(o.output).label()))
+                JobJson.quote(format(o.timestamp)), Float.toString(o.output[0]), Cause.of(o.output).label()))
                 .returns(String.class).name("json");
         DataStream<RejectedEvent> rejected = points.getSideOutput(Recurrent.REJECTED).union(scores.getSideOutput(Recurrent.REJECTED));
         return new Jobs.Outputs(text, json, rejected);

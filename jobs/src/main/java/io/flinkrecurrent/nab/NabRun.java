@@ -1,5 +1,6 @@
 package io.flinkrecurrent.nab;
 
+import io.flinkrecurrent.anomaly.Cause;
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.jobs.AnomalyJob;
@@ -251,13 +252,13 @@ public final class NabRun {
     /** "windows: range 40, error 20, ...; false positives: ...", each cause that raised any. */
     static String attribution(Map<String, NabScorer.LabelledFile> corpus, Map<String, double[]> scores, Map<String, int[]> causes,
                               double threshold) {
-        AnomalyDetector.Cause[] all = AnomalyDetector.Cause.values();
+        Cause[] all = Cause.values();
         int[][] a = NabScorer.attribution(corpus, scores, causes, all.length, NabScorer.PROFILES.get(0), threshold);
         StringBuilder b = new StringBuilder();
         for (int k = 0; k < 2; k++) {
             b.append(k == 0 ? "windows (first detection)" : "; false positives");
             String sep = " ";
-            for (AnomalyDetector.Cause c : all) {
+            for (Cause c : all) {
                 if (a[k][c.ordinal()] > 0) {
                     b.append(sep).append(c.label()).append(' ').append(a[k][c.ordinal()]);
                     sep = ", ";

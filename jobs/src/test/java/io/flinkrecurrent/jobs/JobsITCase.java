@@ -115,7 +115,7 @@ class JobsITCase {
             model.step(o, st, new float[] {Float.parseFloat(f[2])}, scratch);
             var byKey = want.computeIfAbsent(f[0], k -> new java.util.HashMap<>());
             byKey.put(byKey.size(), String.format(java.util.Locale.ROOT, "%.4f %s", o[0],
-                    io.flinkrecurrent.anomaly.AnomalyDetector.Cause.of(o).label()));
+                    io.flinkrecurrent.anomaly.Cause.of(o).label()));
         }
         int compared = 0;
         boolean jumpFlagged = false;
