@@ -11,13 +11,14 @@ import java.util.List;
 
 /**
  * The call's columns in its input table, found by name and checked by type, one set of rules and
- * words for the planner ({@link RecurrentTypeInference}, which refuses the query) and for each
+ * words for the planner ({@link RecurrentTypeInference}, which refuses the query; and the anomaly
+ * module's function, which checks its {@code features} with them) and for each
  * function instance ({@link RowReader}, which reads rows by the positions found): the model's input
  * (the {@code ARRAY} column {@value #INPUT_COLUMN} of numbers, or the numeric columns named by
  * {@code features}, as many as the model's inputs) and the {@code BOOLEAN} reset column.
  */
 @Internal
-final class InputColumns {
+public final class InputColumns {
     /** The input column's name when the call names no features. */
     static final String INPUT_COLUMN = "input";
 
@@ -37,7 +38,7 @@ final class InputColumns {
     }
 
     /** What is wrong with the call's columns: a message naming the column and the model. */
-    static final class Problem extends IllegalArgumentException {
+    public static final class Problem extends IllegalArgumentException {
         Problem(String message) {
             super(message);
         }
@@ -52,7 +53,7 @@ final class InputColumns {
      * @param model the model's reference, for the messages
      * @throws Problem when a column is missing or of the wrong type, or the features are not as many as the inputs
      */
-    static InputColumns of(DataType table, List<String> features, String resetColumn, int inputSize, String model) {
+    public static InputColumns of(DataType table, List<String> features, String resetColumn, int inputSize, String model) {
         List<String> names = DataType.getFieldNames(table);
         List<DataType> types = DataType.getFieldDataTypes(table);
         int reset = resetColumn == null ? -1 : reset(names, types, resetColumn);

@@ -36,11 +36,22 @@ final class RecurrentCall {
     /** {@link #encode()}, made once: a timer compares it with the key's saved call. */
     private final String encoded;
 
+    /** What makes the model a call names: {@link RecurrentCall#model} for {@code recurrent}, a function's own otherwise. */
+    @FunctionalInterface
+    interface ModelSource {
+        RecurrentModel load(String modelReference, String online);
+    }
+
     RecurrentCall(String modelReference, String online, Integer resetAfter, Duration idleGap, Duration lateness,
                   Integer maxBuffered, String onNonFinite, boolean ordered) {
+        this(modelReference, online, resetAfter, idleGap, lateness, maxBuffered, onNonFinite, ordered, RecurrentCall::model);
+    }
+
+    RecurrentCall(String modelReference, String online, Integer resetAfter, Duration idleGap, Duration lateness,
+                  Integer maxBuffered, String onNonFinite, boolean ordered, ModelSource source) {
         this.modelReference = Objects.requireNonNull(modelReference, "the argument 'model' is required");
         this.online = online;
-        this.model = model(modelReference, online);
+        this.model = source.load(modelReference, online);
         this.resetAfter = positive("reset_after", resetAfter == null ? 0 : resetAfter);
         this.idleMs = positive("idle_reset", idleGap == null ? 0 : idleGap.toMillis());
         this.latenessMs = positive("lateness", lateness == null ? 0 : lateness.toMillis());
@@ -73,6 +84,23 @@ final class RecurrentCall {
             return OnlineReadout.parse(m, online);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the argument 'online': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * What is wrong with the options' arguments (a NULL one is not given), or null: the constructor's own
+     * checks, for the planner ({@link RecurrentTypeInference}).
+     */
+    static String optionsProblem(Integer resetAfter, Duration idleGap, Duration lateness, Integer maxBuffered, String onNonFinite) {
+        try {
+            positive("reset_after", resetAfter == null ? 0 : resetAfter);
+            positive("idle_reset", idleGap == null ? 0 : idleGap.toMillis());
+            positive("lateness", lateness == null ? 0 : lateness.toMillis());
+            positive("max_buffered", maxBuffered == null ? 0 : maxBuffered);
+            parsePolicy(onNonFinite);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
         }
     }
 
@@ -116,6 +144,11 @@ final class RecurrentCall {
     }
 
     static RecurrentCall decode(String s) {
+        return decode(s, RecurrentCall::model);
+    }
+
+    /** The call {@link #encode()} wrote, its model made by {@code source}. */
+    static RecurrentCall decode(String s, ModelSource source) {
         String[] f = s.split(",", 7);
         if (f.length != 7) {
             throw new IllegalStateException("a key's saved call '" + s + "' is not of this version's form");
@@ -127,6 +160,6 @@ final class RecurrentCall {
             model = model.substring(model.indexOf(',') + 1);
         }
         return new RecurrentCall(model, online, Integer.parseInt(f[0]), Duration.ofMillis(Long.parseLong(f[1])),
-                Duration.ofMillis(Long.parseLong(f[2])), Integer.parseInt(f[3]), f[4], Boolean.parseBoolean(f[5]));
+                Duration.ofMillis(Long.parseLong(f[2])), Integer.parseInt(f[3]), f[4], Boolean.parseBoolean(f[5]), source);
     }
 }

@@ -2,8 +2,6 @@ package io.flinkrecurrent.sql;
 
 import io.flinkrecurrent.annotation.PublicEvolving;
 import io.flinkrecurrent.flink.KeyState;
-import io.flinkrecurrent.flink.RejectedEvent.Reason;
-import io.flinkrecurrent.runtime.Admission;
 import org.apache.flink.table.annotation.ArgumentHint;
 import org.apache.flink.table.annotation.ArgumentTrait;
 import org.apache.flink.table.annotation.DataTypeHint;
@@ -15,7 +13,6 @@ import org.apache.flink.table.data.RowData;
 import org.apache.flink.types.Row;
 
 import java.time.Duration;
-import java.util.Arrays;
 
 /**
  * Recurrent inference per key in Flink SQL, a Process Table Function: each partition of the input
@@ -64,9 +61,6 @@ public class RecurrentFunction extends RecurrentFunctionBase {
     private static final long serialVersionUID = 1L;
     /** The name the SQL runner registers the function under. */
     public static final String NAME = "recurrent";
-    /** The state entries of event-time ordering (also their names in a savepoint). */
-    static final String WAITING = "waiting";
-    static final String WAITING_ROWS = "waiting_rows";
 
     /**
      * One row of a key.
@@ -90,70 +84,14 @@ public class RecurrentFunction extends RecurrentFunctionBase {
                      @ArgumentHint(name = "max_buffered", isOptional = true) Integer maxBuffered,
                      @ArgumentHint(name = "on_non_finite", isOptional = true) String onNonFinite,
                      @ArgumentHint(name = "online", isOptional = true) String online) throws Exception {
-        TimeContext<Long> time = ctx.timeContext(Long.class);
-        Long ts = time.time();
-        if (!accept(ctx, input, model, online, features, resetColumn, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, true)) {
-            return;
+        if (accept(ctx, input, model, online, features, resetColumn, resetAfter, idleReset, lateness, maxBuffered, onNonFinite, true)) {
+            stepOrWait(ctx, memory, waiting, waitingRows, input);
         }
-        boolean reset = reader.reset(input);
-        KeyState ks = keyState(memory);
-        if (!call.ordered) {
-            step(memory, ks, x, reset, ts == null ? KeyState.NONE : ts);
-            return;
-        }
-        Reason unorderable = Admission.unorderable(ts == null ? KeyState.NONE : ts, ks);
-        if (unorderable != null) {
-            error(unorderable, admission.unorderableMessage(unorderable, ts == null ? KeyState.NONE : ts, ks, call.latenessMs));
-            return;
-        }
-        Integer n = waiting.getFieldAs("n");
-        int count = n == null ? 0 : n;
-        String full = admission.bufferFull(count, call.maxBuffered, 0, Long.MAX_VALUE);
-        if (full != null) {
-            error(Reason.BUFFER_FULL, full + " (max_buffered)");
-            return;
-        }
-        float[] rows = waitingRows.get(ts);
-        int width = 1 + x.length;
-        float[] more = rows == null ? new float[width] : Arrays.copyOf(rows, rows.length + width);
-        int at = more.length - width;
-        more[at] = reset ? 1f : 0f;
-        System.arraycopy(x, 0, more, at + 1, x.length);
-        waitingRows.put(ts, more);
-        waiting.setField("n", count + 1);
-        if (count == 0) {
-            waiting.setField("call", call.encode());
-        }
-        time.registerOnTime(ts + call.latenessMs);
     }
 
     /** The watermark passed a time that rows of this key wait for: they are applied, in arrival order. */
     public void onTimer(OnTimerContext ctx, MapView<Integer, KeyState> memory, Row waiting, MapView<Long, float[]> waitingRows)
             throws Exception {
-        String saved = waiting.getFieldAs("call");
-        if (saved == null) {
-            return;
-        }
-        if (call == null || !call.encode().equals(saved)) {
-            use(RecurrentCall.decode(saved)); // after a restore, before any row reached this instance
-        }
-        long ts = ctx.timeContext(Long.class).time() - call.latenessMs;
-        float[] rows = waitingRows.get(ts);
-        if (rows == null) {
-            return;
-        }
-        waitingRows.remove(ts);
-        int width = 1 + model.inputSize();
-        KeyState ks = keyState(memory);
-        for (int at = 0; at < rows.length; at += width) {
-            System.arraycopy(rows, at + 1, x, 0, x.length);
-            step(memory, ks, x, rows[at] != 0f, ts);
-        }
-        int left = (Integer) waiting.getField("n") - rows.length / width;
-        if (left <= 0) {
-            ctx.clearState(WAITING);
-        } else {
-            waiting.setField("n", left);
-        }
+        release(ctx, memory, waiting, waitingRows);
     }
 }

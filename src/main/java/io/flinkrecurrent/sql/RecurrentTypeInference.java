@@ -17,10 +17,6 @@ import org.apache.flink.table.types.inference.Signature;
 import org.apache.flink.table.types.inference.StateTypeStrategy;
 import org.apache.flink.table.types.inference.StaticArgument;
 import org.apache.flink.table.types.inference.TypeInference;
-import org.apache.flink.table.types.logical.ArrayType;
-import org.apache.flink.table.types.logical.LogicalType;
-import org.apache.flink.table.types.logical.LogicalTypeFamily;
-import org.apache.flink.table.types.logical.LogicalTypeRoot;
 import org.apache.flink.types.ColumnList;
 
 import java.time.Duration;
@@ -29,15 +25,65 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@link RecurrentFunction}'s type inference: the one extracted from its {@code eval}, plus what a
- * query should learn when it is planned rather than when its rows arrive: the model file can be read,
- * the input columns exist and are numbers, the reset column is BOOLEAN, the widths agree. And the
- * state TTL comes from the call's {@code state_ttl} argument.
+ * The SQL functions' type inference: the one extracted from their {@code eval}, plus what a query
+ * should learn when it is planned rather than when its rows arrive. For {@link RecurrentFunction}: the
+ * model file can be read, the input columns exist and are numbers, the reset column is BOOLEAN, the
+ * widths agree; for every function the options' arguments ({@code reset_after}, {@code idle_reset},
+ * {@code lateness}, {@code max_buffered}, {@code on_non_finite}, where it has them) are valid. And the
+ * state TTL comes from the call's {@code state_ttl} argument. Another function (the anomaly module's)
+ * gives its own {@link CallCheck} to {@link #of(TypeInference, String, CallCheck)}.
  */
 @Internal
-final class RecurrentTypeInference {
+public final class RecurrentTypeInference {
     private RecurrentTypeInference() {}
 
+    /**
+     * A function's own checks of a call, when the query is planned: throws an
+     * {@link IllegalArgumentException} whose message says what is wrong (the planner refuses the query
+     * with it, after the function's name).
+     */
+    @FunctionalInterface
+    public interface CallCheck {
+        void check(CallContext ctx, Arguments args);
+    }
+
+    /** The call's arguments by name, as the checks read them. */
+    public static final class Arguments {
+        private final List<String> names;
+
+        Arguments(List<StaticArgument> args) {
+            this.names = args.stream().map(StaticArgument::getName).toList();
+        }
+
+        /** The argument's position, or -1 when the function has none of that name. */
+        public int at(String name) {
+            return names.indexOf(name);
+        }
+
+        /** Whether the call gives the argument: the function has it and the call's value is not NULL. */
+        public boolean given(CallContext ctx, String name) {
+            int i = at(name);
+            return i >= 0 && !ctx.isArgumentNull(i);
+        }
+
+        /**
+         * The argument's value, or null when the call does not give it.
+         *
+         * @param what the value's words for the message when it is not a literal ("a string literal (the model file's path)")
+         * @throws IllegalArgumentException when it is given but not as a literal
+         */
+        public <T> T literal(CallContext ctx, String name, Class<T> type, String what) {
+            if (!given(ctx, name)) {
+                return null;
+            }
+            int i = at(name);
+            if (!ctx.isArgumentLiteral(i)) {
+                throw new IllegalArgumentException("the argument '" + name + "' must be " + what);
+            }
+            return ctx.getArgumentValue(i, type).orElseThrow(
+                    () -> new IllegalArgumentException("the argument '" + name + "' must be " + what));
+        }
+    }
     /**
      * The key's state: the DataStream operator's {@link KeyState} under one entry of a map state, serialized
      * by its {@link KeyStateSerializer} (the float state in one block). A map state, not a value state: a
@@ -50,35 +96,33 @@ final class RecurrentTypeInference {
             MapView.newMapViewDataType(DataTypes.INT().notNull(), DataTypes.RAW(KeyState.class,
                     KeyStateSerializer.ofFormat(1)))));
 
+    /** {@link RecurrentFunction}'s and {@link RecurrentPassThroughFunction}'s: the model, its online readout, the columns. */
     static TypeInference of(TypeInference extracted) {
+        return of(extracted, RecurrentFunction.NAME, RecurrentTypeInference::checkModelAndColumns);
+    }
+
+    /**
+     * A function's type inference: the extracted one, its key state as {@link #KEY_STATE_TYPE}, every state's
+     * TTL from {@code state_ttl}, the options' arguments checked, then {@code check}.
+     *
+     * @param function the function's name, the start of the planner's messages
+     */
+    public static TypeInference of(TypeInference extracted, String function, CallCheck check) {
         List<StaticArgument> args = extracted.getStaticArguments().orElseThrow();
-        Positions at = new Positions(args);
+        Arguments named = new Arguments(args);
+        int stateTtl = named.at("state_ttl");
+        if (stateTtl < 0) {
+            throw new IllegalStateException("no argument state_ttl");
+        }
         LinkedHashMap<String, StateTypeStrategy> states = new LinkedHashMap<>();
         extracted.getStateTypeStrategies().forEach((name, s) -> states.put(name, StateTypeStrategyWithTtl.of(
-                name.equals(RecurrentFunction.KEY_STATE) ? KEY_STATE_TYPE : s, at.stateTtl)));
+                name.equals(RecurrentFunctionBase.KEY_STATE) ? KEY_STATE_TYPE : s, stateTtl)));
         return TypeInference.newBuilder()
                 .staticArguments(args)
-                .inputTypeStrategy(new Checked(extracted.getInputTypeStrategy(), at))
+                .inputTypeStrategy(new Checked(extracted.getInputTypeStrategy(), named, function, check))
                 .stateTypeStrategies(states)
                 .outputTypeStrategy(extracted.getOutputTypeStrategy())
                 .build();
-    }
-
-    /** The positions of the arguments the checks read. */
-    private record Positions(int input, int model, int features, int resetColumn, int stateTtl, int online) {
-        Positions(List<StaticArgument> args) {
-            this(index(args, "input"), index(args, "model"), index(args, "features"), index(args, "reset_column"),
-                    index(args, "state_ttl"), index(args, "online"));
-        }
-
-        private static int index(List<StaticArgument> args, String name) {
-            for (int i = 0; i < args.size(); i++) {
-                if (args.get(i).getName().equals(name)) {
-                    return i;
-                }
-            }
-            throw new IllegalStateException("no argument " + name);
-        }
     }
 
     /** The state TTL from the {@code state_ttl} argument (a literal INTERVAL), else none (0). */
@@ -104,8 +148,8 @@ final class RecurrentTypeInference {
         }
     }
 
-    /** The extracted input strategy, then the model and the columns checked. */
-    private record Checked(InputTypeStrategy extracted, Positions at) implements InputTypeStrategy {
+    /** The extracted input strategy, then the options' arguments and the function's own checks. */
+    private record Checked(InputTypeStrategy extracted, Arguments args, String function, CallCheck check) implements InputTypeStrategy {
         @Override
         public ArgumentCount getArgumentCount() {
             return extracted.getArgumentCount();
@@ -122,48 +166,56 @@ final class RecurrentTypeInference {
             if (types.isEmpty()) {
                 return types;
             }
-            String problem = problem(ctx);
-            return problem == null ? types : ctx.fail(throwOnFailure, "recurrent: %s", problem);
+            try {
+                checkOptions(ctx, args);
+                check.check(ctx, args);
+                return types;
+            } catch (IllegalArgumentException problem) {
+                return ctx.fail(throwOnFailure, "%s: %s", function, problem.getMessage());
+            }
         }
+    }
 
-        /** What is wrong with the call, or null. */
-        private String problem(CallContext ctx) {
-            if (!ctx.isArgumentLiteral(at.model) || ctx.isArgumentNull(at.model)) {
-                return "the argument 'model' must be a string literal (the model file's path or URI)";
-            }
-            String ref = ctx.getArgumentValue(at.model, String.class).orElseThrow();
-            RecurrentModel model;
-            try {
-                model = ModelReference.load(ref).network();
-            } catch (RuntimeException e) {
-                return "the model '" + ref + "' cannot be loaded: " + e.getMessage();
-            }
-            if (!ctx.isArgumentNull(at.online)) {
-                if (!ctx.isArgumentLiteral(at.online)) {
-                    return "the argument 'online' must be a string literal ('nlms [mu]' or 'rls [lambda [delta]]')";
-                }
-                try {
-                    model = RecurrentCall.model(ref, ctx.getArgumentValue(at.online, String.class).orElseThrow());
-                } catch (IllegalArgumentException e) {
-                    return e.getMessage();
-                }
-            }
-            Optional<TableSemantics> table = ctx.getTableSemantics(at.input);
-            if (table.isEmpty()) {
-                return null;
-            }
-            List<String> features = null;
-            if (!ctx.isArgumentNull(at.features)) {
-                ColumnList list = ctx.getArgumentValue(at.features, ColumnList.class).orElse(null);
-                features = list == null ? null : list.getNames();
-            }
-            String reset = ctx.isArgumentNull(at.resetColumn) ? null : ctx.getArgumentValue(at.resetColumn, String.class).orElse(null);
-            try {
-                InputColumns.of(table.get().dataType(), features, reset, model.inputSize(), ref);
-                return null;
-            } catch (InputColumns.Problem p) {
-                return p.getMessage();
-            }
+    /** The options' arguments the function has, as {@link RecurrentCall} checks them. */
+    private static void checkOptions(CallContext ctx, Arguments args) {
+        String problem = RecurrentCall.optionsProblem(
+                args.literal(ctx, "reset_after", Integer.class, "an INT literal"),
+                args.literal(ctx, "idle_reset", Duration.class, "an INTERVAL literal"),
+                args.literal(ctx, "lateness", Duration.class, "an INTERVAL literal"),
+                args.literal(ctx, "max_buffered", Integer.class, "an INT literal"),
+                args.literal(ctx, "on_non_finite", String.class, "a string literal ('reject' or 'reset')"));
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
+    }
+
+    /** {@code recurrent}'s call: the model can be loaded (with its online readout), the columns fit it. */
+    private static void checkModelAndColumns(CallContext ctx, Arguments args) {
+        int modelAt = args.at("model");
+        if (!ctx.isArgumentLiteral(modelAt) || ctx.isArgumentNull(modelAt)) {
+            throw new IllegalArgumentException("the argument 'model' must be a string literal (the model file's path or URI)");
+        }
+        String ref = ctx.getArgumentValue(modelAt, String.class).orElseThrow();
+        RecurrentModel model;
+        try {
+            model = ModelReference.load(ref).network();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("the model '" + ref + "' cannot be loaded: " + e.getMessage(), e);
+        }
+        String online = args.literal(ctx, "online", String.class, "a string literal ('nlms [mu]' or 'rls [lambda [delta]]')");
+        if (online != null) {
+            model = RecurrentCall.model(ref, online);
+        }
+        Optional<TableSemantics> table = ctx.getTableSemantics(args.at("input"));
+        if (table.isEmpty()) {
+            return;
+        }
+        List<String> features = null;
+        if (args.given(ctx, "features")) {
+            ColumnList list = ctx.getArgumentValue(args.at("features"), ColumnList.class).orElse(null);
+            features = list == null ? null : list.getNames();
+        }
+        String reset = args.given(ctx, "reset_column") ? ctx.getArgumentValue(args.at("reset_column"), String.class).orElse(null) : null;
+        InputColumns.of(table.get().dataType(), features, reset, model.inputSize(), ref);
     }
 }

@@ -253,6 +253,12 @@ class SqlFunctionITCase {
         assertRefused(String.format(call, LINEAR, ", online => 'lms 0.5'"),
                 "the argument 'online': online readout 'lms 0.5' is not 'nlms [mu]' or 'rls [lambda [delta]]'");
         assertRefused(String.format(call, LINEAR, ", online => 'nlms 3'"), "NLMS step size must be in (0, 2), got 3.0");
+        // the options, refused when planned (they would fail the query at its first row)
+        assertRefused(String.format(call, LINEAR, ", lateness => INTERVAL '-2' SECOND"),
+                "recurrent: the argument 'lateness' must not be negative, it is -2000");
+        assertRefused(String.format(call, LINEAR, ", on_non_finite => 'explode'"),
+                "the argument 'on_non_finite' is 'reject' or 'reset', not 'explode'");
+        assertRefused(String.format(call, LINEAR, ", max_buffered => -1"), "the argument 'max_buffered' must not be negative");
         t.createTemporaryView("no_input", t.from("events").dropColumns($("input")));
         assertRefused("SELECT * FROM recurrent(input => TABLE no_input PARTITION BY k, model => '" + LINEAR + "')",
                 "the input table has no column 'input'");
