@@ -67,6 +67,17 @@ public final class RecurrentTypeInference {
         }
 
         /**
+         * The argument's value when the call gives it as a literal of its type; null when it does not give
+         * it, or gives an expression or a literal the planner casts (whose value the checks do not see).
+         */
+        public <T> T value(CallContext ctx, String name, Class<T> type) {
+            if (!given(ctx, name) || !ctx.isArgumentLiteral(at(name))) {
+                return null;
+            }
+            return ctx.getArgumentValue(at(name), type).orElse(null);
+        }
+
+        /**
          * The argument's value, or null when the call does not give it.
          *
          * @param what the value's words for the message when it is not a literal ("a string literal (the model file's path)")
@@ -176,14 +187,14 @@ public final class RecurrentTypeInference {
         }
     }
 
-    /** The options' arguments the function has, as {@link RecurrentCall} checks them. */
+    /** The options' arguments the function has, as {@link RecurrentCall} checks them (those given as literals). */
     private static void checkOptions(CallContext ctx, Arguments args) {
         String problem = RecurrentCall.optionsProblem(
-                args.literal(ctx, "reset_after", Integer.class, "an INT literal"),
-                args.literal(ctx, "idle_reset", Duration.class, "an INTERVAL literal"),
-                args.literal(ctx, "lateness", Duration.class, "an INTERVAL literal"),
-                args.literal(ctx, "max_buffered", Integer.class, "an INT literal"),
-                args.literal(ctx, "on_non_finite", String.class, "a string literal ('reject' or 'reset')"));
+                args.value(ctx, "reset_after", Integer.class),
+                args.value(ctx, "idle_reset", Duration.class),
+                args.value(ctx, "lateness", Duration.class),
+                args.value(ctx, "max_buffered", Integer.class),
+                args.value(ctx, "on_non_finite", String.class));
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
