@@ -1,0 +1,48 @@
+package io.flinkrecurrent.anomaly.sql;
+
+import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.anomaly.Forecasters;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A call as a key's timers find it again after a restore: {@link AnomalyCall#encode()} and {@link AnomalyCall#decode}. */
+class AnomalyCallTest {
+    @Test
+    void aSavedCallReadsBackWithItsNamesPathAndThreshold() {
+        String forecaster = Path.of("forecaster/model.safetensors").toAbsolutePath().toString();
+        List<String> names = List.of("cpu;user", "mem,used", "disk=1%", "naïve name");
+        AnomalyCall call = new AnomalyCall("Compact-1", 0.75, forecaster, names);
+        AnomalyCall back = AnomalyCall.decode(call.encode());
+        assertEquals(AnomalyCall.Detector.COMPACT_1, back.detector);
+        assertEquals(forecaster, back.forecaster);
+        assertEquals(names, back.features);
+        assertEquals(0.75, back.threshold);
+        assertEquals(call.encode(), back.encode());
+        assertTrue(back.sameAs("compact-1", 0.75, forecaster, names));
+    }
+
+    @Test
+    void leftOutArgumentsAreTheDefaults() {
+        AnomalyCall call = AnomalyCall.decode(new AnomalyCall(null, null, null, List.of("v")).encode());
+        assertEquals(AnomalyCall.Detector.COMPACT, call.detector);
+        assertNull(call.forecaster);
+        assertNull(call.givenThreshold);
+        assertEquals(AnomalyDetector.Params.COMPACT.alarmScore(), call.threshold, 0.0);
+        assertEquals(AnomalyDetector.compact(Forecasters.bundled()).fingerprint(), call.model().fingerprint(),
+                "the compact detector over the bundled forecaster: the anomaly job's");
+        assertTrue(call.sameAs(null, null, null, List.of("v")));
+        assertTrue(!call.sameAs(null, 0.5, null, List.of("v")) && !call.sameAs("windowed", null, null, List.of("v")));
+    }
+
+    @Test
+    void aCallOfAnotherFormIsRefused() {
+        assertThrows(IllegalStateException.class, () -> AnomalyCall.decode("anomaly/2;detector=compact"));
+    }
+}
