@@ -18,7 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** {@code sql}: a SQL script's statements on an embedded Flink, with the function {@code recurrent} registered. */
+/** {@code sql}: a SQL script's statements on an embedded Flink, with the functions {@code recurrent} and {@code anomaly} registered. */
 final class SqlCommand {
     static final Option<Path> FILE = Option.path("file", "SCRIPT", "the SQL script: statements ended by ; (required)");
     static final Option<Path> OUT = Option.path("out", "FILE", "where the queries' rows go, as JSON Lines (default: stdout)");
@@ -28,12 +28,14 @@ final class SqlCommand {
             sql --file SCRIPT.sql [--out FILE]
 
             Runs the script's statements in order on an embedded Flink, with the recurrent function
-            registered as `recurrent` (and as `recurrent_pass_through`, which keeps the input's columns;
-            no CREATE FUNCTION needed):
+            registered as `recurrent` (and as `recurrent_pass_through`, which keeps the input's columns)
+            and the anomaly detector as `anomaly` (no CREATE FUNCTION needed):
               SELECT * FROM recurrent(input => TABLE readings PARTITION BY device_id,
                                       model => 'models/sensor.safetensors', uid => 'sensor-rnn')
-            CREATE TABLE with the filesystem connector and the json format, and Kafka tables, work
-            as they are. SET 'key' = 'value' sets Flink options. The rows of each query are written as
+              SELECT * FROM anomaly(input => TABLE metrics PARTITION BY host,
+                                    features => DESCRIPTOR(cpu), uid => 'host-anomalies')
+            CREATE TABLE with the filesystem connector and the json or csv format, and Kafka tables,
+            work as they are. SET 'key' = 'value' sets Flink options. The rows of each query are written as
             JSON Lines, one object per row, the column names as fields. INSERTs are submitted as they
             come and run side by side, as in Flink's SQL Client (SET 'table.dml-sync' = 'true' runs
             them one after the other); the command ends when they have. A progress line per statement

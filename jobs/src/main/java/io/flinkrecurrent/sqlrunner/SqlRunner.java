@@ -1,5 +1,6 @@
 package io.flinkrecurrent.sqlrunner;
 
+import io.flinkrecurrent.anomaly.sql.AnomalyFunction;
 import io.flinkrecurrent.sql.RecurrentFunction;
 import io.flinkrecurrent.sql.RecurrentPassThroughFunction;
 import org.apache.flink.configuration.Configuration;
@@ -18,8 +19,9 @@ import java.util.List;
 
 /**
  * Runs a SQL script's statements, in order, on an embedded Flink (or the cluster the environment
- * points at), with {@link RecurrentFunction} registered as {@code recurrent} and
- * {@link RecurrentPassThroughFunction} as {@code recurrent_pass_through}: DDL and SET take effect,
+ * points at), with {@link RecurrentFunction} registered as {@code recurrent},
+ * {@link RecurrentPassThroughFunction} as {@code recurrent_pass_through} and the anomaly module's
+ * {@link AnomalyFunction} as {@code anomaly}: DDL and SET take effect,
  * the rows of every query (SELECT, SHOW, EXPLAIN...) are written as JSON Lines, and INSERTs are
  * submitted as they come and run side by side as in Flink's SQL Client (one after the other with
  * {@code SET 'table.dml-sync' = 'true'}); the script ends when they have. A statement that fails stops
@@ -40,6 +42,7 @@ public final class SqlRunner {
         tables = StreamTableEnvironment.create(env);
         tables.createTemporarySystemFunction(RecurrentFunction.NAME, RecurrentFunction.class);
         tables.createTemporarySystemFunction(RecurrentPassThroughFunction.NAME, RecurrentPassThroughFunction.class);
+        tables.createTemporarySystemFunction(AnomalyFunction.NAME, AnomalyFunction.class);
     }
 
     /** Runs every statement; the rows of queries go to {@code rows}, one line of progress per statement to {@code log}. */

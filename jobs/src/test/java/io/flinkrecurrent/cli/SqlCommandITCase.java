@@ -1,6 +1,7 @@
 package io.flinkrecurrent.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flinkrecurrent.testing.AnomalyRows;
 import io.flinkrecurrent.testing.Golden;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code sql --file}: a script with a filesystem table (JSON format) over a golden events file, the
- * function called without CREATE FUNCTION, prints PyTorch's outputs; a failing statement names its line.
+ * function called without CREATE FUNCTION, prints PyTorch's outputs; the {@code anomaly} function over
+ * a CSV table of NAB files prints the detector's scores; a failing statement names its line.
  */
 class SqlCommandITCase {
     @TempDir
@@ -74,6 +76,46 @@ class SqlCommandITCase {
         java.util.ArrayList<String> names = new java.util.ArrayList<>();
         row.fieldNames().forEachRemaining(names::add);
         return names;
+    }
+
+    /**
+     * NAB files as they are (CSV with a header line) in a filesystem table, each file a key: the header
+     * gives each key one error row (its value does not parse: NULL, as 'csv.ignore-parse-errors' says), and
+     * every other row the score of the detector stepped directly over the file.
+     */
+    @Test
+    void theAnomalyFunctionOverACsvTable() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("metrics"));
+        Map<String, List<String>> want = new java.util.TreeMap<>();
+        for (String f : List.of("realKnownCause/nyc_taxi", "realAWSCloudwatch/ec2_cpu_utilization_24ae8d",
+                "artificialWithAnomaly/art_daily_jumpsup", "realTraffic/speed_7578", "realAdExchange/exchange-3_cpc_results")) {
+            List<String> lines = AnomalyRows.lines(AnomalyRows.NAB.resolve(f + ".csv.gz"));
+            String name = Path.of(f).getFileName() + ".csv";
+            Files.write(data.resolve(name), lines);
+            List<String> rows = new java.util.ArrayList<>();
+            rows.add("MISSING_INPUT: the feature column value is NULL");
+            rows.addAll(AnomalyRows.direct(AnomalyRows.values(lines), "value"));
+            want.put(name, rows);
+        }
+        Path sql = Files.writeString(dir.resolve("anomaly.sql"), """
+                CREATE TABLE metrics (
+                    `timestamp` TIMESTAMP(3),
+                    `value`     DOUBLE,
+                    file        STRING NOT NULL METADATA FROM 'file.name' VIRTUAL
+                ) WITH ('connector' = 'filesystem', 'path' = '%s', 'format' = 'csv', 'csv.ignore-parse-errors' = 'true');
+
+                SELECT * FROM anomaly(input => TABLE metrics PARTITION BY file, features => DESCRIPTOR(`value`));
+                """.formatted(data));
+        Path out = dir.resolve("scores.jsonl");
+        CliTest.Run r = CliTest.run("sql", "--file", sql.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        Map<String, List<String>> got = new java.util.TreeMap<>();
+        for (JsonNode row : Golden.lines(out)) {
+            assertEquals(List.of("file", "score", "cause", "metric", "alert", "error"), List.copyOf(iterable(row)));
+            got.computeIfAbsent(row.get("file").asText(), k -> new java.util.ArrayList<>())
+                    .add(row.get("error").isNull() ? AnomalyRows.line(row) : row.get("error").asText());
+        }
+        assertEquals(want, got);
     }
 
     @Test
