@@ -35,7 +35,7 @@ class DeploymentFilesTest {
         JsonNode compose = new ObjectMapper().valueToTree(yaml);
         JsonNode services = compose.get("services");
         String version = flinkVersion();
-        for (String s : new String[] {"jobmanager", "taskmanager", "submit", "sql-client"}) {
+        for (String s : new String[] {"jobmanager", "taskmanager", "submit", "sql-client", "sql-anomaly"}) {
             JsonNode svc = services.get(s);
             assertTrue(svc != null, "service " + s);
             assertTrue(svc.get("image").asText().startsWith("flink:" + version + "-java17"),
@@ -67,14 +67,24 @@ class DeploymentFilesTest {
             }
             assertTrue(mounted, s + " mounts the watched folder " + watched.group(1) + " from a folder of the repository");
         }
-        String sqlClient = services.get("sql-client").get("command").asText();
-        assertTrue(sqlClient.contains("sql-client.sh -j /opt/flink/usrlib/flink-recurrent.jar -f /opt/flink-recurrent/jobs/sql/"),
-                "the SQL Client runs a script of jobs/sql with the job jar");
-        String script = sqlClient.substring(sqlClient.indexOf("/opt/flink-recurrent/jobs/sql/") + "/opt/flink-recurrent/".length(),
-                sqlClient.lastIndexOf(".sql") + 4);
-        assertTrue(Files.isRegularFile(Path.of("..").resolve(script)), script + " exists");
-        assertTrue(services.get("sql-client").get("volumes").toString().contains("./jobs:/opt/flink-recurrent/jobs"),
-                "the models are mounted where the script reads them");
+        // the SQL Client services: each runs a script of jobs/sql with the job jar, the script's function from the jar
+        for (String[] svc : new String[][] {{"sql-client", "recurrent(", "io.flinkrecurrent.sql.RecurrentFunction"},
+                {"sql-anomaly", "anomaly(", "io.flinkrecurrent.anomaly.sql.AnomalyFunction"}}) {
+            String sqlClient = services.get(svc[0]).get("command").asText();
+            assertTrue(sqlClient.contains("sql-client.sh -j /opt/flink/usrlib/flink-recurrent.jar -f /opt/flink-recurrent/jobs/sql/"),
+                    svc[0] + ": the SQL Client runs a script of jobs/sql with the job jar");
+            String script = sqlClient.substring(sqlClient.indexOf("/opt/flink-recurrent/jobs/sql/") + "/opt/flink-recurrent/".length(),
+                    sqlClient.lastIndexOf(".sql") + 4);
+            assertTrue(Files.isRegularFile(Path.of("..").resolve(script)), script + " exists");
+            String sql = Files.readString(Path.of("..").resolve(script));
+            assertTrue(sql.contains("CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS " + svc[1].replace("(", "") + " AS '" + svc[2] + "'")
+                    && sql.contains("FROM " + svc[1]), script + " registers the function from the job jar and calls it");
+            Class.forName(svc[2]); // on the jobs' class path: in the job jar
+            assertTrue(services.get(svc[0]).get("volumes").toString().contains("./jobs:/opt/flink-recurrent/jobs"),
+                    svc[0] + ": the scripts (and the models they read) are mounted where the script reads them");
+            assertTrue(services.get(svc[0]).get("volumes").toString().contains("./jobs/target/flink-recurrent.jar:/opt/flink/usrlib/flink-recurrent.jar"),
+                    svc[0] + ": the job jar is mounted");
+        }
         JsonNode kafka = services.get("kafka").get("environment");
         assertEquals("broker,controller", kafka.get("KAFKA_PROCESS_ROLES").asText(), "Kafka in KRaft mode");
         for (String v : new String[] {"flink-data", "kafka-data"}) {

@@ -7,6 +7,7 @@ import io.flinkrecurrent.cell.Scratch;
 import io.flinkrecurrent.model.ModelLoader;
 import io.flinkrecurrent.sqlrunner.SqlRunner;
 import io.flinkrecurrent.sqlrunner.SqlScript;
+import io.flinkrecurrent.testing.AnomalyRows;
 import io.flinkrecurrent.testing.KafkaBroker;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
@@ -28,8 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Kafka tables in the SQL runner, against a real broker (a separate JVM on loopback): the repetition
- * model over a topic of digits gives each user's outputs of a plain replay, and the script that
- * docker-compose's SQL Client runs (jobs/sql/repetition-kafka.sql) plans against the broker.
+ * model over a topic of digits gives each user's outputs of a plain replay, the anomaly function over
+ * a topic of host metrics (the table of jobs/sql/anomaly-kafka.sql) gives the detector's scores, and
+ * the scripts that docker-compose's SQL Clients run (jobs/sql/repetition-kafka.sql,
+ * jobs/sql/anomaly-kafka.sql) plan against the broker.
  */
 class SqlKafkaIT {
     static final Path TOP = Path.of("").toAbsolutePath().getParent();
@@ -92,9 +95,66 @@ class SqlKafkaIT {
         assertEquals(300, n);
     }
 
+    /**
+     * The anomaly script's metrics table over a topic of three NAB files (a row a minute for each host,
+     * JSON as the script's generator writes it, one row with a NULL metric, one that is not JSON), and the
+     * script's query (with {@code on_time}): each host's scores are the detector's stepped directly.
+     */
     @Test
-    void theDockerComposeScriptPlansAgainstTheBroker() throws Exception {
-        String shipped = Files.readString(TOP.resolve("jobs/sql/repetition-kafka.sql"))
+    void aKafkaTableThroughTheAnomalyFunctionGivesTheDetectorsScores() throws Exception {
+        KAFKA.broker().createTopic("metrics-in", 1);
+        Map<String, double[]> hosts = new java.util.TreeMap<>();
+        for (String f : List.of("realKnownCause/nyc_taxi", "realAWSCloudwatch/ec2_cpu_utilization_24ae8d", "artificialWithAnomaly/art_daily_jumpsup")) {
+            hosts.put(Path.of(f).getFileName().toString(), AnomalyRows.values(AnomalyRows.lines(AnomalyRows.NAB.resolve(f + ".csv.gz"))));
+        }
+        java.time.format.DateTimeFormatter time = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'")
+                .withZone(java.time.ZoneOffset.UTC);
+        List<String> records = new ArrayList<>();
+        int longest = hosts.values().stream().mapToInt(v -> v.length).max().orElseThrow();
+        for (int i = 0; i < longest; i++) {
+            String ts = time.format(java.time.Instant.parse("2026-01-01T00:00:00Z").plusSeconds(60L * i));
+            for (Map.Entry<String, double[]> h : hosts.entrySet()) {
+                if (i < h.getValue().length) {
+                    records.add("{\"host\":\"" + h.getKey() + "\",\"cpu\":" + h.getValue()[i] + ",\"ts\":\"" + ts + "\"}");
+                }
+            }
+            if (i == 500) {
+                records.add("{\"host\":\"art_daily_jumpsup\",\"cpu\":null,\"ts\":\"" + ts + "\"}");
+                records.add("not json");
+            }
+        }
+        KAFKA.broker().produce("metrics-in", records);
+        String shipped = Files.readString(TOP.resolve("jobs/sql/anomaly-kafka.sql"));
+        String insert = shipped.substring(shipped.indexOf("INSERT INTO anomalies"));
+        String script = shipped.substring(shipped.indexOf("CREATE TABLE metrics"), shipped.indexOf("-- the scores"))
+                .replace("'kafka:9092'", "'" + KAFKA.broker().bootstrapServers() + "'")
+                .replace("'topic' = 'metrics'", "'topic' = 'metrics-in'")
+                .replace("'scan.startup.mode' = 'earliest-offset',", "'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset',")
+                + insert.substring(insert.indexOf("SELECT"));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        String out = run(script, new PrintStream(log, true, StandardCharsets.UTF_8));
+        int rows = hosts.values().stream().mapToInt(v -> v.length).sum() + 1;
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains(rows + " rows"), log.toString(StandardCharsets.UTF_8));
+        Map<String, List<String>> want = new java.util.TreeMap<>();
+        hosts.forEach((h, v) -> want.put(h, AnomalyRows.direct(v, "cpu")));
+        Map<String, List<String>> got = new java.util.TreeMap<>();
+        List<String> errors = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            JsonNode row = JSON.readTree(line);
+            if (row.get("error").isNull()) {
+                got.computeIfAbsent(row.get("host").asText(), k -> new ArrayList<>()).add(AnomalyRows.line(row));
+            } else {
+                errors.add(row.get("host").asText() + " " + row.get("error").asText()); // at once, not in time order
+            }
+        }
+        assertEquals(want, got);
+        assertEquals(List.of("art_daily_jumpsup MISSING_INPUT: the feature column cpu is NULL"), errors);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"repetition-kafka.sql, repetition", "anomaly-kafka.sql, anomalies"})
+    void theDockerComposeScriptPlansAgainstTheBroker(String file, String sink) throws Exception {
+        String shipped = Files.readString(TOP.resolve("jobs/sql/" + file))
                 .replace("'kafka:9092'", "'" + KAFKA.broker().bootstrapServers() + "'")
                 .replace("'/opt/flink-recurrent/jobs/", "'" + TOP + "/jobs/");
         StringBuilder explained = new StringBuilder();
@@ -107,6 +167,6 @@ class SqlKafkaIT {
         assertEquals(2, inserts, "the generator and the function's INSERT");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         String plans = run(explained.toString(), new PrintStream(log, true, StandardCharsets.UTF_8));
-        assertTrue(plans.contains("ProcessTableFunction") && plans.contains("Sink(table=[default_catalog.default_database.repetition]"), plans);
+        assertTrue(plans.contains("ProcessTableFunction") && plans.contains("Sink(table=[default_catalog.default_database." + sink + "]"), plans);
     }
 }
