@@ -1,6 +1,6 @@
 package io.flinkrecurrent.anomaly.sql;
 
-import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Forecasters;
 import io.flinkrecurrent.annotation.Internal;
 import io.flinkrecurrent.cell.RecurrentModel;
@@ -26,14 +26,14 @@ import java.util.Objects;
 final class AnomalyCall {
     /** The detectors by their SQL names. */
     enum Detector {
-        COMPACT("compact", AnomalyDetector.Params.COMPACT),
-        COMPACT_1("compact-1", AnomalyDetector.Params.COMPACT_1),
-        WINDOWED("windowed", AnomalyDetector.Params.WINDOWED);
+        COMPACT("compact", DetectorParams.COMPACT),
+        COMPACT_1("compact-1", DetectorParams.COMPACT_1),
+        WINDOWED("windowed", DetectorParams.WINDOWED);
 
         final String sqlName;
-        final AnomalyDetector.Params params;
+        final DetectorParams params;
 
-        Detector(String sqlName, AnomalyDetector.Params params) {
+        Detector(String sqlName, DetectorParams params) {
             this.sqlName = sqlName;
             this.params = params;
         }

@@ -2,6 +2,7 @@ package io.flinkrecurrent.anomaly.sql;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.anomaly.Forecasters;
+import io.flinkrecurrent.anomaly.DetectorParams;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ class AnomalyCallTest {
         assertEquals(AnomalyCall.Detector.COMPACT, call.detector);
         assertNull(call.forecaster);
         assertNull(call.givenThreshold);
-        assertEquals(AnomalyDetector.Params.COMPACT.alarmScore(), call.threshold, 0.0);
+        assertEquals(DetectorParams.COMPACT.alarmScore(), call.threshold, 0.0);
         assertEquals(AnomalyDetector.compact(Forecasters.bundled()).fingerprint(), call.model().fingerprint(),
                 "the compact detector over the bundled forecaster: the anomaly job's");
         assertTrue(call.sameAs(null, null, null, List.of("v")));

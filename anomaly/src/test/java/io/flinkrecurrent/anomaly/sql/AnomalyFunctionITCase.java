@@ -2,7 +2,9 @@ package io.flinkrecurrent.anomaly.sql;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.anomaly.Cause;
+import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Forecasters;
+import io.flinkrecurrent.anomaly.VectorDetector;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.Scratch;
 import io.flinkrecurrent.testing.FlinkTesting;
@@ -27,6 +29,7 @@ import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The {@code anomaly} SQL function: its scores are the detector's stepped directly per key, over every
- * file of NAB; with {@code on_time}, rows that arrive out of order are applied in event-time order; a bad
+ * file of NAB (one metric) and every ASD server of the multivariate development corpus (19); with {@code on_time}, rows that arrive out of order are applied in event-time order; a bad
  * row gives a row with its error and the query goes on; mistakes in a call refuse the query when it is
  * planned.
  */
@@ -131,6 +134,37 @@ class AnomalyFunctionITCase {
     }
 
     /**
+     * Every ASD server of the multivariate development corpus (6 files, 19 metrics each: {@code m01..m19}) as a
+     * key with a vector: the scores are the vector detector's stepped directly, the metric that set each named.
+     */
+    @Test
+    void theScoresAreTheVectorDetectorsSteppedPerKeyOverEveryAsdServer() throws Exception {
+        Path asd = Series.shared("anomaly-mv-dev").resolve("data/asd");
+        List<Series> servers = Series.corpus(asd);
+        assertEquals(6, servers.size());
+        List<String> metrics = new ArrayList<>();
+        for (int m = 1; m <= 19; m++) {
+            metrics.add(String.format("m%02d", m));
+        }
+        servers.forEach(s -> assertEquals(19, s.metrics(), s.name()));
+        long rows = servers.stream().mapToLong(Series::rows).sum();
+        DataStream<Row> s = env.fromSource(new DataGeneratorSource<>(new CorpusRows(asd), rows, CorpusRows.type(metrics)),
+                WatermarkStrategy.noWatermarks(), "asd").setParallelism(1);
+        t.createTemporaryView("asd", t.fromDataStream(s));
+        List<Row> out = collect(t.sqlQuery("SELECT * FROM anomaly(input => TABLE asd PARTITION BY k, features => DESCRIPTOR("
+                + String.join(", ", metrics) + "))"));
+        assertEquals(rows, out.size(), "a row per row");
+        VectorDetector vector = new VectorDetector(Forecasters.bundled(), DetectorParams.COMPACT, 19);
+        Map<String, List<String>> want = direct(vector, servers, metrics, vector.alarmScore());
+        Map<String, List<String>> got = byKey(out);
+        for (Series server : servers) {
+            assertEquals(want.get(server.name()), got.get(server.name()), server.name());
+        }
+        assertTrue(out.stream().map(r -> r.getField("metric")).filter(java.util.Objects::nonNull).distinct().count() > 3,
+                "several metrics set scores");
+    }
+
+    /**
      * The rows (k, v, t) as a table with {@code t} (ms) the event time {@code ts}, from one source task in
      * this order, the watermark {@code behind} the newest row after every row (so that the test decides where it passes).
      */
@@ -204,7 +238,7 @@ class AnomalyFunctionITCase {
         List<Row> out = collect(t.sqlQuery("SELECT k, score, cause, metric, alert, error, rowtime FROM anomaly("
                 + "input => TABLE shuffled PARTITION BY k, features => DESCRIPTOR(v), on_time => DESCRIPTOR(ts), "
                 + "detector => 'compact-1', threshold => 0.75e0, uid => 'ordered')"));
-        AnomalyDetector compact1 = new AnomalyDetector(Forecasters.bundled(), AnomalyDetector.Params.COMPACT_1);
+        AnomalyDetector compact1 = new AnomalyDetector(Forecasters.bundled(), DetectorParams.COMPACT_1);
         Map<String, List<String>> want = direct(compact1, files, List.of("v"), 0.75);
         assertEquals(want, byKey(out));
         Map<String, Long> last = new HashMap<>();

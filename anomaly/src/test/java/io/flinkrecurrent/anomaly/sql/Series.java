@@ -24,6 +24,20 @@ record Series(String name, long[] times, double[][] values) {
     /** NAB, as the jobs' tests use it (58 files, 365,551 rows). */
     static final Path NAB = Path.of("../jobs/src/test/resources/nab/data");
 
+    /**
+     * {@code shared/<name>}, the read-only reference data beside the clone (CI) or above it (a worktree):
+     * the first found from the repository's top upwards.
+     */
+    static Path shared(String name) {
+        Path top = Path.of("").toAbsolutePath().getParent();
+        for (Path p = top.getParent(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("shared").resolve(name))) {
+                return p.resolve("shared").resolve(name);
+            }
+        }
+        throw new IllegalStateException("no shared/" + name + " beside " + top + " or above it");
+    }
+
     int rows() {
         return times.length;
     }
