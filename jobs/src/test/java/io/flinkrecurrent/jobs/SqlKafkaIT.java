@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Kafka tables in the SQL runner, against a real broker (a separate JVM on loopback): the repetition
  * model over a topic of digits gives each user's outputs of a plain replay, the anomaly function over
- * a topic of host metrics (the table of jobs/sql/anomaly-kafka.sql) gives the detector's scores, and
+ * a topic of host metrics (the table of jobs/sql/anomaly-kafka.sql, two metrics a host) gives the detector's scores, and
  * the scripts that docker-compose's SQL Clients run (jobs/sql/repetition-kafka.sql,
  * jobs/sql/anomaly-kafka.sql) plan against the broker.
  */
@@ -96,16 +96,27 @@ class SqlKafkaIT {
     }
 
     /**
-     * The anomaly script's metrics table over a topic of three NAB files (a row a minute for each host,
-     * JSON as the script's generator writes it, one row with a NULL metric, one that is not JSON), and the
-     * script's query (with {@code on_time}): each host's scores are the detector's stepped directly.
+     * The anomaly script's metrics table over a topic of three hosts, each two NAB files as its CPU and memory
+     * (a row a minute for each host, JSON as the script's generator writes it, one row with a NULL metric, one
+     * that is not JSON), and the script's query (with {@code on_time}): each host's scores are the vector
+     * detector's stepped directly over its two metrics.
      */
     @Test
     void aKafkaTableThroughTheAnomalyFunctionGivesTheDetectorsScores() throws Exception {
         KAFKA.broker().createTopic("metrics-in", 1);
-        Map<String, double[]> hosts = new java.util.TreeMap<>();
-        for (String f : List.of("realKnownCause/nyc_taxi", "realAWSCloudwatch/ec2_cpu_utilization_24ae8d", "artificialWithAnomaly/art_daily_jumpsup")) {
-            hosts.put(Path.of(f).getFileName().toString(), AnomalyRows.values(AnomalyRows.lines(AnomalyRows.NAB.resolve(f + ".csv.gz"))));
+        Map<String, double[][]> hosts = new java.util.TreeMap<>();
+        String[][] files = {
+                {"host-a", "realAWSCloudwatch/ec2_cpu_utilization_24ae8d", "realAWSCloudwatch/ec2_cpu_utilization_53ea38"},
+                {"host-b", "realAWSCloudwatch/ec2_cpu_utilization_5f5533", "realAWSCloudwatch/ec2_network_in_257a54"},
+                {"host-c", "artificialWithAnomaly/art_daily_jumpsup", "artificialWithAnomaly/art_daily_flatmiddle"}};
+        for (String[] h : files) {
+            double[] cpu = AnomalyRows.values(AnomalyRows.lines(AnomalyRows.NAB.resolve(h[1] + ".csv.gz")));
+            double[] mem = AnomalyRows.values(AnomalyRows.lines(AnomalyRows.NAB.resolve(h[2] + ".csv.gz")));
+            double[][] rows = new double[cpu.length][];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = new double[] {cpu[i], mem[i]};
+            }
+            hosts.put(h[0], rows);
         }
         java.time.format.DateTimeFormatter time = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'")
                 .withZone(java.time.ZoneOffset.UTC);
@@ -113,13 +124,14 @@ class SqlKafkaIT {
         int longest = hosts.values().stream().mapToInt(v -> v.length).max().orElseThrow();
         for (int i = 0; i < longest; i++) {
             String ts = time.format(java.time.Instant.parse("2026-01-01T00:00:00Z").plusSeconds(60L * i));
-            for (Map.Entry<String, double[]> h : hosts.entrySet()) {
+            for (Map.Entry<String, double[][]> h : hosts.entrySet()) {
                 if (i < h.getValue().length) {
-                    records.add("{\"host\":\"" + h.getKey() + "\",\"cpu\":" + h.getValue()[i] + ",\"ts\":\"" + ts + "\"}");
+                    records.add("{\"host\":\"" + h.getKey() + "\",\"cpu\":" + h.getValue()[i][0] + ",\"mem\":" + h.getValue()[i][1]
+                            + ",\"ts\":\"" + ts + "\"}");
                 }
             }
             if (i == 500) {
-                records.add("{\"host\":\"art_daily_jumpsup\",\"cpu\":null,\"ts\":\"" + ts + "\"}");
+                records.add("{\"host\":\"host-c\",\"cpu\":1.0,\"mem\":null,\"ts\":\"" + ts + "\"}");
                 records.add("not json");
             }
         }
@@ -136,7 +148,7 @@ class SqlKafkaIT {
         int rows = hosts.values().stream().mapToInt(v -> v.length).sum() + 1;
         assertTrue(log.toString(StandardCharsets.UTF_8).contains(rows + " rows"), log.toString(StandardCharsets.UTF_8));
         Map<String, List<String>> want = new java.util.TreeMap<>();
-        hosts.forEach((h, v) -> want.put(h, AnomalyRows.direct(v, "cpu")));
+        hosts.forEach((h, v) -> want.put(h, AnomalyRows.direct(v, List.of("cpu", "mem"))));
         Map<String, List<String>> got = new java.util.TreeMap<>();
         List<String> errors = new ArrayList<>();
         for (String line : out.split("\n")) {
@@ -148,7 +160,8 @@ class SqlKafkaIT {
             }
         }
         assertEquals(want, got);
-        assertEquals(List.of("art_daily_jumpsup MISSING_INPUT: the feature column cpu is NULL"), errors);
+        assertEquals(List.of("host-c MISSING_INPUT: the feature column mem is NULL"), errors);
+        assertTrue(got.values().stream().flatMap(List::stream).anyMatch(l -> l.contains(" mem ")), "the memory sets some scores");
     }
 
     @org.junit.jupiter.params.ParameterizedTest

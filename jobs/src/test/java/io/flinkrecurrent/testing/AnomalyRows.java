@@ -3,7 +3,10 @@ package io.flinkrecurrent.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.anomaly.Cause;
+import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Forecasters;
+import io.flinkrecurrent.anomaly.VectorDetector;
+import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.Scratch;
 
 import java.io.BufferedReader;
@@ -20,7 +23,7 @@ import java.util.zip.GZIPInputStream;
 /**
  * What the tests of the {@code anomaly} SQL function in the jobs share: NAB files read as they are
  * ({@code timestamp,value}, gzipped), the compact detector over the bundled forecaster stepped directly
- * over a file's values, and each result as one line {@code score cause metric alert}.
+ * over a key's values (or vectors), and each result as one line {@code score cause metric alert}.
  */
 public final class AnomalyRows {
     /** NAB, as the jobs' tests hold it. */
@@ -50,15 +53,34 @@ public final class AnomalyRows {
      * one key's values, each result as a {@link #line}; the metric column is {@code metric}.
      */
     public static List<String> direct(double[] values, String metric) {
-        AnomalyDetector d = AnomalyDetector.compact(Forecasters.bundled());
+        double[][] rows = new double[values.length][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = new double[] {values[i]};
+        }
+        return direct(rows, List.of(metric));
+    }
+
+    /**
+     * The same over one key's rows of several metrics (the vector detector's, combined by the largest z), the
+     * metric columns named {@code metrics}; one metric is the univariate detector's, as the function picks it.
+     */
+    public static List<String> direct(double[][] rows, List<String> metrics) {
+        RecurrentModel d = metrics.size() == 1 ? AnomalyDetector.compact(Forecasters.bundled())
+                : new VectorDetector(Forecasters.bundled(), DetectorParams.COMPACT, metrics.size());
         float[] state = d.newState();
         Scratch scratch = d.newScratch();
         float[] y = new float[d.outputSize()];
+        float[] x = new float[metrics.size()];
         List<String> out = new ArrayList<>();
-        for (double v : values) {
-            d.step(y, state, new float[] {(float) v}, scratch);
+        for (double[] row : rows) {
+            for (int m = 0; m < x.length; m++) {
+                x[m] = (float) row[m];
+            }
+            d.step(y, state, x, scratch);
             Cause c = Cause.of(y);
-            out.add(y[0] + " " + c.label() + " " + (c == Cause.NONE ? null : metric) + " " + (y[0] >= d.alarmScore()));
+            int metric = c == Cause.NONE ? -1 : metrics.size() == 1 ? 0 : (int) y[VectorDetector.METRIC];
+            out.add(y[0] + " " + c.label() + " " + (metric < 0 ? null : metrics.get(metric)) + " "
+                    + (y[0] >= DetectorParams.COMPACT.alarmScore()));
         }
         return out;
     }
