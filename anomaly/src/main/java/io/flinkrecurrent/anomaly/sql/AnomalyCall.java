@@ -62,6 +62,8 @@ final class AnomalyCall {
     final double threshold;
     /** The feature columns' names: the metrics, in the order the detector reads them. */
     final List<String> features;
+    /** The list the call was made from: the function's features argument, the same object on every row. */
+    private final List<String> givenFeatures;
     private final String encoded;
 
     AnomalyCall(String detector, Double threshold, String forecaster, List<String> features) {
@@ -79,6 +81,7 @@ final class AnomalyCall {
         this.threshold = threshold != null ? threshold : this.detector.params.alarmScore();
         this.forecaster = forecaster;
         this.features = List.copyOf(features);
+        this.givenFeatures = features;
         StringBuilder b = new StringBuilder(FORM).append(";detector=").append(this.detector.sqlName)
                 .append(";threshold=").append(threshold == null ? "" : Double.toString(threshold))
                 .append(";forecaster=").append(forecaster == null ? "" : escape(forecaster))
@@ -118,7 +121,7 @@ final class AnomalyCall {
     boolean sameAs(String detector, Double threshold, String forecaster, List<String> features) {
         return (detector == null ? this.detector == Detector.COMPACT : detector.equalsIgnoreCase(this.detector.sqlName))
                 && Objects.equals(threshold, givenThreshold) && Objects.equals(forecaster, this.forecaster)
-                && this.features.equals(features);
+                && (features == givenFeatures || this.features.equals(features));
     }
 
     /**
