@@ -1,7 +1,7 @@
 package io.flinkrecurrent.anomaly.flink;
 
 import io.flinkrecurrent.annotation.PublicEvolving;
-import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Forecasters;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.RecurrentNetwork;
@@ -36,8 +36,12 @@ import java.util.function.Consumer;
  * DataStream<Rejected<Reading>> bad = scored.rejected();
  * }</pre>
  *
- * Defaults: the bundled forecaster ({@link Forecasters#bundled()}), {@link AnomalyDetector.Params#COMPACT},
- * an alert from the detector's alarm score ({@link AnomalyDetector.Params#alarmScore()}), the operator
+ * One metric per event is scored by {@link io.flinkrecurrent.anomaly.AnomalyDetector} (the anomaly job's detector,
+ * whose states its savepoints hold), several by {@link io.flinkrecurrent.anomaly.VectorDetector}: one state per
+ * key over the whole vector, each score naming the metric that set it.
+ *
+ * <p>Defaults: the bundled forecaster ({@link Forecasters#bundled()}), {@link DetectorParams#COMPACT},
+ * an alert from the detector's alarm score ({@link DetectorParams#alarmScore()}), the operator
  * named and uid'd {@value #DEFAULT_NAME}. Events that cannot be scored (no key, a value that is NaN or
  * infinite, an array of the wrong width, with event-time ordering one too late) go to
  * {@link RecurrentStream#rejected()} with the reason, and the job goes on. Type information is explicit
@@ -73,7 +77,7 @@ public final class AnomalyDetection<T, K> {
     private MetricValues<T> values;
     private String[] names;
     private RecurrentNetwork forecaster;
-    private AnomalyDetector.Params params = AnomalyDetector.Params.COMPACT;
+    private DetectorParams params = DetectorParams.COMPACT;
     private Float threshold;
     private RecurrentBuilder.ResetCondition<T> reset;
     private RecurrentBuilder.EventTimestamp<T> eventTime;
@@ -145,8 +149,8 @@ public final class AnomalyDetection<T, K> {
         return this;
     }
 
-    /** The detector's parameters. Default: {@link AnomalyDetector.Params#COMPACT}. */
-    public AnomalyDetection<T, K> params(AnomalyDetector.Params params) {
+    /** The detector's parameters. Default: {@link DetectorParams#COMPACT}. */
+    public AnomalyDetection<T, K> params(DetectorParams params) {
         this.params = Objects.requireNonNull(params, "params");
         return this;
     }

@@ -1,8 +1,10 @@
 package io.flinkrecurrent.anomaly.flink;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Cause;
 import io.flinkrecurrent.anomaly.Forecasters;
+import io.flinkrecurrent.anomaly.VectorDetector;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.cell.Scratch;
@@ -40,7 +42,8 @@ class AnomalyDetectionITCase {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = FlinkTesting.miniCluster();
 
-    static final AnomalyDetector.Params PARAMS = AnomalyDetector.Params.COMPACT;
+    static final DetectorParams PARAMS = DetectorParams.COMPACT;
+    static final String[] METRICS = {"cpu", "mem", "disk"};
     static final RecurrentNetwork FORECASTER = Forecasters.bundled();
 
     static StreamExecutionEnvironment env() {
@@ -98,91 +101,97 @@ class AnomalyDetectionITCase {
         return m;
     }
 
+    /**
+     * Two detectors over the same readings in one job: the three metrics of each host together (a vector
+     * detector per host, metric names, an alert threshold that some score hits exactly), and the cpu alone
+     * (the univariate detector, the default threshold, no names).
+     */
     @Test
     void resultsEqualTheDetectorSteppedPerKey() throws Exception {
         List<ServerReading> readings = ServerReading.servers(500);
-        String[] names = {"cpu"};
+        Function<ServerReading, float[]> vector = r -> new float[] {r.cpu, r.mem, r.disk};
         // a threshold that some score hits exactly: the median of the scores above the neutral 0.5
-        Map<String, AnomalyResult<ServerReading, String>> unthresholded = direct(readings,
-                () -> new AnomalyDetector(FORECASTER, PARAMS), r -> new float[] {r.cpu}, names, 2f);
         TreeSet<Float> raised = new TreeSet<>();
-        unthresholded.values().forEach(r -> { if (r.score > 0.5f) raised.add(r.score); });
+        direct(readings, () -> new VectorDetector(FORECASTER, PARAMS, 3), vector, METRICS, 2f).values()
+                .forEach(r -> { if (r.score > 0.5f) raised.add(r.score); });
         assertTrue(raised.size() >= 3, "the jumps raise scores: " + raised);
         float threshold = new ArrayList<>(raised).get(raised.size() / 2);
 
         StreamExecutionEnvironment env = env();
         DataStream<ServerReading> in = env.fromData(TypeInformation.of(ServerReading.class),
                 readings.toArray(new ServerReading[0])).setParallelism(1);
-        RecurrentStream<ServerReading, AnomalyResult<ServerReading, String>> atDefault = AnomalyDetection
+        RecurrentStream<ServerReading, AnomalyResult<ServerReading, String>> machines = AnomalyDetection
+                .keyBy(ServerReading::host)
+                .metrics(3, (x, r) -> {
+                    x[0] = r.cpu;
+                    x[1] = r.mem;
+                    x[2] = r.disk;
+                })
+                .metricNames(METRICS)
+                .alertAt(threshold)
+                .apply(in);
+        RecurrentStream<ServerReading, AnomalyResult<ServerReading, String>> cpus = AnomalyDetection
                 .keyBy(ServerReading::host)
                 .metric(r -> r.cpu)
+                .name("cpu-anomalies")
                 .apply(in);
-        RecurrentStream<ServerReading, AnomalyResult<ServerReading, String>> atThreshold = AnomalyDetection
-                .keyBy(ServerReading::host)
-                .metrics(1, (x, r) -> x[0] = r.cpu)
-                .metricNames(names)
-                .alertAt(threshold)
-                .name("anomaly-at-threshold")
-                .apply(in);
-        List<AnomalyResult<ServerReading, String>> got = run(env, atDefault.union(atThreshold.map(r -> {
-            r.key = "threshold:" + r.key;
+        List<AnomalyResult<ServerReading, String>> got = run(env, machines.union(cpus.map(r -> {
+            r.key = "cpu:" + r.key;
             return r;
-        }).returns(atThreshold.getType())));
+        }).returns(cpus.getType())));
 
-        Map<String, AnomalyResult<ServerReading, String>> gotDefault = new HashMap<>();
-        Map<String, AnomalyResult<ServerReading, String>> gotThreshold = new HashMap<>();
+        Map<String, AnomalyResult<ServerReading, String>> gotMachines = new HashMap<>();
+        Map<String, AnomalyResult<ServerReading, String>> gotCpus = new HashMap<>();
         for (AnomalyResult<ServerReading, String> r : got) {
-            if (r.key.startsWith("threshold:")) {
-                r.key = r.key.substring("threshold:".length());
-                assertNull(gotThreshold.put(r.event.note, r), r.event.note);
+            if (r.key.startsWith("cpu:")) {
+                r.key = r.key.substring("cpu:".length());
+                assertNull(gotCpus.put(r.event.note, r), r.event.note);
             } else {
-                assertNull(gotDefault.put(r.event.note, r), r.event.note);
+                assertNull(gotMachines.put(r.event.note, r), r.event.note);
             }
         }
-        Map<String, AnomalyResult<ServerReading, String>> expectDefault = direct(readings,
-                () -> new AnomalyDetector(FORECASTER, PARAMS), r -> new float[] {r.cpu}, null, PARAMS.alarmScore());
-        Map<String, AnomalyResult<ServerReading, String>> expectThreshold = direct(readings,
-                () -> new AnomalyDetector(FORECASTER, PARAMS), r -> new float[] {r.cpu}, names, threshold);
-        assertSameResults(expectDefault, gotDefault);
-        assertSameResults(expectThreshold, gotThreshold);
+        assertSameResults(direct(readings, () -> new VectorDetector(FORECASTER, PARAMS, 3), vector, METRICS, threshold),
+                gotMachines);
+        assertSameResults(direct(readings, () -> new AnomalyDetector(FORECASTER, PARAMS), r -> new float[] {r.cpu},
+                null, PARAMS.alarmScore()), gotCpus);
 
-        // what the comparison covers: causes beyond NONE, alerts and not, a score exactly at the threshold
-        long alertsAtDefault = gotDefault.values().stream().filter(r -> r.alert).count();
-        assertTrue(alertsAtDefault > 0, "the jumps raise alarms at the detector's alarm score");
-        assertTrue(gotDefault.values().stream().anyMatch(r -> r.cause != Cause.NONE && r.metric == 0));
-        assertTrue(gotThreshold.values().stream().anyMatch(r -> r.score == threshold && r.alert));
-        assertTrue(gotThreshold.values().stream().anyMatch(r -> r.score > 0.5f && !r.alert));
-        assertTrue(gotThreshold.values().stream().anyMatch(r -> "cpu".equals(r.metricName)));
+        // what the comparison covers: every metric named, alerts and not, a score exactly at the threshold
+        for (int m = 0; m < METRICS.length; m++) {
+            final int metric = m;
+            assertTrue(gotMachines.values().stream().anyMatch(r -> r.metric == metric && METRICS[metric].equals(r.metricName)),
+                    "some score set by " + METRICS[m]);
+        }
+        assertTrue(gotMachines.values().stream().anyMatch(r -> r.score == threshold && r.alert));
+        assertTrue(gotMachines.values().stream().anyMatch(r -> r.score > 0.5f && !r.alert));
+        assertTrue(gotCpus.values().stream().anyMatch(r -> r.alert), "the cpu jump alarms at the detector's alarm score");
+        assertTrue(gotCpus.values().stream().anyMatch(r -> r.cause != Cause.NONE && r.metric == 0 && r.metricName == null));
     }
 
+    /** Three metrics as an array the event holds; bad readings among the good ones, each key going on. */
     @Test
     void badEventsGoToTheSideOutputWithTheReasonAndTheJobGoesOn() throws Exception {
-        List<ServerReading> readings = ServerReading.servers(200);
-        List<ServerReading> good = new ArrayList<>(readings);
-        ServerReading wide = new ServerReading("web-1", 0, 1, 2, 3, "too wide");
+        List<ServerReading> good = ServerReading.servers(200);
+        ServerReading wide = new ServerReading("web-1", 0, 1, 2, 3, "too narrow");
         wide.values = new float[] {1, 2};
         ServerReading missing = new ServerReading("web-2", 0, 1, 2, 3, "no values");
         missing.values = null;
-        ServerReading nan = new ServerReading("db-1", 0, Float.NaN, 2, 3, "NaN");
-        nan.values = new float[] {Float.NaN};
+        ServerReading nan = new ServerReading("db-1", 0, 1, Float.NaN, 3, "NaN");
+        ServerReading infinite = new ServerReading("web-1", 0, 1, 2, Float.NEGATIVE_INFINITY, "infinite");
         ServerReading noHost = new ServerReading(null, 0, 1, 2, 3, "no host");
-        noHost.values = new float[] {1};
-        for (ServerReading r : readings) {
-            r.values = new float[] {r.cpu};
-        }
-        List<ServerReading> all = new ArrayList<>(readings);
+        List<ServerReading> all = new ArrayList<>(good);
         all.add(90, wide);
         all.add(200, missing);
         all.add(310, nan);
         all.add(420, noHost);
+        all.add(500, infinite);
 
         StreamExecutionEnvironment env = env();
         DataStream<ServerReading> in = env.fromData(TypeInformation.of(ServerReading.class),
                 all.toArray(new ServerReading[0])).setParallelism(1);
         RecurrentStream<ServerReading, AnomalyResult<ServerReading, String>> scored = AnomalyDetection
                 .keyBy(ServerReading::host)
-                .metrics(1, r -> r.values)
-                .metricNames("cpu")
+                .metrics(3, r -> r.values)
+                .metricNames(METRICS)
                 .apply(in);
         List<AnomalyResult<ServerReading, String>> results = new ArrayList<>();
         List<Rejected<ServerReading>> rejected = new ArrayList<>();
@@ -194,16 +203,17 @@ class AnomalyDetectionITCase {
         }
 
         // the job went on: every good reading scored as if the bad ones had not come
-        assertSameResults(direct(good, () -> new AnomalyDetector(FORECASTER, PARAMS), r -> new float[] {r.cpu},
-                new String[] {"cpu"}, PARAMS.alarmScore()), byNote(results));
+        assertSameResults(direct(good, () -> new VectorDetector(FORECASTER, PARAMS, 3), r -> r.values.clone(), METRICS,
+                PARAMS.alarmScore()), byNote(results));
         rejected.sort(Comparator.comparing(x -> x.event.note));
-        assertEquals(4, rejected.size(), rejected.toString());
-        assertRejected(rejected.get(0), "NaN", RejectedEvent.Reason.NON_FINITE, "db-1", "metric cpu (#0) is NaN");
-        assertRejected(rejected.get(1), "no host", RejectedEvent.Reason.NULL_KEY, null, "the event has no key");
-        assertRejected(rejected.get(2), "no values", RejectedEvent.Reason.MISSING_INPUT, "web-2",
+        assertEquals(5, rejected.size(), rejected.toString());
+        assertRejected(rejected.get(0), "NaN", RejectedEvent.Reason.NON_FINITE, "db-1", "metric mem (#1) is NaN");
+        assertRejected(rejected.get(1), "infinite", RejectedEvent.Reason.NON_FINITE, "web-1", "metric disk (#2) is -Infinity");
+        assertRejected(rejected.get(2), "no host", RejectedEvent.Reason.NULL_KEY, null, "the event has no key");
+        assertRejected(rejected.get(3), "no values", RejectedEvent.Reason.MISSING_INPUT, "web-2",
                 "the event has no metric values");
-        assertRejected(rejected.get(3), "too wide", RejectedEvent.Reason.INPUT_WIDTH, "web-1",
-                "the event has 2 metric values, the detector takes 1 (cpu)");
+        assertRejected(rejected.get(4), "too narrow", RejectedEvent.Reason.INPUT_WIDTH, "web-1",
+                "the event has 2 metric values, the detector takes 3 (cpu, mem, disk)");
     }
 
     static void assertRejected(Rejected<ServerReading> r, String note, RejectedEvent.Reason reason, String key,

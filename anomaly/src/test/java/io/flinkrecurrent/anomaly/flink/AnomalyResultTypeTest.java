@@ -77,22 +77,4 @@ class AnomalyResultTypeTest {
         assertTrue(!genericTypes(reflected, "result", new ArrayList<>()).isEmpty(), reflected.toString());
         assertThrows(UnsupportedOperationException.class, () -> reflected.createSerializer(config));
     }
-
-    @Test
-    void theBuilderNamesWhatIsMissingOrWrong() {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        var in = env.fromData(TypeInformation.of(ServerReading.class), ServerReading.servers(1).toArray(new ServerReading[0]));
-        var noMetrics = AnomalyDetection.keyBy(ServerReading::host);
-        assertEquals("anomaly detection needs metric(...) or metrics(...) before apply",
-                assertThrows(IllegalStateException.class, () -> noMetrics.apply(in)).getMessage());
-        var names = AnomalyDetection.keyBy(ServerReading::host).metric(r -> r.cpu).metricNames("cpu", "mem");
-        assertEquals("2 metric names [cpu, mem] for 1 metrics",
-                assertThrows(IllegalStateException.class, () -> names.apply(in)).getMessage());
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetection.keyBy(ServerReading::host).alertAt(1.5f));
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetection.keyBy(ServerReading::host).alertAt(Float.NaN));
-        assertThrows(IllegalArgumentException.class,
-                () -> AnomalyDetection.keyBy(ServerReading::host).metrics(0, (x, r) -> {}));
-        assertEquals(io.flinkrecurrent.anomaly.AnomalyDetector.Params.COMPACT.alarmScore(),
-                AnomalyDetection.keyBy(ServerReading::host).alertThreshold());
-    }
 }
