@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-/** A day of minute readings of three servers, made up: daily waves and noise, and one incident. */
+/** A day of minute readings of three servers, made up: an hourly batch load, bounded noise, and one incident. */
 public final class SampleReadings {
     /** Midnight, 1 June 2025 UTC. */
     public static final long START = 1_748_736_000_000L;
@@ -20,12 +20,12 @@ public final class SampleReadings {
         Random noise = new Random(42);
         List<ServerReading> readings = new ArrayList<>();
         for (int minute = 0; minute < 1440; minute++) {
-            double daily = Math.sin(2 * Math.PI * minute / 1440);
+            double load = Math.sin(2 * Math.PI * minute / 60);
             for (int h = 0; h < hosts.length; h++) {
-                float cpu = (float) (35 + 10 * h + 20 * daily + 2 * noise.nextGaussian());
-                float memory = (float) (60 + 0.002 * minute + 0.5 * noise.nextGaussian());
-                float disk = (float) (20 + 5 * daily + noise.nextGaussian());
-                float network = (float) (100 + 40 * daily + 5 * noise.nextGaussian());
+                float cpu = (float) (35 + 10 * h + 20 * load + 2 * noise(noise));
+                float memory = (float) (60 + 0.5 * noise(noise));
+                float disk = (float) (20 + 5 * load + noise(noise));
+                float network = (float) (100 + 40 * load + 5 * noise(noise));
                 if (hosts[h].equals(INCIDENT_HOST) && minute >= INCIDENT_MINUTE && minute < INCIDENT_MINUTE + 15) {
                     disk += 70;
                 }
@@ -33,5 +33,10 @@ public final class SampleReadings {
             }
         }
         return readings;
+    }
+
+    /** Uniform in [-1, 1]. */
+    private static double noise(Random r) {
+        return 2 * r.nextDouble() - 1;
     }
 }
