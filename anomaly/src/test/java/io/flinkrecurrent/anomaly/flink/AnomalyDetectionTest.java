@@ -32,6 +32,10 @@ class AnomalyDetectionTest {
         assertInstanceOf(VectorDetector.class, three);
         assertEquals(3, three.inputSize());
         assertEquals(new VectorDetector(forecaster, DetectorParams.COMPACT_1, 3).fingerprint(), three.fingerprint());
+        // the state per key docs/anomaly.md gives
+        assertEquals(1_860, one.stateSize());
+        assertEquals(7_144, AnomalyDetection.keyBy(ServerReading::host).metrics(4, r -> r.values).detector().stateSize());
+        assertEquals(66_984, AnomalyDetection.keyBy(ServerReading::host).metrics(38, r -> r.values).detector().stateSize());
     }
 
     @Test
