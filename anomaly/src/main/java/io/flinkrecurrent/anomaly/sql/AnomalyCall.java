@@ -1,5 +1,6 @@
 package io.flinkrecurrent.anomaly.sql;
 
+import io.flinkrecurrent.anomaly.DetectorModels;
 import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Forecasters;
 import io.flinkrecurrent.annotation.Internal;
@@ -132,7 +133,7 @@ final class AnomalyCall {
     RecurrentModel model() {
         RecurrentNetwork net = forecaster();
         try {
-            return DetectorModels.forWidth(net, detector.params, features.size());
+            return DetectorModels.detector(net, detector.params, features.size());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException((forecaster == null ? "" : "the forecaster '" + forecaster + "': ") + e.getMessage(), e);
         }

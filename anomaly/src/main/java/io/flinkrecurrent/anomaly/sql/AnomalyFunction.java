@@ -1,6 +1,7 @@
 package io.flinkrecurrent.anomaly.sql;
 
 import io.flinkrecurrent.anomaly.Cause;
+import io.flinkrecurrent.anomaly.DetectorModels;
 import io.flinkrecurrent.annotation.PublicEvolving;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.flink.KeyState;
@@ -125,8 +126,8 @@ public class AnomalyFunction extends RecurrentFunctionBase {
 
     @Override
     protected RowData output(long seq, float[] y) {
-        int metric = DetectorModels.metric(y, metricNames.length);
-        return GenericRowData.of(y[0], CAUSES[DetectorModels.cause(y).ordinal()], metric < 0 ? null : metricNames[metric],
+        int metric = DetectorModels.metricOf(metricNames.length, y);
+        return GenericRowData.of(y[0], CAUSES[Cause.of(y).ordinal()], metric < 0 ? null : metricNames[metric],
                 y[0] >= inUse.threshold, null);
     }
 

@@ -2,6 +2,7 @@ package io.flinkrecurrent.anomaly.sql;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.anomaly.Cause;
+import io.flinkrecurrent.anomaly.DetectorModels;
 import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Forecasters;
 import io.flinkrecurrent.anomaly.VectorDetector;
@@ -102,7 +103,7 @@ class AnomalyFunctionITCase {
                     x[m] = (float) s.values()[r][m];
                 }
                 detector.step(y, state, x, scratch);
-                int metric = DetectorModels.metric(y, x.length);
+                int metric = DetectorModels.metricOf(x.length, y);
                 lines.add(y[0] + " " + Cause.of(y).label() + " " + (metric < 0 ? null : metrics.get(metric)) + " "
                         + (y[0] >= threshold) + " null");
             }
