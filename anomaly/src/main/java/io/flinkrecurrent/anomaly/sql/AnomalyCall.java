@@ -59,8 +59,8 @@ final class AnomalyCall {
     final String forecaster;
     /** The threshold the call gives, or null: the detector's alarm score. */
     final Double givenThreshold;
-    /** A row alerts when its score is at least this. */
-    final double threshold;
+    /** A row alerts when its score (a FLOAT) is at least this, as a float: as the typed API's {@code alertAt}. */
+    final float threshold;
     /** The feature columns' names: the metrics, in the order the detector reads them. */
     final List<String> features;
     /** The list the call was made from: the function's features argument, the same object on every row. */
@@ -79,7 +79,7 @@ final class AnomalyCall {
             throw new IllegalArgumentException("the argument 'features' must name the metric columns: features => DESCRIPTOR(cpu, mem)");
         }
         this.givenThreshold = threshold;
-        this.threshold = threshold != null ? threshold : this.detector.params.alarmScore();
+        this.threshold = threshold != null ? threshold.floatValue() : this.detector.params.alarmScore();
         this.forecaster = forecaster;
         this.features = List.copyOf(features);
         this.givenFeatures = features;

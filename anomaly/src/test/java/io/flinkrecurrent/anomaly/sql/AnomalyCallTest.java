@@ -24,7 +24,7 @@ class AnomalyCallTest {
         assertEquals(AnomalyCall.Detector.COMPACT_1, back.detector);
         assertEquals(forecaster, back.forecaster);
         assertEquals(names, back.features);
-        assertEquals(0.75, back.threshold);
+        assertEquals(0.75f, back.threshold);
         assertEquals(call.encode(), back.encode());
         assertTrue(back.sameAs("compact-1", 0.75, forecaster, names));
     }
@@ -35,7 +35,7 @@ class AnomalyCallTest {
         assertEquals(AnomalyCall.Detector.COMPACT, call.detector);
         assertNull(call.forecaster);
         assertNull(call.givenThreshold);
-        assertEquals(DetectorParams.COMPACT.alarmScore(), call.threshold, 0.0);
+        assertEquals(DetectorParams.COMPACT.alarmScore(), call.threshold);
         assertEquals(AnomalyDetector.compact(Forecasters.bundled()).fingerprint(), call.model().fingerprint(),
                 "the compact detector over the bundled forecaster: the anomaly job's");
         assertTrue(call.sameAs(null, null, null, List.of("v")));

@@ -90,7 +90,7 @@ class AnomalyFunctionITCase {
      *
      * @param metrics the feature columns' names
      */
-    static Map<String, List<String>> direct(RecurrentModel detector, List<Series> corpus, List<String> metrics, double threshold) {
+    static Map<String, List<String>> direct(RecurrentModel detector, List<Series> corpus, List<String> metrics, float threshold) {
         Map<String, List<String>> out = new TreeMap<>();
         Scratch scratch = detector.newScratch();
         float[] y = new float[detector.outputSize()];
@@ -240,7 +240,7 @@ class AnomalyFunctionITCase {
                 + "input => TABLE shuffled PARTITION BY k, features => DESCRIPTOR(v), on_time => DESCRIPTOR(ts), "
                 + "detector => 'compact-1', threshold => 0.75e0, uid => 'ordered')"));
         AnomalyDetector compact1 = new AnomalyDetector(Forecasters.bundled(), DetectorParams.COMPACT_1);
-        Map<String, List<String>> want = direct(compact1, files, List.of("v"), 0.75);
+        Map<String, List<String>> want = direct(compact1, files, List.of("v"), 0.75f);
         assertEquals(want, byKey(out));
         Map<String, Long> last = new HashMap<>();
         for (Row r : out) {

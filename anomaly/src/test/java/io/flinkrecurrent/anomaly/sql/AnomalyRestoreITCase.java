@@ -148,7 +148,7 @@ class AnomalyRestoreITCase {
                 values[r] = new double[] {cpu.values()[r][0], mem.values()[r][0]};
             }
             Series rows = new Series(host[0], java.util.Arrays.copyOf(cpu.times(), n), values);
-            assertEquals(AnomalyFunctionITCase.direct(vector, List.of(rows), List.of("cpu", "mem"), 0.6).get(host[0]), got.get(host[0]),
+            assertEquals(AnomalyFunctionITCase.direct(vector, List.of(rows), List.of("cpu", "mem"), 0.6f).get(host[0]), got.get(host[0]),
                     host[0]);
         }
     }
