@@ -24,12 +24,14 @@ final class NabAblation {
     record Variant(String name, Params params, boolean untrained) {}
 
     /** A corpus in NAB's layout, its files' values read. */
-    record Corpus(String name, Map<String, NabScorer.LabelledFile> files, Map<String, float[]> values) {
-        static Corpus read(String name, Path dir) throws IOException {
+    record Corpus(String name, Map<String, NabScorer.LabelledFile> files, Map<String, float[][]> values) {
+        /** {@code leaveOutBelow}: as {@link NabData.Table#leaveOut} (0: every metric kept). */
+        static Corpus read(String name, Path dir, int leaveOutBelow) throws IOException {
             Map<String, NabScorer.LabelledFile> files = NabScorer.corpus(dir);
-            Map<String, float[]> values = new LinkedHashMap<>();
+            Map<String, float[][]> values = new LinkedHashMap<>();
             for (String f : files.keySet()) {
-                values.put(f, NabPlot.values(dir.resolve("data").resolve(f)));
+                NabData.Table t = NabData.read(dir.resolve("data").resolve(f));
+                values.put(f, (leaveOutBelow > 0 ? t.leaveOut(leaveOutBelow) : t).rows());
             }
             return new Corpus(name, files, values);
         }
@@ -212,22 +214,21 @@ final class NabAblation {
     }
 
     /** Every file's scores, the files stepped in parallel. */
-    static Map<String, double[]> scoreAll(AnomalyDetector d, Map<String, float[]> values) {
+    static Map<String, double[]> scoreAll(AnomalyDetector d, Map<String, float[][]> values) {
         Map<String, double[]> scores = new ConcurrentHashMap<>();
         values.entrySet().parallelStream().forEach(f -> scores.put(f.getKey(), scoreInProcess(d, f.getValue())));
         return scores;
     }
 
-    /** One key's scores, the detector stepped over its values in order. */
-    static double[] scoreInProcess(AnomalyDetector d, float[] values) {
-        float[] state = new float[d.stateSize()];
-        io.flinkrecurrent.cell.Scratch scratch = d.newScratch();
-        float[] x = new float[1];
-        float[] o = new float[d.outputSize()];
-        double[] s = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            x[0] = values[i];
-            d.step(o, state, x, scratch);
+    /** One key's scores, the model its rows' width runs ({@link NabData#modelFor}) stepped over its rows in order. */
+    static double[] scoreInProcess(AnomalyDetector d, float[][] rows) {
+        io.flinkrecurrent.cell.RecurrentModel m = NabData.modelFor(d, rows.length == 0 ? 1 : rows[0].length);
+        float[] state = new float[m.stateSize()];
+        io.flinkrecurrent.cell.Scratch scratch = m.newScratch();
+        float[] o = new float[m.outputSize()];
+        double[] s = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            m.step(o, state, rows[i], scratch);
             s[i] = o[0];
         }
         return s;
