@@ -102,7 +102,7 @@ class AnomalyDetectorTest {
         v[1200] = 75; // the wave spans about 27..73: 2 above it, more than 1% of the range
         float[] s = scores(AnomalyDetector.windowed(forecaster), v);
         assertEquals(1f, s[1200]);
-        float[] without = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.withTolerance(-1f)), v);
+        float[] without = scores(new AnomalyDetector(forecaster, DetectorParams.WINDOWED.toBuilder().tolerance(-1f).build()), v);
         assertTrue(without[1200] < 1f, "without the rule: " + without[1200]);
         v[1200] = 60; // inside the range: not by the rule
         assertTrue(scores(AnomalyDetector.windowed(forecaster), v)[1200] < 1f);
@@ -118,7 +118,7 @@ class AnomalyDetectorTest {
         assertEquals(1f, s[1200]);
         assertTrue(s[1205] < 1f, "a new extreme 5 rows later: " + s[1205]);
         assertEquals(1f, s[1230], "24 quiet rows later");
-        float[] every = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.withQuiet(0)), v);
+        float[] every = scores(new AnomalyDetector(forecaster, DetectorParams.WINDOWED.toBuilder().quiet(0).build()), v);
         assertEquals(1f, every[1205], "quiet 0: every new extreme");
     }
 
@@ -132,7 +132,7 @@ class AnomalyDetectorTest {
         assertTrue(s[1200] >= d.alarmScore() && s[1200] < 1f, "the alarm: " + s[1200]);
         assertEquals(0.5f, max(s, 1201, 1221), "the quiet rows after it");
         assertTrue(s[1350] >= d.alarmScore(), "after them: " + s[1350]);
-        AnomalyDetector.Params noAlarms = AnomalyDetector.Params.WINDOWED.withAlarm(Float.POSITIVE_INFINITY);
+        DetectorParams noAlarms = DetectorParams.WINDOWED.toBuilder().alarm(Float.POSITIVE_INFINITY).build();
         float[] loud = scores(new AnomalyDetector(forecaster, noAlarms), v);
         assertTrue(loud[1210] >= d.alarmScore(), "without alarms, 10 rows later: " + loud[1210]);
     }
@@ -140,21 +140,21 @@ class AnomalyDetectorTest {
     @Test
     void aLastingShiftOfLevelIsNoticedByTheLevelAlone() {
         float[] v = shiftOfLevel();
-        AnomalyDetector.Params levelOnly = AnomalyDetector.Params.WINDOWED.using(false, false, false).withTolerance(-1f);
+        DetectorParams levelOnly = DetectorParams.WINDOWED.toBuilder().error(false).value(false).novelty(false).tolerance(-1f).build();
         float[] s = scores(new AnomalyDetector(forecaster, levelOnly), v);
         float before = max(s, 1300, 2000);
         float at = max(s, 2000, 2100);
         assertTrue(at > before, "after the shift " + at + ", before it at most " + before);
         assertTrue(at > 0.9f, "after the shift " + at);
-        float[] none = scores(new AnomalyDetector(forecaster, levelOnly.withLevel(0)), v);
+        float[] none = scores(new AnomalyDetector(forecaster, levelOnly.toBuilder().level(0).build()), v);
         assertEquals(0.5f, max(none, 2000, 2100), "nothing left to notice it");
     }
 
     @Test
     void aNewPatternInsideTheRangeIsNoticedByTheHiddenStateAlone() {
         float[] v = waveThenFlat();
-        AnomalyDetector.Params noveltyOnly = AnomalyDetector.Params.WINDOWED.using(false, false, true).withTolerance(-1f)
-                .withLevel(0);
+        DetectorParams noveltyOnly = DetectorParams.WINDOWED.toBuilder().error(false).value(false).novelty(true).tolerance(-1f)
+                .level(0).build();
         float[] s = scores(new AnomalyDetector(forecaster, noveltyOnly), v);
         float before = max(s, 1300, 2000);
         float at = max(s, 2000, 2030);
@@ -169,16 +169,16 @@ class AnomalyDetectorTest {
         AnomalyDetector d = AnomalyDetector.windowed(forecaster);
         // 9 scalars, four rings of 1000, z ring of 100, 1000 hidden states, the GRU's own state
         assertEquals(9 + 4 * 1000 + 100 + 1000 * 24 + 24, d.stateSize());
-        AnomalyDetector small = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.using(true, true, false));
+        AnomalyDetector small = new AnomalyDetector(forecaster, DetectorParams.WINDOWED.toBuilder().error(true).value(true).novelty(false).build());
         assertEquals(9 + 4 * 1000 + 100 + 24, small.stateSize());
         assertNotEquals(d.fingerprint(), small.fingerprint(), "a state from other parameters is not reused");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new AnomalyDetector.Params(1000, 300, 1000, 5, 0.01f, 15f, 20, 50, 3f, true, true, true));
+                () -> DetectorParams.WINDOWED.toBuilder().hold(300).build());
         assertTrue(e.getMessage().contains("hold 300"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new AnomalyDetector.Params(1000, 100, 3, 5, 0.01f, 15f, 20, 50, 3f, true, true, true));
+                () -> DetectorParams.WINDOWED.toBuilder().memory(3).build());
         assertTrue(e.getMessage().contains("memory"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.withLevel(2000));
+        e = assertThrows(IllegalArgumentException.class, () -> DetectorParams.WINDOWED.toBuilder().level(2000).build());
         assertTrue(e.getMessage().contains("level 2000"), e.getMessage());
     }
 
@@ -189,7 +189,7 @@ class AnomalyDetectorTest {
      */
     @Test
     void theCompactDetectorFitsInEightKiBAndWithOneRowBlocksIsTheWindowedOne() {
-        AnomalyDetector compact = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.with("stride=8,memory=64,block=50"));
+        AnomalyDetector compact = new AnomalyDetector(forecaster, DetectorParams.WINDOWED.toBuilder().stride(8).memory(64).block(50).build());
         // 9 scalars, four statistics of 20 blocks (5 + 2 * 20 each), the last 5 errors and 50 values, 100 z,
         // 64 hidden states, the GRU's own
         assertEquals(9 + 4 * 45 + 5 + 50 + 100 + 64 * 24 + 24, compact.stateSize());
@@ -201,8 +201,8 @@ class AnomalyDetectorTest {
         }
         v[2500] = 95; // and a spike
         float[] windowed = scores(AnomalyDetector.windowed(forecaster), v);
-        float[] same = scores(new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.with("stride=1,memory=1000,block=1")), v);
-        float alarm = AnomalyDetector.Params.WINDOWED.alarmScore();
+        float[] same = scores(new AnomalyDetector(forecaster, DetectorParams.WINDOWED.toBuilder().stride(1).memory(1000).block(1).build()), v);
+        float alarm = DetectorParams.WINDOWED.alarmScore();
         int alarms = 0;
         for (int i = 0; i < v.length; i++) {
             assertEquals(windowed[i], same[i], 1e-3f, "row " + i);
@@ -210,8 +210,7 @@ class AnomalyDetectorTest {
             alarms += windowed[i] >= alarm ? 1 : 0;
         }
         assertTrue(alarms > 0, "the series raises alarms to compare");
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("block=30"));
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("widow=3"));
+        assertThrows(IllegalArgumentException.class, () -> DetectorParams.WINDOWED.toBuilder().block(30).build());
     }
 
     /**
@@ -221,7 +220,7 @@ class AnomalyDetectorTest {
      */
     @Test
     void theOnlineForecasterLearnsPerKeyAndLivesInTheKeysState() {
-        AnomalyDetector online = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.with("online=0.5"));
+        AnomalyDetector online = new AnomalyDetector(forecaster, DetectorParams.WINDOWED.toBuilder().online(0.5f).build());
         assertEquals(AnomalyDetector.windowed(forecaster).stateSize() - 24 + (24 + 25 + 24), online.stateSize(),
                 "the GRU's state, the readout's weights (1 x 25) and its last features (24)");
         float[] v = wave(3000, 100);
@@ -245,7 +244,7 @@ class AnomalyDetectorTest {
             }
         }
         assertTrue(late < 0.8 * early, "the key's forecaster learns: error " + early / 200 + " early, " + late / 200 + " late");
-        AnomalyDetector again = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.with("online=0.5"));
+        AnomalyDetector again = new AnomalyDetector(forecaster, DetectorParams.WINDOWED.toBuilder().online(0.5f).build());
         Scratch s2 = again.newScratch();
         for (int i = 1500; i < 2000; i++) {
             again.step(out, copy, new float[] {v[i]}, s2);
@@ -260,7 +259,7 @@ class AnomalyDetectorTest {
      */
     @Test
     void theCompactProfileFitsInEightKiBAndItsStateIsAllThereIs() {
-        AnomalyDetector compact = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT);
+        AnomalyDetector compact = new AnomalyDetector(forecaster, DetectorParams.COMPACT);
         // 9 scalars, four exponential statistics (2 each), the last error and 25 values, 100 z, 64 levels and
         // their novelty's statistics, the last 40 novelties and their minimum's statistics, 64 hidden states,
         // the GRU's state, the readout's weights (1 x 25) and its last features (24)
@@ -275,9 +274,13 @@ class AnomalyDetectorTest {
         assertTrue(max(s, 2000, 2030) > max(s, 1000, 2000), "the flat stretch: " + max(s, 2000, 2030)
                 + ", above all of the wave before: " + max(s, 1000, 2000));
         assertEquals(1f, s[2500], "the spike, beyond the key's range");
-        assertTrue(max(s, 1000, 2000) < AnomalyDetector.Params.COMPACT.alarmScore(), "no alarm on the plain wave: " + max(s, 1000, 2000));
-        for (String variant : new String[] {"", ",likely=10", ",rls=0.999"}) {
-            AnomalyDetector d = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(variant.isEmpty() ? "level=25" : variant.substring(1)));
+        assertTrue(max(s, 1000, 2000) < DetectorParams.COMPACT.alarmScore(), "no alarm on the plain wave: " + max(s, 1000, 2000));
+        java.util.Map<String, DetectorParams> variants = new java.util.LinkedHashMap<>();
+        variants.put("", DetectorParams.COMPACT.toBuilder().level(25).build());
+        variants.put(",likely=10", DetectorParams.COMPACT.toBuilder().likely(10).build());
+        variants.put(",rls=0.999", DetectorParams.COMPACT.toBuilder().rls(0.999f).build());
+        for (String variant : variants.keySet()) {
+            AnomalyDetector d = new AnomalyDetector(forecaster, variants.get(variant));
             float[] state = d.newState();
             Scratch scratch = d.newScratch();
             float[] out = new float[3];
@@ -304,8 +307,7 @@ class AnomalyDetectorTest {
      */
     @Test
     void theErrorsLikelihoodNoticesErrorsThatLast() {
-        AnomalyDetector.Params alone = AnomalyDetector.Params.COMPACT.with(
-                "likely=10,error=false,value=false,novelty=false,level=0,levelNovelty=0,levelWeight=3,tolerance=-1,alarm=1000");
+        DetectorParams alone = DetectorParams.COMPACT.toBuilder().likely(10).error(false).value(false).novelty(false).level(0).levelNovelty(0f).levelWeight(3f).tolerance(-1f).alarm(1000f).build();
         float[] v = wave(3000, 100);
         java.util.Random r = new java.util.Random(5);
         for (int i = 2000; i < 2040; i++) {
@@ -314,11 +316,11 @@ class AnomalyDetectorTest {
         float[] s = scores(new AnomalyDetector(forecaster, alone), v);
         assertTrue(max(s, 2000, 2040) > max(s, 1000, 2000) + 0.1f,
                 "noise that lasts: " + max(s, 2000, 2040) + ", the wave before: " + max(s, 1000, 2000));
-        float[] none = scores(new AnomalyDetector(forecaster, alone.with("likely=0,stride=8")), v);
+        float[] none = scores(new AnomalyDetector(forecaster, alone.toBuilder().likely(0).stride(8).build()), v);
         assertEquals(0.5f, max(none, 2000, 2040), "without it, no surprise is left");
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("likely=10"), "windowed");
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("rls=0.99"), "rls without online");
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.COMPACT.with("rls=1.5"));
+        assertThrows(IllegalArgumentException.class, () -> DetectorParams.WINDOWED.toBuilder().likely(10).build(), "windowed");
+        assertThrows(IllegalArgumentException.class, () -> DetectorParams.WINDOWED.toBuilder().rls(0.99f).build(), "rls without online");
+        assertThrows(IllegalArgumentException.class, () -> DetectorParams.COMPACT.toBuilder().rls(1.5f).build());
     }
 
     /**
@@ -328,8 +330,7 @@ class AnomalyDetectorTest {
      */
     @Test
     void aLevelNotSeenLatelyStandsOutAndOneSeenBeforeLess() {
-        AnomalyDetector alone = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(
-                "error=false,value=false,novelty=false,tolerance=-1,alarm=1000"));
+        AnomalyDetector alone = new AnomalyDetector(forecaster, DetectorParams.COMPACT.toBuilder().error(false).value(false).novelty(false).tolerance(-1f).alarm(1000f).build());
         float[] again = wave(3000, 100);
         float[] other = wave(3000, 100);
         for (int i = 2000; i < 2300; i++) {
@@ -346,8 +347,8 @@ class AnomalyDetectorTest {
         float seen = max(s, 2600, 2700);
         float unseen = max(scores(alone, other), 2600, 2700);
         assertTrue(seen + 0.05f < unseen, "a level seen before: " + seen + ", one never seen: " + unseen);
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.WINDOWED.with("levelNovelty=1"), "windowed");
-        assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.COMPACT.with("levelNovelty=0"), "no level signal");
+        assertThrows(IllegalArgumentException.class, () -> DetectorParams.WINDOWED.toBuilder().levelNovelty(1f).build(), "windowed");
+        assertThrows(IllegalArgumentException.class, () -> DetectorParams.COMPACT.toBuilder().levelNovelty(0f).build(), "no level signal");
     }
 
     /** Each row's cause (the third output); every row scoring at most 0.5 says NONE. */
@@ -381,30 +382,29 @@ class AnomalyDetectorTest {
             assertEquals(Cause.RANGE, causes(d, beyond)[1200], d.params().describe());
         }
         float[] noise = noiseWithAJump(); // row 1200: inside the range, far from the mean and from the forecast
-        AnomalyDetector.Params quiet = AnomalyDetector.Params.COMPACT.with("tolerance=-1,levelNovelty=0,levelWeight=1,level=0");
+        DetectorParams quiet = DetectorParams.COMPACT.toBuilder().tolerance(-1f).levelNovelty(0f).levelWeight(1f).level(0).build();
         assertEquals(Cause.VALUE,
-                causes(new AnomalyDetector(forecaster, quiet.using(false, true, false)), noise)[1200]);
+                causes(new AnomalyDetector(forecaster, quiet.toBuilder().error(false).value(true).novelty(false).build()), noise)[1200]);
         assertEquals(Cause.ERROR,
-                causes(new AnomalyDetector(forecaster, quiet.using(true, false, false)), noise)[1200]);
+                causes(new AnomalyDetector(forecaster, quiet.toBuilder().error(true).value(false).novelty(false).build()), noise)[1200]);
 
         float[] flat = waveThenFlat();
         AnomalyDetector novelty = new AnomalyDetector(forecaster,
-                AnomalyDetector.Params.WINDOWED.using(false, false, true).withTolerance(-1f).withLevel(0));
+                DetectorParams.WINDOWED.toBuilder().error(false).value(false).novelty(true).tolerance(-1f).level(0).build());
         assertEquals(Cause.NOVELTY, causes(novelty, flat)[argmax(scores(novelty, flat), 2000, 2030)]);
 
         float[] shift = shiftOfLevel();
-        AnomalyDetector level = new AnomalyDetector(forecaster, AnomalyDetector.Params.WINDOWED.using(false, false, false).withTolerance(-1f));
+        AnomalyDetector level = new AnomalyDetector(forecaster, DetectorParams.WINDOWED.toBuilder().error(false).value(false).novelty(false).tolerance(-1f).build());
         assertEquals(Cause.LEVEL, causes(level, shift)[argmax(scores(level, shift), 2000, 2100)]);
 
         float[] lifted = wave(3000, 100);
         for (int i = 2000; i < 2300; i++) {
             lifted[i] += 12;
         }
-        AnomalyDetector levelNovelty = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(
-                "error=false,value=false,novelty=false,tolerance=-1,alarm=1000"));
+        AnomalyDetector levelNovelty = new AnomalyDetector(forecaster, DetectorParams.COMPACT.toBuilder().error(false).value(false).novelty(false).tolerance(-1f).alarm(1000f).build());
         assertEquals(Cause.LEVEL_NOVELTY, causes(levelNovelty, lifted)[argmax(scores(levelNovelty, lifted), 2000, 2100)]);
 
-        AnomalyDetector likely = new AnomalyDetector(forecaster, quiet.using(false, false, false).with("likely=10"));
+        AnomalyDetector likely = new AnomalyDetector(forecaster, quiet.toBuilder().error(false).value(false).novelty(false).likely(10).build());
         Cause[] c = causes(likely, noise);
         assertEquals(Cause.LIKELIHOOD, c[argmax(scores(likely, noise), 1200, 1210)]);
         assertEquals("level-novelty", Cause.LEVEL_NOVELTY.label());
@@ -416,14 +416,27 @@ class AnomalyDetectorTest {
         RecurrentNetwork again = ModelLoader.load(Path.of("forecaster/model.safetensors")).network();
         assertEquals(d.fingerprint(), AnomalyDetector.windowed(again).fingerprint(), "same weights, same parameters");
         assertNotEquals(d.fingerprint(), new AnomalyDetector(forecaster,
-                AnomalyDetector.Params.WINDOWED.withTolerance(0.02f)).fingerprint(), "another parameter");
+                DetectorParams.WINDOWED.toBuilder().tolerance(0.02f).build()).fingerprint(), "another parameter");
         // pinned: a SHA-256 of the forecaster's weights and the parameters' values, the same on every JDK
         // (a hashCode-based fingerprint could change with the JDK and reset every key on restore)
         assertEquals("7c8ccb355f05ec7d", Long.toHexString(d.fingerprint()));
         assertEquals("8bf3aef048ab2592", Long.toHexString(AnomalyDetector.compact(again).fingerprint()));
         // the first compact detector's, as it was before the parameters added since (power, lasting): a savepoint
         // taken with it keeps its keys' states under --detector compact-1
-        assertEquals("9eee5b9bdcb96832", Long.toHexString(new AnomalyDetector(again, AnomalyDetector.Params.COMPACT_1).fingerprint()));
+        assertEquals("9eee5b9bdcb96832", Long.toHexString(new AnomalyDetector(again, DetectorParams.COMPACT_1).fingerprint()));
+    }
+
+    /** Its description and its shape, as they were before the detector was split into its parts. */
+    @Test
+    void itDescribesItselfAsItDid() {
+        AnomalyDetector d = AnomalyDetector.windowed(forecaster);
+        assertEquals("anomaly detector Params[window=1000, hold=100, memory=1000, smooth=5, tolerance=0.01, alarm=15.0, quiet=20, "
+                + "level=50, levelWeight=3.0, error=true, value=true, novelty=true, stride=0, block=0, online=0.0, likely=0, "
+                + "rls=0.0, levelNovelty=0.0, power=1.0, lasting=0] over gru(input=1, hidden=24, layers=1) -> linear(24 -> 1, "
+                + "identity)", d.describe());
+        assertEquals(1, d.inputSize());
+        assertEquals(3, d.outputSize());
+        assertEquals(1860, AnomalyDetector.compact(forecaster).stateSize());
     }
 
     /**
@@ -438,16 +451,17 @@ class AnomalyDetectorTest {
         for (int i = 2000; i < 2200; i++) {
             v[i] = (float) (50 + 10 * Math.sin(2 * Math.PI * i / 100) + r.nextGaussian());
         }
-        String noveltyAlone = "error=false,value=false,level=0,levelNovelty=0,levelWeight=3,tolerance=-1";
-        AnomalyDetector lasting = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(noveltyAlone));
-        AnomalyDetector passing = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with(noveltyAlone + ",lasting=0"));
+        DetectorParams noveltyAlone = DetectorParams.COMPACT.toBuilder().error(false).value(false).level(0).levelNovelty(0f)
+                .levelWeight(3f).tolerance(-1f).build();
+        AnomalyDetector lasting = new AnomalyDetector(forecaster, noveltyAlone);
+        AnomalyDetector passing = new AnomalyDetector(forecaster, noveltyAlone.toBuilder().lasting(0).build());
         float[] s = scores(lasting, v);
         float[] t = scores(passing, v);
         int top = argmax(s, 2000, 2200);
         assertEquals(Cause.LASTING_NOVELTY, causes(lasting, v)[top], "row " + top);
         assertTrue(top >= 2039, "only once it has lasted 40 rows: row " + top);
         assertTrue(s[top] > max(t, 2000, 2200) + 0.03f, s[top] + " against the passing novelty's " + max(t, 2000, 2200));
-        assertTrue(max(s, 1000, 2000) < AnomalyDetector.Params.COMPACT.alarmScore(), "the plain wave: " + max(s, 1000, 2000));
+        assertTrue(max(s, 1000, 2000) < DetectorParams.COMPACT.alarmScore(), "the plain wave: " + max(s, 1000, 2000));
         assertEquals("lasting-novelty", Cause.LASTING_NOVELTY.label());
     }
 
@@ -465,14 +479,14 @@ class AnomalyDetectorTest {
         for (int i = 0; i < values.length; i++) {
             roots[i] = (float) Math.copySign(Math.pow(Math.abs(values[i]), 0.5), values[i]);
         }
-        AnomalyDetector plain = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with("power=1"));
-        AnomalyDetector rooted = new AnomalyDetector(forecaster, AnomalyDetector.Params.COMPACT.with("power=0.5"));
+        AnomalyDetector plain = new AnomalyDetector(forecaster, DetectorParams.COMPACT.toBuilder().power(1f).build());
+        AnomalyDetector rooted = new AnomalyDetector(forecaster, DetectorParams.COMPACT.toBuilder().power(0.5f).build());
         assertArrayEquals(scores(plain, roots), scores(rooted, values));
         assertFalse(java.util.Arrays.equals(scores(plain, values), scores(rooted, values)), "the power changes the scores");
-        assertEquals(AnomalyDetector.Params.COMPACT_1, AnomalyDetector.Params.COMPACT_1.with("power=1"));
+        assertEquals(DetectorParams.COMPACT_1, DetectorParams.COMPACT_1.toBuilder().power(1f).build());
         assertNotEquals(plain.fingerprint(), rooted.fingerprint(), "a state kept under another power is not reused");
-        for (String bad : new String[] {"power=0", "power=1.5", "power=NaN"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AnomalyDetector.Params.COMPACT.with(bad));
+        for (float bad : new float[] {0f, 1.5f, Float.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DetectorParams.COMPACT.toBuilder().power(bad).build());
             assertTrue(e.getMessage().contains("power"), e.getMessage());
         }
     }

@@ -2,6 +2,7 @@ package io.flinkrecurrent.jobs;
 
 import io.flinkrecurrent.anomaly.Cause;
 import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.flink.KeyedEvent;
@@ -58,16 +59,16 @@ public final class AnomalyJob implements Jobs.Job {
     @Override public List<Option<?>> options() { return List.of(ALERT, DETECTOR); }
 
     /** The detector's parameters that {@code --detector} names. */
-    static AnomalyDetector.Params params(ParsedOptions options) {
+    static DetectorParams params(ParsedOptions options) {
         return params(options.get(DETECTOR));
     }
 
     /** The parameters a {@code --detector} choice names. */
-    public static AnomalyDetector.Params params(String detector) {
+    public static DetectorParams params(String detector) {
         return switch (detector) {
-            case "windowed" -> AnomalyDetector.Params.WINDOWED;
-            case "compact-1" -> AnomalyDetector.Params.COMPACT_1;
-            default -> AnomalyDetector.Params.COMPACT;
+            case "windowed" -> DetectorParams.WINDOWED;
+            case "compact-1" -> DetectorParams.COMPACT_1;
+            default -> DetectorParams.COMPACT;
         };
     }
 
@@ -85,7 +86,7 @@ public final class AnomalyJob implements Jobs.Job {
 
     /** The job as a function of streams: one score per event, from the key's earlier events and this one. */
     public static SingleOutputStreamOperator<RecurrentOutput> apply(DataStream<KeyedEvent> points, RecurrentNetwork forecaster,
-                                                                    AnomalyDetector.Params params) {
+                                                                    DetectorParams params) {
         return Recurrent.builder(new AnomalyDetector(forecaster, params)).name(NAME).apply(points);
     }
 
@@ -106,7 +107,7 @@ public final class AnomalyJob implements Jobs.Job {
     public Jobs.Outputs build(DataStream<NumberedLine> lines, RecurrentModel model, ParsedOptions options) {
         SingleOutputStreamOperator<KeyedEvent> points = Recurrent.sameParallelism(lines.process(new ParsePoints(),
                 TypeInformation.of(KeyedEvent.class)).name("parse").uid(NAME + "-parse"), lines);
-        AnomalyDetector.Params params = params(options);
+        DetectorParams params = params(options);
         SingleOutputStreamOperator<RecurrentOutput> scores = apply(points, (RecurrentNetwork) model, params);
         float alert = options.has(ALERT) ? options.get(ALERT).floatValue() : params.alarmScore();
         DataStream<String> text = scores.filter(o -> o.output[0] >= alert).name("alerts")

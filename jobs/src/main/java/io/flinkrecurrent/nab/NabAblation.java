@@ -1,7 +1,7 @@
 package io.flinkrecurrent.nab;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
-import io.flinkrecurrent.anomaly.AnomalyDetector.Params;
+import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 
 import java.io.IOException;
@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class NabAblation {
     /** A variant of the detector; {@code untrained}: over a GRU of random weights. */
-    record Variant(String name, Params params, boolean untrained) {}
+    record Variant(String name, DetectorParams params, boolean untrained) {}
 
     /** A corpus in NAB's layout, its files' values read. */
     record Corpus(String name, Map<String, NabScorer.LabelledFile> files, Map<String, float[][]> values) {
@@ -41,81 +41,81 @@ final class NabAblation {
 
     /** The windowed detector's parts, each switched off in turn, and the parts found last at neighbouring settings. */
     static List<Variant> windowed() {
-        Params d = Params.WINDOWED;
+        DetectorParams d = DetectorParams.WINDOWED;
         List<Variant> v = new ArrayList<>();
-        Params noRule = d.withTolerance(-1f).withLevel(0);
+        DetectorParams noRule = d.toBuilder().tolerance(-1f).level(0).build();
         v.add(new Variant("the windowed detector", d, false));
-        v.add(new Variant("without the all-time range rule", d.withTolerance(-1f), false));
-        v.add(new Variant("no quiet rows: every new extreme, every alarm counts", d.withQuiet(0), false));
-        v.add(new Variant("quiet rows after the range rule's alarms only", d.withAlarm(Float.POSITIVE_INFINITY), false));
-        v.add(new Variant("without the level's z", d.withLevel(0), false));
-        v.add(new Variant("without the hidden state's novelty", d.using(true, true, false), false));
-        v.add(new Variant("without the forecast error", d.using(false, true, true), false));
-        v.add(new Variant("without the value's z", d.using(true, false, true), false));
-        v.add(new Variant("without the hold (every z counts)", d.withHold(1), false));
-        v.add(new Variant("forecast error not averaged", d.withSmooth(1), false));
-        v.add(new Variant("the GRU alone: forecast error and novelty", noRule.using(true, false, true), false));
-        v.add(new Variant("the forecast error alone", noRule.using(true, false, false), false));
-        v.add(new Variant("the hidden state's novelty alone", noRule.using(false, false, true), false));
-        v.add(new Variant("the range rule alone", d.using(false, false, false).withLevel(0), false));
-        v.add(new Variant("untrained GRU: novelty alone", noRule.using(false, false, true), true));
-        v.add(new Variant("untrained GRU: without the forecast error", d.using(false, true, true), true));
-        v.add(new Variant("the last release (no quiet rows, no level)", d.withQuiet(0).withLevel(0), false));
-        v.add(new Variant("the first release (error and value z, hold)", noRule.using(true, true, false).withSmooth(1), false));
+        v.add(new Variant("without the all-time range rule", d.toBuilder().tolerance(-1f).build(), false));
+        v.add(new Variant("no quiet rows: every new extreme, every alarm counts", d.toBuilder().quiet(0).build(), false));
+        v.add(new Variant("quiet rows after the range rule's alarms only", d.toBuilder().alarm(Float.POSITIVE_INFINITY).build(), false));
+        v.add(new Variant("without the level's z", d.toBuilder().level(0).build(), false));
+        v.add(new Variant("without the hidden state's novelty", d.toBuilder().error(true).value(true).novelty(false).build(), false));
+        v.add(new Variant("without the forecast error", d.toBuilder().error(false).value(true).novelty(true).build(), false));
+        v.add(new Variant("without the value's z", d.toBuilder().error(true).value(false).novelty(true).build(), false));
+        v.add(new Variant("without the hold (every z counts)", d.toBuilder().hold(1).build(), false));
+        v.add(new Variant("forecast error not averaged", d.toBuilder().smooth(1).build(), false));
+        v.add(new Variant("the GRU alone: forecast error and novelty", noRule.toBuilder().error(true).value(false).novelty(true).build(), false));
+        v.add(new Variant("the forecast error alone", noRule.toBuilder().error(true).value(false).novelty(false).build(), false));
+        v.add(new Variant("the hidden state's novelty alone", noRule.toBuilder().error(false).value(false).novelty(true).build(), false));
+        v.add(new Variant("the range rule alone", d.toBuilder().error(false).value(false).novelty(false).level(0).build(), false));
+        v.add(new Variant("untrained GRU: novelty alone", noRule.toBuilder().error(false).value(false).novelty(true).build(), true));
+        v.add(new Variant("untrained GRU: without the forecast error", d.toBuilder().error(false).value(true).novelty(true).build(), true));
+        v.add(new Variant("the last release (no quiet rows, no level)", d.toBuilder().quiet(0).level(0).build(), false));
+        v.add(new Variant("the first release (error and value z, hold)", noRule.toBuilder().error(true).value(true).novelty(false).smooth(1).build(), false));
         for (int rows : new int[] {40, 60}) {
-            v.add(new Variant("level over " + rows + " rows", d.withLevel(rows), false));
+            v.add(new Variant("level over " + rows + " rows", d.toBuilder().level(rows).build(), false));
         }
         for (float w : new float[] {2.5f, 3.5f}) {
-            v.add(new Variant("level's weight " + w, d.withLevelWeight(w), false));
+            v.add(new Variant("level's weight " + w, d.toBuilder().levelWeight(w).build(), false));
         }
         for (float z : new float[] {12f, 14f, 16f, 18f}) {
-            v.add(new Variant("alarm at z " + (int) z, d.withAlarm(z), false));
+            v.add(new Variant("alarm at z " + (int) z, d.toBuilder().alarm(z).build(), false));
         }
         for (int q : new int[] {5, 10, 50}) {
-            v.add(new Variant(q + " quiet rows", d.withQuiet(q), false));
+            v.add(new Variant(q + " quiet rows", d.toBuilder().quiet(q).build(), false));
         }
-        v.add(new Variant("the key's own forecaster, its error not averaged", d.with("online=0.5,smooth=1"), false));
+        v.add(new Variant("the key's own forecaster, its error not averaged", DetectorParamsSpec.apply(d, "online=0.5,smooth=1"), false));
         return v;
     }
 
     /** The compact detector's parts, each switched off or changed in turn. */
     static List<Variant> compact() {
-        Params c = Params.COMPACT;
+        DetectorParams c = DetectorParams.COMPACT;
         String alone = "value=false,novelty=false,level=0,levelNovelty=0,levelWeight=3,tolerance=-1";
         List<Variant> v = new ArrayList<>();
         v.add(new Variant("compact: the detector", c, false));
-        v.add(new Variant("compact-1: its first version (no power, no lasting novelty)", Params.COMPACT_1, false));
-        v.add(new Variant("compact: values as they come (no power)", c.with("power=1"), false));
-        v.add(new Variant("compact: without the lasting novelty", c.with("lasting=0"), false));
+        v.add(new Variant("compact-1: its first version (no power, no lasting novelty)", DetectorParams.COMPACT_1, false));
+        v.add(new Variant("compact: values as they come (no power)", DetectorParamsSpec.apply(c, "power=1"), false));
+        v.add(new Variant("compact: without the lasting novelty", DetectorParamsSpec.apply(c, "lasting=0"), false));
         for (String p : new String[] {"0.75", "0.9"}) {
-            v.add(new Variant("compact: power " + p, c.with("power=" + p), false));
+            v.add(new Variant("compact: power " + p, DetectorParamsSpec.apply(c, "power=" + p), false));
         }
         for (int rows : new int[] {25, 60}) {
-            v.add(new Variant("compact: the lasting novelty over " + rows + " rows", c.with("lasting=" + rows), false));
+            v.add(new Variant("compact: the lasting novelty over " + rows + " rows", DetectorParamsSpec.apply(c, "lasting=" + rows), false));
         }
-        v.add(new Variant("compact: without the all-time range rule", c.withTolerance(-1f), false));
-        v.add(new Variant("compact: without the level", c.with("level=0,levelNovelty=0,levelWeight=3"), false));
-        v.add(new Variant("compact: the level's z (weight 3), not its novelty", c.with("levelNovelty=0,levelWeight=3"), false));
-        v.add(new Variant("compact: the level's z (weight 3) and its novelty", c.with("levelWeight=3"), false));
+        v.add(new Variant("compact: without the all-time range rule", c.toBuilder().tolerance(-1f).build(), false));
+        v.add(new Variant("compact: without the level", DetectorParamsSpec.apply(c, "level=0,levelNovelty=0,levelWeight=3"), false));
+        v.add(new Variant("compact: the level's z (weight 3), not its novelty", DetectorParamsSpec.apply(c, "levelNovelty=0,levelWeight=3"), false));
+        v.add(new Variant("compact: the level's z (weight 3) and its novelty", DetectorParamsSpec.apply(c, "levelWeight=3"), false));
         for (String w : new String[] {"1", "1.5", "2"}) {
-            v.add(new Variant("compact: the level's novelty weighted " + w, c.with("levelNovelty=" + w), false));
+            v.add(new Variant("compact: the level's novelty weighted " + w, DetectorParamsSpec.apply(c, "levelNovelty=" + w), false));
         }
-        v.add(new Variant("compact: without the hidden state's novelty", c.using(true, true, false), false));
-        v.add(new Variant("compact: without the forecast error", c.using(false, true, true), false));
-        v.add(new Variant("compact: without the value's z", c.using(true, false, true), false));
-        v.add(new Variant("compact: the trained head's error, not the key's own", c.with("online=0"), false));
-        v.add(new Variant("compact: the error averaged over 5 rows", c.withSmooth(5), false));
-        v.add(new Variant("compact: the key's forecaster learning by RLS (0.999)", c.with("rls=0.999"), false));
-        v.add(new Variant("compact: plus the error's likelihood over 10 rows", c.with("likely=10"), false));
-        v.add(new Variant("compact: the key's own forecaster's error alone", c.with(alone), false));
-        v.add(new Variant("compact: the trained head's error alone", c.with(alone + ",online=0"), false));
-        v.add(new Variant("compact: the error's likelihood alone (10 rows)", c.with(alone + ",error=false,likely=10"), false));
+        v.add(new Variant("compact: without the hidden state's novelty", c.toBuilder().error(true).value(true).novelty(false).build(), false));
+        v.add(new Variant("compact: without the forecast error", c.toBuilder().error(false).value(true).novelty(true).build(), false));
+        v.add(new Variant("compact: without the value's z", c.toBuilder().error(true).value(false).novelty(true).build(), false));
+        v.add(new Variant("compact: the trained head's error, not the key's own", DetectorParamsSpec.apply(c, "online=0"), false));
+        v.add(new Variant("compact: the error averaged over 5 rows", c.toBuilder().smooth(5).build(), false));
+        v.add(new Variant("compact: the key's forecaster learning by RLS (0.999)", DetectorParamsSpec.apply(c, "rls=0.999"), false));
+        v.add(new Variant("compact: plus the error's likelihood over 10 rows", DetectorParamsSpec.apply(c, "likely=10"), false));
+        v.add(new Variant("compact: the key's own forecaster's error alone", DetectorParamsSpec.apply(c, alone), false));
+        v.add(new Variant("compact: the trained head's error alone", DetectorParamsSpec.apply(c, alone + ",online=0"), false));
+        v.add(new Variant("compact: the error's likelihood alone (10 rows)", DetectorParamsSpec.apply(c, alone + ",error=false,likely=10"), false));
         v.add(new Variant("compact: over an untrained GRU (a random reservoir)", c, true));
-        v.add(new Variant("compact: statistics in blocks of 50 rows", c.with("block=50"), false));
-        v.add(new Variant("compact: every hidden state, 1,000 of them", c.with("stride=1,memory=1000"), false));
-        v.add(new Variant("compact: alarm at z 15 (the windowed detector's)", c.withAlarm(15f), false));
-        v.add(new Variant("compact: level over 50 rows (the windowed detector's)", c.withLevel(50), false));
-        v.add(new Variant("compact: hold 300 rows", c.withHold(300), false));
+        v.add(new Variant("compact: statistics in blocks of 50 rows", DetectorParamsSpec.apply(c, "block=50"), false));
+        v.add(new Variant("compact: every hidden state, 1,000 of them", DetectorParamsSpec.apply(c, "stride=1,memory=1000"), false));
+        v.add(new Variant("compact: alarm at z 15 (the windowed detector's)", c.toBuilder().alarm(15f).build(), false));
+        v.add(new Variant("compact: level over 50 rows (the windowed detector's)", c.toBuilder().level(50).build(), false));
+        v.add(new Variant("compact: hold 300 rows", c.toBuilder().hold(300).build(), false));
         return v;
     }
 

@@ -64,9 +64,9 @@ public final class NabRun {
             with --variants: the forecasters' weight files (e.g. the models seed-spread.sh trains);
             default: the run's own forecaster""", null);
     static final Option<String> KIND = Option.choice("detector", """
-            compact (AnomalyDetector.Params.COMPACT): the key's own forecaster, 1,860 floats a key;
-            compact-1 (Params.COMPACT_1): its first version, 1,818 floats a key; windowed
-            (Params.WINDOWED): the detector before them, 28,133 floats a key""",
+            compact (DetectorParams.COMPACT): the key's own forecaster, 1,860 floats a key;
+            compact-1 (DetectorParams.COMPACT_1): its first version, 1,818 floats a key; windowed
+            (DetectorParams.WINDOWED): the detector before them, 28,133 floats a key""",
             "compact", "compact", "compact-1", "windowed");
     static final Option<String> PARAMS = Option.text("params", "NAME=V,...", """
             the detector with some parameters changed (window, hold, memory, smooth, tolerance, alarm,
@@ -132,8 +132,8 @@ public final class NabRun {
         out.printf(Locale.ROOT, "nab: %d files, %,d rows read in %.1f s%n", corpus.size(), events.size(), (System.nanoTime() - t0) / 1e9);
 
         RecurrentNetwork forecaster = JobOptions.model(p, AnomalyJob.MODEL);
-        AnomalyDetector.Params base = AnomalyJob.params(p.get(KIND));
-        AnomalyDetector detector = new AnomalyDetector(forecaster, p.has(PARAMS) ? base.with(p.get(PARAMS)) : base);
+        io.flinkrecurrent.anomaly.DetectorParams base = AnomalyJob.params(p.get(KIND));
+        AnomalyDetector detector = new AnomalyDetector(forecaster, p.has(PARAMS) ? DetectorParamsSpec.apply(base, p.get(PARAMS)) : base);
         // --variants and --models are read before the run, so a mistake in them is reported before it
         List<NabAblation.Variant> variants = null;
         List<NabVariants.Forecaster> forecasters = null;

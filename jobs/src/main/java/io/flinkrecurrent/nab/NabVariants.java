@@ -1,7 +1,7 @@
 package io.flinkrecurrent.nab;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
-import io.flinkrecurrent.anomaly.AnomalyDetector.Params;
+import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 
 import java.io.PrintStream;
@@ -25,7 +25,7 @@ final class NabVariants {
      * Each of {@code changes} ({@code name=value,...}, or {@code default}) applied to {@code base}: what
      * {@code --variants "a;b;c"} names.
      */
-    static List<NabAblation.Variant> parse(Params base, String list) {
+    static List<NabAblation.Variant> parse(DetectorParams base, String list) {
         List<NabAblation.Variant> variants = new ArrayList<>();
         for (String v : list.split(";")) {
             String changes = v.trim();
@@ -33,7 +33,7 @@ final class NabVariants {
                 continue;
             }
             try {
-                variants.add(new NabAblation.Variant(changes, changes.equals("default") ? base : base.with(changes), false));
+                variants.add(new NabAblation.Variant(changes, changes.equals("default") ? base : DetectorParamsSpec.apply(base, changes), false));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("'" + changes + "': " + e.getMessage(), e);
             }

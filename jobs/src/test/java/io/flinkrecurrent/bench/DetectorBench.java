@@ -1,7 +1,7 @@
 package io.flinkrecurrent.bench;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
-import io.flinkrecurrent.anomaly.AnomalyDetector.Params;
+import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.cell.Scratch;
 import io.flinkrecurrent.flink.KeyedEvent;
@@ -44,7 +44,8 @@ public final class DetectorBench {
         double warm = quick ? 4 : 8;
         double measure = quick ? 6 : 15;
         RecurrentNetwork gru = ModelLoader.load(Path.of("anomaly/forecaster/model.safetensors")).network();
-        List<Params> detectors = List.of(Params.WINDOWED, Params.COMPACT, Params.COMPACT_1, Params.COMPACT.using(true, true, false));
+        List<DetectorParams> detectors = List.of(DetectorParams.WINDOWED, DetectorParams.COMPACT, DetectorParams.COMPACT_1,
+                DetectorParams.COMPACT.toBuilder().error(true).value(true).novelty(false).build());
         List<String> names = List.of("windowed", "compact (default)", "compact-1", "compact without novelty");
         System.out.printf(Locale.ROOT, "anomaly detector benchmark%s: %d keys, %d cores, Java %s%n", quick ? " (--quick)" : "",
                 KEYS, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));

@@ -95,9 +95,9 @@ class JobsITCase {
 
         // the same detector, stepped over each key's values in order
         var params = switch (detector) {
-            case "windowed" -> io.flinkrecurrent.anomaly.AnomalyDetector.Params.WINDOWED;
-            case "compact-1" -> io.flinkrecurrent.anomaly.AnomalyDetector.Params.COMPACT_1;
-            default -> io.flinkrecurrent.anomaly.AnomalyDetector.Params.COMPACT;
+            case "windowed" -> io.flinkrecurrent.anomaly.DetectorParams.WINDOWED;
+            case "compact-1" -> io.flinkrecurrent.anomaly.DetectorParams.COMPACT_1;
+            default -> io.flinkrecurrent.anomaly.DetectorParams.COMPACT;
         };
         var model = new io.flinkrecurrent.anomaly.AnomalyDetector(JobOptions.model(
                 new AnomalyJob().optionSet().parse("anomaly", new String[0]), AnomalyJob.MODEL), params);

@@ -163,7 +163,7 @@ class NabITCase {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"windowed", "compact"})
     void aScoreDependsOnlyOnEarlierRows(String kind) throws Exception {
         RecurrentModel d = new AnomalyDetector(ModelLoader.load(Path.of("../anomaly/forecaster/model.safetensors")).network(),
-                kind.equals("compact") ? AnomalyDetector.Params.COMPACT : AnomalyDetector.Params.WINDOWED);
+                kind.equals("compact") ? io.flinkrecurrent.anomaly.DetectorParams.COMPACT : io.flinkrecurrent.anomaly.DetectorParams.WINDOWED);
         float[] values = NabPlot.values(NAB.resolve("data").resolve(FILES.get(1)));
         int k = 2_000;
         float[] full = scores(d, values, values.length);
