@@ -16,8 +16,8 @@ import io.flinkrecurrent.cell.Scratch;
  * normalisation, forecaster state, surprises and all-time range: a {@link MetricTrack}), up to that metric's
  * z. A {@link Combination} ({@link Combination#max()} by default) makes the key's one z of the metrics' z
  * values, and the key's one {@link Scoring} makes the score of it: the hold over the key's z, the range rule
- * over every metric (any metric beyond its all-time range; the farthest beyond, in units of its range, is
- * named), and the quiet rows after an alarm, so that one event across several metrics raises one alarm.
+ * over the metrics (as the combination has it, by default any metric beyond its all-time range; the
+ * farthest beyond, in units of its range, is named), and the quiet rows after an alarm, so that one event across several metrics raises one alarm.
  * With one metric and {@link Combination#max()} it scores as {@link AnomalyDetector} does, bit for bit, for
  * the compact parameters (the windowed form's z is rounded to a float before it is combined). A metric that
  * never changes measures no surprise (its z stays at or below 0) and never sets a score.
@@ -141,7 +141,7 @@ public final class VectorDetector implements RecurrentModel {
         }
         combination.combine(z, cause, metrics, state, combinationOff, combined);
         final int zMetric = (int) combined[2];
-        scoring.score(out, state, combined[0], (int) combined[1], beyond >= 0, count, pos);
+        scoring.score(out, state, combined[0], (int) combined[1], beyond >= 0 && combination.beyond(excess, metrics), count, pos);
         final int c = (int) out[CAUSE];
         final int metric = c == Cause.RANGE.ordinal() ? beyond : zMetric;
         out[ERROR] = err[metric];

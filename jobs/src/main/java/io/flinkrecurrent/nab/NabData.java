@@ -1,7 +1,5 @@
 package io.flinkrecurrent.nab;
 
-import io.flinkrecurrent.anomaly.AnomalyDetector;
-import io.flinkrecurrent.cell.RecurrentModel;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -106,13 +104,5 @@ final class NabData {
             rows[n++] = row;
         }
         return new Table(columns, Arrays.copyOf(rows, n));
-    }
-
-    /**
-     * The model a key of this width runs: the univariate detector itself for one value a row; for several,
-     * the detector over the whole vector.
-     */
-    static RecurrentModel modelFor(AnomalyDetector detector, int width) {
-        return width == 1 ? detector : new PerMetricMaximum(detector, width);
     }
 }

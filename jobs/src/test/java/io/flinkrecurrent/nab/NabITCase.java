@@ -150,8 +150,8 @@ class NabITCase {
             assertEquals(first.get(1).substring(0, first.get(1).indexOf(',')), scores.get(1).split(",")[0]);
         }
         // the univariate file beside them scores as it does alone
-        double[] alone = NabAblation.scoreInProcess(new AnomalyDetector(ModelLoader.load(Path.of("../anomaly/forecaster/model.safetensors"))
-                .network(), AnomalyDetector.Params.COMPACT), NabData.read(NAB.resolve("data").resolve(FILES.get(0))).rows());
+        double[] alone = NabAblation.scoreInProcess(new NabAblation.Detectors(ModelLoader.load(Path.of("../anomaly/forecaster/model.safetensors"))
+                .network(), io.flinkrecurrent.anomaly.DetectorParams.COMPACT, VectorSpec.DEFAULT), NabData.read(NAB.resolve("data").resolve(FILES.get(0))).rows());
         String[] parts = FILES.get(0).split("/");
         List<String> scores = Files.readAllLines(out.resolve(parts[0]).resolve("flinkRecurrent_" + parts[1]));
         for (int i = 0; i < rows; i++) {
