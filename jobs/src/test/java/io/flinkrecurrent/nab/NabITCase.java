@@ -138,9 +138,20 @@ class NabITCase {
                 + ", \"machines/two.csv\": " + windows + ", \"" + FILES.get(0) + "\": " + windows + "}");
 
         ByteArrayOutputStream text = new ByteArrayOutputStream();
-        NabRun.run(new String[] {"--nab-dir", corpus.toString(), "--out", out.toString(), "--variants", "default"},
+        NabRun.run(new String[] {"--nab-dir", corpus.toString(), "--out", out.toString(),
+                        "--variants", "default;vectors=max;top=1,rangeMetrics=1;vectors=per-metric;rangeMetrics=1"},
                 new PrintStream(text, true, StandardCharsets.UTF_8));
         String printed = text.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("nab: keys of 3 metrics: top=3,rangeMetrics=3, "), printed);
+        // the variants' figures (after the name and the forecaster): each applied to the vector keys alone
+        java.util.Map<String, String> figures = new java.util.HashMap<>();
+        printed.lines().filter(l -> l.matches("(default|vectors=max|top=1,rangeMetrics=1|vectors=per-metric|rangeMetrics=1) +bundled .*"))
+                .forEach(l -> figures.put(l.split(" +")[0], l.substring(l.indexOf("bundled") + 7)));
+        assertEquals(5, figures.size(), printed);
+        assertEquals(figures.get("vectors=max"), figures.get("top=1,rangeMetrics=1"), "top(1, 1) is max");
+        assertTrue(!figures.get("default").equals(figures.get("vectors=max")), "the combination is applied: " + figures);
+        assertTrue(!figures.get("default").equals(figures.get("vectors=per-metric")), figures.toString());
+        assertTrue(!figures.get("default").equals(figures.get("rangeMetrics=1")), figures.toString());
         assertTrue(printed.contains("nab: 3 files, " + String.format("%,d", 3 * rows) + " rows read"), printed);
         assertTrue(printed.contains("the detector stepped in this JVM gives the Flink run's scores, row for row"), printed);
         for (String f : List.of("machines/three.csv", "machines/two.csv")) {
