@@ -51,6 +51,46 @@ class TopCombinationTest {
         assertFalse(Combination.DEFAULT.beyond(new float[] {0.5f, 0f, 0.2f, 0.1f}, 2), "only the first `metrics` count");
     }
 
+    /** The vector detector with the default combination and one metric is the univariate detector, bit for bit. */
+    @Test
+    void aVectorDetectorOfOneMetricWithItScoresAsTheUnivariateDetector() throws Exception {
+        float[] v = VectorDetectorTest.nab("realKnownCause/machine_temperature_system_failure.csv.gz");
+        var forecaster = Forecasters.bundled();
+        float[][] uni = VectorDetectorTest.run(AnomalyDetector.compact(forecaster), VectorDetectorTest.columns(v));
+        float[][] vec = VectorDetectorTest.run(new VectorDetector(forecaster, DetectorParams.COMPACT, 1, Combination.DEFAULT),
+                VectorDetectorTest.columns(v));
+        int alarms = 0;
+        for (int i = 0; i < v.length; i++) {
+            assertEquals(Float.floatToRawIntBits(uni[i][0]), Float.floatToRawIntBits(vec[i][VectorDetector.SCORE]), "score, row " + i);
+            assertEquals(uni[i][2], vec[i][VectorDetector.CAUSE], "cause, row " + i);
+            alarms += uni[i][0] >= DetectorParams.COMPACT.alarmScore() ? 1 : 0;
+        }
+        assertTrue(alarms > 0, "the file raises alarms to compare");
+    }
+
+    /**
+     * On three metrics, one leaving its range is no alarm; three leaving it at once are (max: any one is). A
+     * key's z is the mean of its three largest: one metric's spike counts a third.
+     */
+    @Test
+    void oneMetricLeavingItsRangeIsNoAlarmThreeAreOne() {
+        var forecaster = Forecasters.bundled();
+        int n = 3000;
+        float[][] m = {VectorDetectorTest.wave(n, 100, 0, 1), VectorDetectorTest.wave(n, 144, 1, 2), VectorDetectorTest.wave(n, 60, 2, 3)};
+        m[0][2000] = 100; // one metric leaves its range
+        for (float[] metric : m) {
+            metric[2500] = 120; // all three at once, beyond the first one's 100
+        }
+        float[][] top = VectorDetectorTest.run(new VectorDetector(forecaster, DetectorParams.COMPACT, 3, Combination.DEFAULT),
+                VectorDetectorTest.columns(m));
+        float[][] max = VectorDetectorTest.run(new VectorDetector(forecaster, DetectorParams.COMPACT, 3, Combination.max()),
+                VectorDetectorTest.columns(m));
+        assertEquals(1f, max[2000][VectorDetector.SCORE], "max: any metric's range rule");
+        assertTrue(top[2000][VectorDetector.SCORE] < 1f, "top(3, 3): one metric beyond its range is not the key's: " + top[2000][0]);
+        assertEquals(1f, top[2500][VectorDetector.SCORE]);
+        assertEquals(Cause.RANGE.ordinal(), top[2500][VectorDetector.CAUSE]);
+    }
+
     @Test
     void itDescribesItselfAndRefusesNonsense() {
         assertEquals("top=3,rangeMetrics=3", Combination.DEFAULT.describe());
