@@ -21,7 +21,7 @@ public interface Combination extends java.io.Serializable {
      * largest's cause and metric; the range rule when at least {@code rangeMetrics} metrics (all of them when
      * fewer) lie beyond their all-time range in the same row. {@code top(1, 1)} scores as {@link #max()};
      * with one metric, any {@code top(k, r)} does. {@link #DEFAULT} is chosen on ../shared/anomaly-mv-dev
-     * over four trained forecasters (docs/nab.md, "Several metrics per key").
+     * over several forecasters (docs/nab.md, "Several metrics per key").
      */
     static Combination top(int top, int rangeMetrics) {
         return new TopCombination(top, rangeMetrics);
