@@ -20,7 +20,8 @@ import io.flinkrecurrent.cell.Scratch;
  * farthest beyond, in units of its range, is named), and the quiet rows after an alarm, so that one event across several metrics raises one alarm.
  * With one metric and {@link Combination#max()} it scores as {@link AnomalyDetector} does, bit for bit, for
  * the compact parameters (the windowed form's z is rounded to a float before it is combined). A metric that
- * never changes measures no surprise (its z stays at or below 0) and never sets a score.
+ * never changes raises nothing: its z stays near 0 (below 1 in the few rows after learning, while its
+ * forecaster's hidden state settles, as for the univariate detector) and its range stays empty.
  *
  * <p>State: the key's block {@code [count, position, quiet rows left (range), quiet rows left (alarm),
  * z (hold), the combination's state]}, then one block per metric laid out as the univariate detector's

@@ -37,6 +37,9 @@ public final class AnomalyJob implements Jobs.Job {
 
     @Override public String name() { return NAME; }
 
+    /** The forecaster bundled with the anomaly module, on the class path through its jar. */
+    @Override public String modelResource() { return MODEL; }
+
     /** stdout shows only the events scoring this or more. */
     static final Option<Double> ALERT = new Option<>("alert", "T", """
             stdout shows only the events scoring T or more (default: the detector's

@@ -1,6 +1,8 @@
 package io.flinkrecurrent.bench;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.anomaly.VectorDetector;
+import io.flinkrecurrent.cell.RecurrentModel;
 import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.cell.RecurrentNetwork;
 import io.flinkrecurrent.cell.Scratch;
@@ -51,18 +53,35 @@ public final class DetectorBench {
                 KEYS, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         System.out.printf("%-26s %14s %22s %22s %22s%n", "detector", "state a key", "1 thread, no Flink",
                 "Flink heap (p=2)", "Flink RocksDB (p=2)");
-        for (int i = 0; i < detectors.size(); i++) {
-            AnomalyDetector d = new AnomalyDetector(gru, detectors.get(i));
-            System.out.printf("# %s: stepping alone ...%n", names.get(i));
+        List<RecurrentModel> models = new java.util.ArrayList<>();
+        List<String> labels = new java.util.ArrayList<>(names);
+        for (DetectorParams p : detectors) {
+            models.add(new AnomalyDetector(gru, p));
+        }
+        // the vector detector over an ASD server's and an SMD machine's width of metrics: an event carries them all
+        for (int width : new int[] {19, 38}) {
+            models.add(new VectorDetector(gru, DetectorParams.COMPACT, width));
+            labels.add("vector, " + width + " metrics");
+        }
+        for (int i = 0; i < models.size(); i++) {
+            RecurrentModel d = models.get(i);
+            System.out.printf("# %s: stepping alone ...%n", labels.get(i));
             double alone = alone(d, measure);
             double[] flink = new double[2];
             String[] backends = {"hashmap", "rocksdb"};
             for (int b = 0; b < 2; b++) {
-                System.out.printf("# %s: Flink, %s ...%n", names.get(i), backends[b]);
+                System.out.printf("# %s: Flink, %s ...%n", labels.get(i), backends[b]);
                 flink[b] = flink(d, backends[b], warm, measure);
             }
-            System.out.printf(Locale.ROOT, "%-26s %,7d floats (%5.1f KiB) %,16.0f ev/s %,16.0f ev/s %,16.0f ev/s%n", names.get(i),
+            System.out.printf(Locale.ROOT, "%-26s %,7d floats (%5.1f KiB) %,16.0f ev/s %,16.0f ev/s %,16.0f ev/s%n", labels.get(i),
                     d.stateSize(), d.stateSize() * 4 / 1024.0, alone, flink[0], flink[1]);
+        }
+    }
+
+    /** The event of key k's row n: one value per metric of the model's input, metric m a wave of its own. */
+    static void fill(float[] x, long k, long n) {
+        for (int m = 0; m < x.length; m++) {
+            x[m] = value(k + (long) m * KEYS, n); // metric 0: the univariate benchmark's value
         }
     }
 
@@ -73,12 +92,12 @@ public final class DetectorBench {
     }
 
     /** One thread, the keys' states in arrays: events per second over {@code seconds}. */
-    static double alone(AnomalyDetector d, double seconds) {
-        int keys = 200; // 200 x 110 KiB: the windowed detector's states in a few dozen MiB
+    static double alone(RecurrentModel d, double seconds) {
+        int keys = 200; // 200 x 110 KiB: the windowed detector's states in a few dozen MiB (38 metrics: 262 KiB)
         float[][] states = new float[keys][d.stateSize()];
         Scratch scratch = d.newScratch();
-        float[] x = new float[1];
-        float[] out = new float[3]; // score, forecast error, cause
+        float[] x = new float[d.inputSize()];
+        float[] out = new float[d.outputSize()]; // score, forecast error, cause (, metric)
         long n = 0;
         long t0 = System.nanoTime();
         long end = t0 + (long) (seconds * 1e9);
@@ -86,7 +105,7 @@ public final class DetectorBench {
         do {
             for (int i = 0; i < 1000; i++, n++) {
                 int k = (int) (n % keys);
-                x[0] = value(k, n / keys);
+                fill(x, k, n / keys);
                 d.step(out, states[k], x, scratch);
             }
             t = System.nanoTime();
@@ -95,13 +114,18 @@ public final class DetectorBench {
     }
 
     /** Events per second through the operator, counted after {@code warm} seconds for {@code seconds}. */
-    static double flink(AnomalyDetector d, String backend, double warm, double seconds) throws Exception {
+    static double flink(RecurrentModel d, String backend, double warm, double seconds) throws Exception {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, backend);
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
-        var events = env.fromSource(new DataGeneratorSource<>(i -> new KeyedEvent("k" + (i % KEYS), new float[] {value(i % KEYS, i / KEYS)}),
+        final int width = d.inputSize();
+        var events = env.fromSource(new DataGeneratorSource<>(i -> {
+                    float[] x = new float[width];
+                    fill(x, i % KEYS, i / KEYS);
+                    return new KeyedEvent("k" + (i % KEYS), x);
+                },
                 Long.MAX_VALUE, TypeInformation.of(KeyedEvent.class)), WatermarkStrategy.noWatermarks(), "waves");
         Recurrent.builder(d).name("anomaly").apply(events).sinkTo(new Counting()).name("count");
         COUNT.set(0);
