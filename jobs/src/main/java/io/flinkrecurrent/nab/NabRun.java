@@ -93,7 +93,9 @@ public final class NabRun {
             Runs the anomaly job's detector over every NAB data file (one key per file, rows in order, on an
             embedded Flink), writes DIR2/<category>/flinkRecurrent_<file>.csv (timestamp,anomaly_score, one row
             per data row) and scores them as NAB does (SCORING.md): the three profiles beside the published board,
-            and what the standard profile's threshold detects (DIR2/report.txt has it file by file).
+            and what the standard profile's threshold detects (DIR2/report.txt has it file by file). A data file
+            of several metrics (timestamp,m01,m02,...) is one key whose rows are vectors, scored by the vector
+            detector (--vectors), e.g. ../shared/anomaly-mv-dev.
 
             """ + OPTIONS.help();
 
