@@ -14,9 +14,10 @@ import io.flinkrecurrent.cell.Scratch;
  *
  * <p>Each metric is followed exactly as {@link AnomalyDetector} follows a key's one value (its own
  * normalisation, forecaster state, surprises and all-time range: a {@link MetricTrack}), up to that metric's
- * z. A {@link Combination} ({@link Combination#max()} by default) makes the key's one z of the metrics' z
+ * z. A {@link Combination} ({@link Combination#DEFAULT} by default: the mean of the 3 largest z, the range rule
+ * when 3 metrics leave their range at once) makes the key's one z of the metrics' z
  * values, and the key's one {@link Scoring} makes the score of it: the hold over the key's z, the range rule
- * over the metrics (as the combination has it, by default any metric beyond its all-time range; the
+ * over the metrics (as the combination has it; the
  * farthest beyond, in units of its range, is named), and the quiet rows after an alarm, so that one event across several metrics raises one alarm.
  * With one metric and {@link Combination#max()} it scores as {@link AnomalyDetector} does, bit for bit, for
  * the compact parameters (the windowed form's z is rounded to a float before it is combined). A metric that
@@ -54,9 +55,9 @@ public final class VectorDetector implements RecurrentModel {
     private final int rowBuf;
     private final long fingerprint;
 
-    /** With {@link Combination#max()}. */
+    /** With {@link Combination#DEFAULT}, the combination chosen on the multivariate development corpus (docs/nab.md). */
     public VectorDetector(RecurrentNetwork forecaster, DetectorParams params, int metrics) {
-        this(forecaster, params, metrics, Combination.max());
+        this(forecaster, params, metrics, Combination.DEFAULT);
     }
 
     /**
