@@ -14,10 +14,11 @@ import io.flinkrecurrent.cell.Scratch;
  *
  * <p>Each metric is followed exactly as {@link AnomalyDetector} follows a key's one value (its own
  * normalisation, forecaster state, surprises and all-time range: a {@link MetricTrack}), up to that metric's
- * z. A {@link Combination} ({@link Combination#max()} by default) makes the key's one z of the metrics' z
+ * z. A {@link Combination} ({@link Combination#DEFAULT} by default: the mean of the 3 largest z, the range rule
+ * when 3 metrics leave their range at once) makes the key's one z of the metrics' z
  * values, and the key's one {@link Scoring} makes the score of it: the hold over the key's z, the range rule
- * over every metric (any metric beyond its all-time range; the farthest beyond, in units of its range, is
- * named), and the quiet rows after an alarm, so that one event across several metrics raises one alarm.
+ * over the metrics (as the combination has it; the
+ * farthest beyond, in units of its range, is named), and the quiet rows after an alarm, so that one event across several metrics raises one alarm.
  * With one metric and {@link Combination#max()} it scores as {@link AnomalyDetector} does, bit for bit, for
  * the compact parameters (the windowed form's z is rounded to a float before it is combined). A metric that
  * never changes raises nothing: its z stays near 0 (below 1 in the few rows after learning, while its
@@ -54,9 +55,9 @@ public final class VectorDetector implements RecurrentModel {
     private final int rowBuf;
     private final long fingerprint;
 
-    /** With {@link Combination#max()}. */
+    /** With {@link Combination#DEFAULT}, the combination chosen on the multivariate development corpus (docs/nab.md). */
     public VectorDetector(RecurrentNetwork forecaster, DetectorParams params, int metrics) {
-        this(forecaster, params, metrics, Combination.max());
+        this(forecaster, params, metrics, Combination.DEFAULT);
     }
 
     /**
@@ -142,7 +143,7 @@ public final class VectorDetector implements RecurrentModel {
         }
         combination.combine(z, cause, metrics, state, combinationOff, combined);
         final int zMetric = (int) combined[2];
-        scoring.score(out, state, combined[0], (int) combined[1], beyond >= 0, count, pos);
+        scoring.score(out, state, combined[0], (int) combined[1], beyond >= 0 && combination.beyond(excess, metrics), count, pos);
         final int c = (int) out[CAUSE];
         final int metric = c == Cause.RANGE.ordinal() ? beyond : zMetric;
         out[ERROR] = err[metric];

@@ -78,7 +78,7 @@ class VectorDetectorTest {
         for (DetectorParams p : List.of(DetectorParams.COMPACT, DetectorParams.COMPACT_1,
                 DetectorParams.COMPACT.toBuilder().block(50).likely(10).build())) {
             float[][] uni = run(new AnomalyDetector(forecaster, p), columns(v));
-            float[][] vec = run(new VectorDetector(forecaster, p, 1), columns(v));
+            float[][] vec = run(new VectorDetector(forecaster, p, 1, Combination.max()), columns(v));
             int alarms = 0;
             for (int i = 0; i < v.length; i++) {
                 assertEquals(Float.floatToRawIntBits(uni[i][0]), Float.floatToRawIntBits(vec[i][VectorDetector.SCORE]), "score, row " + i);
@@ -95,7 +95,7 @@ class VectorDetectorTest {
     void theWindowedFormWithOneMetricDiffersOnlyByItsZRoundedToAFloat() throws Exception {
         float[] v = nab("realKnownCause/machine_temperature_system_failure.csv.gz");
         float[][] uni = run(AnomalyDetector.windowed(forecaster), columns(v));
-        float[][] vec = run(new VectorDetector(forecaster, DetectorParams.WINDOWED, 1), columns(v));
+        float[][] vec = run(new VectorDetector(forecaster, DetectorParams.WINDOWED, 1, Combination.max()), columns(v));
         for (int i = 0; i < v.length; i++) {
             assertEquals(uni[i][0], vec[i][0], 1e-6f, "score, row " + i);
             assertEquals(uni[i][1], vec[i][1], "error, row " + i);
@@ -136,7 +136,7 @@ class VectorDetectorTest {
         m[2][2006] = 100;
         m[1][2500] = 103; // two at once: metric 1 just beyond its range (up to 100), metric 2 far beyond
         m[2][2500] = 140;
-        VectorDetector d = new VectorDetector(forecaster, DetectorParams.COMPACT, 3);
+        VectorDetector d = new VectorDetector(forecaster, DetectorParams.COMPACT, 3, Combination.max());
         float[][] out = run(d, columns(m));
         float alarm = d.alarmScore();
         assertEquals(1f, out[2000][VectorDetector.SCORE]);
@@ -167,7 +167,7 @@ class VectorDetectorTest {
         }
         w[2500] = 95; // a spike
         float[][] alone = run(AnomalyDetector.compact(forecaster), columns(w));
-        float[][] out = run(new VectorDetector(forecaster, DetectorParams.COMPACT, 4),
+        float[][] out = run(new VectorDetector(forecaster, DetectorParams.COMPACT, 4, Combination.max()),
                 columns(constant(n, 7f), w, constant(n, 0f), constant(n, -3.5f)));
         float alarm = DetectorParams.COMPACT.alarmScore();
         for (int i = 0; i < n; i++) {
@@ -183,7 +183,7 @@ class VectorDetectorTest {
         assertTrue(alarms(out, alarm, 0, n) > 0, "the wave's events raise alarms");
         // nothing but constants: never an alarm; past the first rows after learning (where the forecaster's
         // hidden state still settles: a novelty z below 1 at rows 162..164, as the univariate detector's), nothing
-        VectorDetector d = new VectorDetector(forecaster, DetectorParams.COMPACT, 3);
+        VectorDetector d = new VectorDetector(forecaster, DetectorParams.COMPACT, 3, Combination.max());
         float[][] rows = columns(constant(n, 7f), constant(n, 0f), constant(n, -1e6f));
         float[][] flat = new float[n][4];
         float[] state = d.newState();
@@ -213,16 +213,16 @@ class VectorDetectorTest {
     @Test
     void theStateOfAKeyIsOneKeyBlockAndABlockPerMetric() {
         int univariate = AnomalyDetector.compact(forecaster).stateSize(); // 1,860 floats, its z ring (100) included
-        VectorDetector one = new VectorDetector(forecaster, DetectorParams.COMPACT, 1);
+        VectorDetector one = new VectorDetector(forecaster, DetectorParams.COMPACT, 1, Combination.max());
         assertEquals(4 + 100 + (univariate - 100), one.stateSize(), "key block: count, position, 2 quiet counters, z ring");
         assertTrue(4 * one.stateSize() <= 8192, one.stateSize() + " floats");
-        VectorDetector smd = new VectorDetector(forecaster, DetectorParams.COMPACT, 38);
+        VectorDetector smd = new VectorDetector(forecaster, DetectorParams.COMPACT, 38, Combination.max());
         assertEquals(4 + 100 + 38 * (univariate - 100), smd.stateSize());
         System.out.printf("vector detector state (COMPACT): 1 metric %,d floats (%,d bytes); 38 metrics %,d floats (%,d bytes)%n",
                 one.stateSize(), 4 * one.stateSize(), smd.stateSize(), 4 * smd.stateSize());
         assertEquals(38, smd.inputSize());
         assertEquals(4, smd.outputSize());
-        assertThrows(IllegalArgumentException.class, () -> new VectorDetector(forecaster, DetectorParams.COMPACT, 0));
+        assertThrows(IllegalArgumentException.class, () -> new VectorDetector(forecaster, DetectorParams.COMPACT, 0, Combination.max()));
     }
 
     @Test
@@ -230,7 +230,7 @@ class VectorDetectorTest {
         int n = 2600;
         float[][] rows = columns(wave(n, 100, 0, 5), wave(n, 70, 1, 6), wave(n, 33, 2, 7));
         rows[2100][1] = 90;
-        VectorDetector d = new VectorDetector(forecaster, DetectorParams.COMPACT, 3);
+        VectorDetector d = new VectorDetector(forecaster, DetectorParams.COMPACT, 3, Combination.max());
         float[] state = d.newState();
         Scratch scratch = d.newScratch();
         float[][] out = new float[n][4];
@@ -241,7 +241,7 @@ class VectorDetectorTest {
                 copy = state.clone();
             }
         }
-        VectorDetector again = new VectorDetector(forecaster, DetectorParams.COMPACT, 3);
+        VectorDetector again = new VectorDetector(forecaster, DetectorParams.COMPACT, 3, Combination.max());
         Scratch s2 = again.newScratch();
         float[] o = new float[4];
         for (int i = 2000; i < n; i++) {
@@ -255,7 +255,7 @@ class VectorDetectorTest {
     @Test
     void aStepAllocatesNothing() {
         int metrics = 8;
-        VectorDetector d = new VectorDetector(forecaster, DetectorParams.COMPACT, metrics);
+        VectorDetector d = new VectorDetector(forecaster, DetectorParams.COMPACT, metrics, Combination.max());
         float[][] rows = new float[2000][];
         for (int m = 0; m < metrics; m++) {
             float[] w = wave(rows.length, 50 + 13 * m, m, m);
@@ -300,7 +300,7 @@ class VectorDetectorTest {
         int n = 1500;
         float[][] rows = columns(wave(n, 100, 0, 8), wave(n, 40, 1, 9));
         rows[1200][0] = 100;
-        VectorDetector max = new VectorDetector(forecaster, DetectorParams.COMPACT, 2);
+        VectorDetector max = new VectorDetector(forecaster, DetectorParams.COMPACT, 2, Combination.max());
         VectorDetector counting = new VectorDetector(forecaster, DetectorParams.COMPACT, 2, new CountingMax());
         assertEquals(max.stateSize() + 2, counting.stateSize());
         float[][] a = run(max, rows);
@@ -320,15 +320,19 @@ class VectorDetectorTest {
 
     @Test
     void fingerprintComesFromTheValuesAlone() {
-        VectorDetector d = new VectorDetector(forecaster, DetectorParams.COMPACT, 3);
-        assertEquals(d.fingerprint(), new VectorDetector(Forecasters.bundled(), DetectorParams.COMPACT, 3).fingerprint());
-        assertNotEquals(d.fingerprint(), new VectorDetector(forecaster, DetectorParams.COMPACT, 4).fingerprint(), "another width");
-        assertNotEquals(d.fingerprint(), new VectorDetector(forecaster, DetectorParams.COMPACT_1, 3).fingerprint(), "other parameters");
+        VectorDetector d = new VectorDetector(forecaster, DetectorParams.COMPACT, 3, Combination.max());
+        assertEquals(d.fingerprint(), new VectorDetector(Forecasters.bundled(), DetectorParams.COMPACT, 3, Combination.max()).fingerprint());
+        assertNotEquals(d.fingerprint(), new VectorDetector(forecaster, DetectorParams.COMPACT, 4, Combination.max()).fingerprint(), "another width");
+        assertNotEquals(d.fingerprint(), new VectorDetector(forecaster, DetectorParams.COMPACT_1, 3, Combination.max()).fingerprint(), "other parameters");
         assertNotEquals(AnomalyDetector.compact(forecaster).fingerprint(),
-                new VectorDetector(forecaster, DetectorParams.COMPACT, 1).fingerprint(), "not the univariate detector's state");
+                new VectorDetector(forecaster, DetectorParams.COMPACT, 1, Combination.max()).fingerprint(), "not the univariate detector's state");
         // pinned: a SHA-256 of the forecaster's weights, the parameters' values, the width and the combination
-        assertEquals("ba149b93df793766", Long.toHexString(new VectorDetector(forecaster, DetectorParams.COMPACT, 1).fingerprint()));
-        assertEquals("67bff5f462bf99f9", Long.toHexString(new VectorDetector(forecaster, DetectorParams.COMPACT, 38).fingerprint()));
+        assertEquals("ba149b93df793766", Long.toHexString(new VectorDetector(forecaster, DetectorParams.COMPACT, 1, Combination.max()).fingerprint()));
+        assertEquals("67bff5f462bf99f9", Long.toHexString(new VectorDetector(forecaster, DetectorParams.COMPACT, 38, Combination.max()).fingerprint()));
         assertTrue(d.describe().startsWith("vector detector of 3 metrics, combined by max, Params[window=1000"), d.describe());
+        // without a combination named: the one chosen on the multivariate development corpus
+        assertEquals(new VectorDetector(forecaster, DetectorParams.COMPACT, 38, Combination.DEFAULT).fingerprint(),
+                new VectorDetector(forecaster, DetectorParams.COMPACT, 38).fingerprint());
+        assertNotEquals(d.fingerprint(), new VectorDetector(forecaster, DetectorParams.COMPACT, 3).fingerprint(), "the default is not max");
     }
 }

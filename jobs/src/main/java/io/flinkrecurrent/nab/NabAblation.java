@@ -20,16 +20,30 @@ import java.util.concurrent.ConcurrentHashMap;
  * each half of them.
  */
 final class NabAblation {
-    /** A variant of the detector; {@code untrained}: over a GRU of random weights. */
-    record Variant(String name, DetectorParams params, boolean untrained) {}
+    /** A variant of the detector; {@code untrained}: over a GRU of random weights; {@code vectors}: for keys of several metrics. */
+    record Variant(String name, DetectorParams params, boolean untrained, VectorSpec vectors) {
+        Variant(String name, DetectorParams params, boolean untrained) {
+            this(name, params, untrained, VectorSpec.DEFAULT);
+        }
+    }
+
+    /** What a run steps: the forecaster, the detector's parameters, and for keys of several metrics the spec. */
+    record Detectors(RecurrentNetwork forecaster, DetectorParams params, VectorSpec vectors) {
+        /** The model of a key of {@code width} values a row. */
+        io.flinkrecurrent.cell.RecurrentModel model(int width) {
+            return vectors.model(forecaster, params, width);
+        }
+    }
 
     /** A corpus in NAB's layout, its files' values read. */
-    record Corpus(String name, Map<String, NabScorer.LabelledFile> files, Map<String, float[]> values) {
-        static Corpus read(String name, Path dir) throws IOException {
+    record Corpus(String name, Map<String, NabScorer.LabelledFile> files, Map<String, float[][]> values) {
+        /** {@code leaveOutBelow}: as {@link NabData.Table#leaveOut} (0: every metric kept). */
+        static Corpus read(String name, Path dir, int leaveOutBelow) throws IOException {
             Map<String, NabScorer.LabelledFile> files = NabScorer.corpus(dir);
-            Map<String, float[]> values = new LinkedHashMap<>();
+            Map<String, float[][]> values = new LinkedHashMap<>();
             for (String f : files.keySet()) {
-                values.put(f, NabPlot.values(dir.resolve("data").resolve(f)));
+                NabData.Table t = NabData.read(dir.resolve("data").resolve(f));
+                values.put(f, (leaveOutBelow > 0 ? t.leaveOut(leaveOutBelow) : t).rows());
             }
             return new Corpus(name, files, values);
         }
@@ -127,7 +141,7 @@ final class NabAblation {
     }
 
     /** Checks that the detector the run used, stepped here, gives the Flink run's scores, row for row. */
-    static void check(AnomalyDetector ran, Corpus corpus, Map<String, double[]> flinkScores, PrintStream out) {
+    static void check(Detectors ran, Corpus corpus, Map<String, double[]> flinkScores, PrintStream out) {
         Map<String, double[]> again = scoreAll(ran, corpus.values());
         for (var f : flinkScores.entrySet()) {
             if (!java.util.Arrays.equals(f.getValue(), again.get(f.getKey()))) {
@@ -147,8 +161,8 @@ final class NabAblation {
         out.println(String.format("%-58s %7s", "variant", "floats") + figuresHeader(corpora));
         RecurrentNetwork untrained = untrainedGru(forecaster.layer(0).hiddenSize());
         for (Variant variant : variants) {
-            AnomalyDetector d = new AnomalyDetector(variant.untrained() ? untrained : forecaster, variant.params());
-            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-58s %7d", variant.name(), d.stateSize()));
+            Detectors d = new Detectors(variant.untrained() ? untrained : forecaster, variant.params(), variant.vectors());
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-58s %7d", variant.name(), d.model(1).stateSize()));
             for (Corpus c : corpora) {
                 appendFigures(row, figures(d, c));
             }
@@ -169,7 +183,7 @@ final class NabAblation {
      * A detector's figures on a corpus: the standard, reward_low_FP and reward_low_FN scores, then the standard
      * score of the odd and of the even half ({@link #halfStandard}).
      */
-    static double[] figures(AnomalyDetector d, Corpus c) {
+    static double[] figures(Detectors d, Corpus c) {
         Map<String, double[]> scores = scoreAll(d, c.values());
         double[] f = new double[NabScorer.PROFILES.size() + 2];
         int k = 0;
@@ -212,22 +226,21 @@ final class NabAblation {
     }
 
     /** Every file's scores, the files stepped in parallel. */
-    static Map<String, double[]> scoreAll(AnomalyDetector d, Map<String, float[]> values) {
+    static Map<String, double[]> scoreAll(Detectors d, Map<String, float[][]> values) {
         Map<String, double[]> scores = new ConcurrentHashMap<>();
         values.entrySet().parallelStream().forEach(f -> scores.put(f.getKey(), scoreInProcess(d, f.getValue())));
         return scores;
     }
 
-    /** One key's scores, the detector stepped over its values in order. */
-    static double[] scoreInProcess(AnomalyDetector d, float[] values) {
-        float[] state = new float[d.stateSize()];
-        io.flinkrecurrent.cell.Scratch scratch = d.newScratch();
-        float[] x = new float[1];
-        float[] o = new float[d.outputSize()];
-        double[] s = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            x[0] = values[i];
-            d.step(o, state, x, scratch);
+    /** One key's scores, the model of its rows' width ({@link Detectors#model}) stepped over its rows in order. */
+    static double[] scoreInProcess(Detectors d, float[][] rows) {
+        io.flinkrecurrent.cell.RecurrentModel m = d.model(rows.length == 0 ? 1 : rows[0].length);
+        float[] state = new float[m.stateSize()];
+        io.flinkrecurrent.cell.Scratch scratch = m.newScratch();
+        float[] o = new float[m.outputSize()];
+        double[] s = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            m.step(o, state, rows[i], scratch);
             s[i] = o[0];
         }
         return s;

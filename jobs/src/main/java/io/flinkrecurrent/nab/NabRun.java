@@ -72,18 +72,30 @@ public final class NabRun {
             the detector with some parameters changed (window, hold, memory, smooth, tolerance, alarm,
             quiet, level, levelWeight, error, value, novelty, stride, block, online, likely, rls,
             levelNovelty, power, lasting), to measure a variant""", null);
+    static final Option<Integer> LEAVE_OUT = Option.integer("leave-out-below", "N", """
+            in files of several metrics, leave out each metric with fewer than N distinct values in the
+            file (a look-ahead only a benchmark can make: anomaly-mv-dev's baseline leaves out those below 20)""", null, 1);
+    static final Option<String> VECTORS = Option.text("vectors", "SPEC", """
+            how a file of several metrics (timestamp,m01,m02,...) is scored, as one key: top=K,rangeMetrics=R
+            (the vector detector: the key's z the mean of its K largest metric z, the range rule when R
+            metrics leave their range at once), max (the vector detector, the largest z, any metric's
+            range), or per-metric (the univariate detector on each metric alone, the largest score per
+            row: anomaly-mv-dev's baseline); in --variants, also the names vectors, top and rangeMetrics""",
+            "top=3,rangeMetrics=3");
     static final OptionSet OPTIONS = OptionSet.of(NAB_DIR, OUT, FILES, PLOT, PARALLELISM, JobOptions.MODEL.withDefault(null, null),
-            COMPARE, KIND, PARAMS, ABLATION, DEV_DIR, VARIANTS, MODELS);
+            COMPARE, KIND, PARAMS, ABLATION, DEV_DIR, VARIANTS, MODELS, LEAVE_OUT, VECTORS);
 
     public static final String USAGE = """
             nab --nab-dir DIR --out DIR2 [--files a.csv,b.csv] [--plot a.csv,b.csv|all] [--parallelism N]
                 [--compare NAME] [--detector compact|compact-1|windowed] [--params NAME=V,...] [--ablation]
-                [--variants P1;P2;... [--models F1,F2,...]] [--dev-dir DIR3]
+                [--variants P1;P2;... [--models F1,F2,...]] [--dev-dir DIR3] [--vectors SPEC] [--leave-out-below N]
 
             Runs the anomaly job's detector over every NAB data file (one key per file, rows in order, on an
             embedded Flink), writes DIR2/<category>/flinkRecurrent_<file>.csv (timestamp,anomaly_score, one row
             per data row) and scores them as NAB does (SCORING.md): the three profiles beside the published board,
-            and what the standard profile's threshold detects (DIR2/report.txt has it file by file).
+            and what the standard profile's threshold detects (DIR2/report.txt has it file by file). A data file
+            of several metrics (timestamp,m01,m02,...) is one key whose rows are vectors, scored by the vector
+            detector (--vectors), e.g. ../shared/anomaly-mv-dev.
 
             """ + OPTIONS.help();
 
@@ -113,37 +125,65 @@ public final class NabRun {
             corpus = subset;
         }
         List<KeyedEvent> events = new ArrayList<>();
-        Map<String, float[]> values = new LinkedHashMap<>();
+        Map<String, float[][]> values = new LinkedHashMap<>();
+        java.util.SortedSet<Integer> widths = new java.util.TreeSet<>(); // one model per width of rows
         for (String f : corpus.keySet()) {
-            float[] v = io.flinkrecurrent.nab.NabPlot.values(nab.resolve("data").resolve(f));
-            for (int i = 0; i < v.length; i++) {
-                events.add(new KeyedEvent(f, new float[] {v[i]}).withId(i));
+            NabData.Table t = NabData.read(nab.resolve("data").resolve(f));
+            if (p.has(LEAVE_OUT)) {
+                t = t.leaveOut(p.get(LEAVE_OUT));
             }
-            values.put(f, v);
+            for (int i = 0; i < t.rows().length; i++) {
+                events.add(new KeyedEvent(f, t.rows()[i]).withId(i));
+            }
+            values.put(f, t.rows());
+            widths.add(t.width());
         }
         out.printf(Locale.ROOT, "nab: %d files, %,d rows read in %.1f s%n", corpus.size(), events.size(), (System.nanoTime() - t0) / 1e9);
 
         RecurrentNetwork forecaster = JobOptions.model(p, AnomalyJob.MODEL);
         io.flinkrecurrent.anomaly.DetectorParams base = AnomalyJob.params(p.get(KIND));
         AnomalyDetector detector = new AnomalyDetector(forecaster, p.has(PARAMS) ? DetectorParamsSpec.apply(base, p.get(PARAMS)) : base);
+        VectorSpec vectors;
+        try {
+            vectors = VectorSpec.parse(p.get(VECTORS));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("nab", "--vectors: " + e.getMessage());
+        }
+        NabAblation.Detectors detectors = new NabAblation.Detectors(forecaster, detector.params(), vectors);
         // --variants and --models are read before the run, so a mistake in them is reported before it
         List<NabAblation.Variant> variants = null;
         List<NabVariants.Forecaster> forecasters = null;
         if (p.has(VARIANTS)) {
             try {
-                variants = NabVariants.parse(base, p.get(VARIANTS));
+                variants = NabVariants.parse(base, vectors, p.get(VARIANTS));
             } catch (IllegalArgumentException e) {
                 throw new UsageException("nab", "--variants: " + e.getMessage());
             }
             forecasters = forecasters(p, forecaster);
         }
         out.println("nab: " + detector.params().describe() + ", " + detector.stateSize() + " floats of state per key");
+        for (int w : widths) {
+            if (w > 1) {
+                out.printf(Locale.ROOT, "nab: keys of %d metrics: %s, %,d floats of state per key%n", w, vectors.describe(),
+                        detectors.model(w).stateSize());
+            }
+        }
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(p.get(PARALLELISM));
         DataStream<KeyedEvent> in = env.fromData(TypeInformation.of(KeyedEvent.class), events.toArray(new KeyedEvent[0]))
                 .name("nab-rows").setParallelism(1);
+        // one operator per width of the files' rows (a value, or a machine's metrics), each with its model
+        DataStream<io.flinkrecurrent.flink.RecurrentOutput> results = null;
+        for (int w : widths) {
+            DataStream<io.flinkrecurrent.flink.RecurrentOutput> r = Recurrent.builder(detectors.model(w))
+                    .name(w == 1 ? "anomaly" : "anomaly-" + w).uid(w == 1 ? "anomaly" : "anomaly-" + w)
+                    .apply(widths.size() == 1 ? in
+                            // at the source's parallelism 1: a rebalance would mix each key's rows out of order
+                            : in.filter(e -> e.input.length == w).name("width-" + w).setParallelism(1));
+            results = results == null ? r : results.union(r);
+        }
         Map<String, double[]> scores = new LinkedHashMap<>();
         Map<String, int[]> causes = new LinkedHashMap<>();
         corpus.forEach((f, lf) -> {
@@ -154,7 +194,7 @@ public final class NabRun {
         long n = 0;
         out.printf("nab: running the detector on Flink (parallelism %d) ...%n", env.getParallelism());
         try (CloseableIterator<io.flinkrecurrent.flink.RecurrentOutput> it =
-                     Recurrent.builder(detector).name("anomaly").apply(in).executeAndCollect("nab")) {
+                     results.executeAndCollect("nab")) {
             while (it.hasNext()) {
                 var o = it.next();
                 scores.get(o.key)[(int) o.id] = o.output[0];
@@ -195,7 +235,7 @@ public final class NabRun {
                     throw new UsageException("nab", "--plot: no file '" + f.trim() + "' in this run");
                 }
                 Path png = outDir.resolve("plots").resolve(lf.name().replace(".csv", ".png"));
-                io.flinkrecurrent.nab.NabPlot.draw(png, lf.name() + " - " + DETECTOR, lf, values.get(lf.name()),
+                io.flinkrecurrent.nab.NabPlot.draw(png, lf.name() + " - " + DETECTOR, lf, NabData.column(values.get(lf.name()), 0),
                         scores.get(lf.name()), threshold);
                 out.println("nab: drew " + png);
             }
@@ -204,9 +244,10 @@ public final class NabRun {
             List<NabAblation.Corpus> corpora = new ArrayList<>();
             corpora.add(new NabAblation.Corpus(nab.getFileName().toString(), corpus, values));
             if (p.has(DEV_DIR)) {
-                corpora.add(NabAblation.Corpus.read(p.get(DEV_DIR).getFileName().toString(), p.get(DEV_DIR)));
+                corpora.add(NabAblation.Corpus.read(p.get(DEV_DIR).getFileName().toString(), p.get(DEV_DIR),
+                        p.has(LEAVE_OUT) ? p.get(LEAVE_OUT) : 0));
             }
-            NabAblation.check(detector, corpora.get(0), scores, out);
+            NabAblation.check(detectors, corpora.get(0), scores, out);
             if (p.get(ABLATION)) {
                 NabAblation.run(forecaster, corpora, out);
             }

@@ -22,10 +22,10 @@ final class NabVariants {
     private NabVariants() {}
 
     /**
-     * Each of {@code changes} ({@code name=value,...}, or {@code default}) applied to {@code base}: what
-     * {@code --variants "a;b;c"} names.
+     * Each of {@code changes} ({@code name=value,...}, or {@code default}) applied to {@code base} and, for the
+     * names of {@link VectorSpec#NAMES}, to {@code vectors}: what {@code --variants "a;b;c"} names.
      */
-    static List<NabAblation.Variant> parse(DetectorParams base, String list) {
+    static List<NabAblation.Variant> parse(DetectorParams base, VectorSpec vectors, String list) {
         List<NabAblation.Variant> variants = new ArrayList<>();
         for (String v : list.split(";")) {
             String changes = v.trim();
@@ -33,7 +33,10 @@ final class NabVariants {
                 continue;
             }
             try {
-                variants.add(new NabAblation.Variant(changes, changes.equals("default") ? base : DetectorParamsSpec.apply(base, changes), false));
+                // the vector detector's names (top, rangeMetrics, vectors) apart from the detector's parameters
+                String[] parts = changes.equals("default") ? new String[] {"", ""} : VectorSpec.split(changes);
+                variants.add(new NabAblation.Variant(changes, parts[0].isEmpty() ? base : DetectorParamsSpec.apply(base, parts[0]),
+                        false, parts[1].isEmpty() ? vectors : vectors.with(parts[1])));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("'" + changes + "': " + e.getMessage(), e);
             }
@@ -57,9 +60,9 @@ final class NabVariants {
         double[][][] sums = new double[variants.size()][corpora.size()][5];
         for (Forecaster f : forecasters) {
             for (int i = 0; i < variants.size(); i++) {
-                AnomalyDetector d = new AnomalyDetector(f.network(), variants.get(i).params());
+                NabAblation.Detectors d = new NabAblation.Detectors(f.network(), variants.get(i).params(), variants.get(i).vectors());
                 StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-" + width + "s %-" + fwidth + "s %7d",
-                        variants.get(i).name(), f.name(), d.stateSize()));
+                        variants.get(i).name(), f.name(), d.model(1).stateSize()));
                 for (int c = 0; c < corpora.size(); c++) {
                     double[] figures = NabAblation.figures(d, corpora.get(c));
                     NabAblation.appendFigures(row, figures);

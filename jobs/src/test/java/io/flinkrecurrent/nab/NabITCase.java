@@ -106,6 +106,70 @@ class NabITCase {
         assertEquals(1400, png.getWidth());
     }
 
+    /**
+     * A corpus of files of several metrics (columns m01, m02, ...) and of one value, in one run: each file one
+     * key, its rows vectors of its width (one operator per width), scored like any file; the in-JVM stepping
+     * that --variants uses gives the Flink run's scores row for row (the run checks and throws otherwise).
+     */
+    @Test
+    void filesOfSeveralMetricsAreOneKeyEachAndScoredLikeAnyFile(@TempDir Path corpus) throws Exception {
+        var labels = new com.fasterxml.jackson.databind.ObjectMapper().readTree(NAB.resolve("labels/combined_windows.json").toFile());
+        List<String> first = NabScorer.readLines(NAB.resolve("data").resolve(FILES.get(0)));
+        float[][] columns = new float[FILES.size()][];
+        for (int j = 0; j < FILES.size(); j++) {
+            columns[j] = NabPlot.values(NAB.resolve("data").resolve(FILES.get(j)));
+        }
+        int rows = first.size() - 1; // 4,032: the shortest of the three
+        StringBuilder three = new StringBuilder("timestamp,m01,m02,m03\n");
+        StringBuilder two = new StringBuilder("timestamp,m01,m02\n");
+        for (int i = 0; i < rows; i++) {
+            String ts = first.get(i + 1).substring(0, first.get(i + 1).indexOf(','));
+            three.append(ts).append(',').append(columns[0][i]).append(',').append(columns[1][i]).append(',').append(columns[2][i]).append('\n');
+            two.append(ts).append(',').append(columns[2][i]).append(',').append(columns[1][i]).append('\n');
+        }
+        Files.createDirectories(corpus.resolve("data/machines"));
+        Files.writeString(corpus.resolve("data/machines/three.csv"), three);
+        Files.writeString(corpus.resolve("data/machines/two.csv"), two);
+        Files.createDirectories(corpus.resolve("data").resolve(FILES.get(0)).getParent());
+        Files.write(corpus.resolve("data").resolve(FILES.get(0)), first);
+        Files.createDirectories(corpus.resolve("labels"));
+        String windows = labels.get(FILES.get(0)).toString();
+        Files.writeString(corpus.resolve("labels/combined_windows.json"), "{\"machines/three.csv\": " + windows
+                + ", \"machines/two.csv\": " + windows + ", \"" + FILES.get(0) + "\": " + windows + "}");
+
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        NabRun.run(new String[] {"--nab-dir", corpus.toString(), "--out", out.toString(),
+                        "--variants", "default;vectors=max;top=1,rangeMetrics=1;vectors=per-metric;rangeMetrics=1"},
+                new PrintStream(text, true, StandardCharsets.UTF_8));
+        String printed = text.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("nab: keys of 3 metrics: top=3,rangeMetrics=3, "), printed);
+        // the variants' figures (after the name and the forecaster): each applied to the vector keys alone
+        java.util.Map<String, String> figures = new java.util.HashMap<>();
+        printed.lines().filter(l -> l.matches("(default|vectors=max|top=1,rangeMetrics=1|vectors=per-metric|rangeMetrics=1) +bundled .*"))
+                .forEach(l -> figures.put(l.split(" +")[0], l.substring(l.indexOf("bundled") + 7)));
+        assertEquals(5, figures.size(), printed);
+        assertEquals(figures.get("vectors=max"), figures.get("top=1,rangeMetrics=1"), "top(1, 1) is max");
+        assertTrue(!figures.get("default").equals(figures.get("vectors=max")), "the combination is applied: " + figures);
+        assertTrue(!figures.get("default").equals(figures.get("vectors=per-metric")), figures.toString());
+        assertTrue(!figures.get("default").equals(figures.get("rangeMetrics=1")), figures.toString());
+        assertTrue(printed.contains("nab: 3 files, " + String.format("%,d", 3 * rows) + " rows read"), printed);
+        assertTrue(printed.contains("the detector stepped in this JVM gives the Flink run's scores, row for row"), printed);
+        for (String f : List.of("machines/three.csv", "machines/two.csv")) {
+            String[] parts = f.split("/");
+            List<String> scores = Files.readAllLines(out.resolve(parts[0]).resolve("flinkRecurrent_" + parts[1]));
+            assertEquals(rows + 1, scores.size(), f + ": one score per row of the machine");
+            assertEquals(first.get(1).substring(0, first.get(1).indexOf(',')), scores.get(1).split(",")[0]);
+        }
+        // the univariate file beside them scores as it does alone
+        double[] alone = NabAblation.scoreInProcess(new NabAblation.Detectors(ModelLoader.load(Path.of("../anomaly/forecaster/model.safetensors"))
+                .network(), io.flinkrecurrent.anomaly.DetectorParams.COMPACT, VectorSpec.DEFAULT), NabData.read(NAB.resolve("data").resolve(FILES.get(0))).rows());
+        String[] parts = FILES.get(0).split("/");
+        List<String> scores = Files.readAllLines(out.resolve(parts[0]).resolve("flinkRecurrent_" + parts[1]));
+        for (int i = 0; i < rows; i++) {
+            assertEquals(alone[i], Double.parseDouble(scores.get(i + 1).split(",")[1]), FILES.get(0) + " row " + i);
+        }
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"windowed", "compact"})
     void aScoreDependsOnlyOnEarlierRows(String kind) throws Exception {

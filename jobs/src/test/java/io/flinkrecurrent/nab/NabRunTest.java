@@ -38,6 +38,9 @@ class NabRunTest {
         assertEquals("--dev-dir is for --ablation or --variants", refused("--dev-dir", out.toString()));
         assertEquals("--variants: 'lasting=40,nosuch=1': no detector parameter 'nosuch'",
                 refused("--variants", "default; lasting=40,nosuch=1"));
+        assertEquals("--vectors: top and rangeMetrics must be at least 1; got top 0, rangeMetrics 3", refused("--vectors", "top=0"));
+        assertEquals("--vectors: vectors is top, max or per-metric, not 'mean'", refused("--vectors", "mean"));
+        assertEquals("--variants: 'power=0.9,top=x': For input string: \"x\"", refused("--variants", "default;power=0.9,top=x"));
         assertEquals("--variants: 'power=2': power is the exponent values are raised to, in (0, 1]; got 2.0",
                 refused("--variants", "power=2"));
         assertEquals("--variants: no variant named (expected e.g. 'default;power=0.9')", refused("--variants", " ; "));
