@@ -61,7 +61,7 @@ public final class AnomalyRows {
     }
 
     /**
-     * The same over one key's rows of several metrics (the vector detector's, combined by the largest z), the
+     * The same over one key's rows of several metrics (the vector detector's, with its default combination), the
      * metric columns named {@code metrics}; one metric is the univariate detector's, as the function picks it.
      */
     public static List<String> direct(double[][] rows, List<String> metrics) {
