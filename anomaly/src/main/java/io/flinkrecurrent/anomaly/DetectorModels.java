@@ -15,9 +15,14 @@ import io.flinkrecurrent.cell.RecurrentNetwork;
 public final class DetectorModels {
     private DetectorModels() {}
 
-    /** The detector over {@code width} metrics per event. */
+    /** The detector over {@code width} metrics per event, several combined by {@link Combination#DEFAULT}. */
     public static RecurrentModel detector(RecurrentNetwork forecaster, DetectorParams params, int width) {
-        return width == 1 ? new AnomalyDetector(forecaster, params) : new VectorDetector(forecaster, params, width);
+        return detector(forecaster, params, width, Combination.DEFAULT);
+    }
+
+    /** The detector over {@code width} metrics per event, several combined by {@code combination} (unused for one). */
+    public static RecurrentModel detector(RecurrentNetwork forecaster, DetectorParams params, int width, Combination combination) {
+        return width == 1 ? new AnomalyDetector(forecaster, params) : new VectorDetector(forecaster, params, width, combination);
     }
 
     /** The index of the metric that set the score in the output {@code y} of {@link #detector}; -1 when its cause is NONE. */

@@ -5,7 +5,8 @@ package io.flinkrecurrent.anomaly;
  * of them when it has fewer), with the cause and the metric of the largest; a row counts as beyond the key's
  * range when at least {@code rangeMetrics} of its metrics (all of them when it has fewer) lie beyond their
  * own all-time range. With one metric it is {@link Combination#max()}: that metric's z and range rule. No
- * state; no allocation (the largest z are kept in the scratch's {@code best} buffer given to it).
+ * state, no allocation: {@code top} passes over the metrics, {@code O(top x metrics)} a row. A NaN z (a
+ * diverged metric) ends the passes early; the key's z is then NaN, which the operator's guard refuses.
  *
  * @param top          how many of the largest metric z values the key's z averages (at least 1)
  * @param rangeMetrics how many metrics must lie beyond their all-time range in one row for the range rule
@@ -32,7 +33,8 @@ record TopCombination(int top, int rangeMetrics) implements Combination {
         // per metric: a metric is taken when its z is below the last, or equal to it and after it)
         double sum = z[largest];
         int last = largest;
-        for (int taken = 1; taken < k; taken++) {
+        int taken = 1;
+        for (; taken < k; taken++) {
             int next = -1;
             for (int m = 0; m < metrics; m++) {
                 final boolean after = z[m] < z[last] || z[m] == z[last] && m > last;
@@ -40,10 +42,13 @@ record TopCombination(int top, int rangeMetrics) implements Combination {
                     next = m;
                 }
             }
+            if (next < 0) {
+                break; // only NaN left: nothing compares below the last taken
+            }
             sum += z[next];
             last = next;
         }
-        out[0] = k == 1 ? z[largest] : (float) (sum / k);
+        out[0] = k == 1 ? z[largest] : (float) (sum / taken);
         out[1] = cause[largest];
         out[2] = largest;
     }

@@ -26,6 +26,17 @@ class TopCombinationTest {
     }
 
     @Test
+    void aNaNZGivesANaNKeyZForTheGuardNotACrash() {
+        for (float[] z : new float[][] {{Float.NaN, 1f, 2f}, {1f, Float.NaN, 2f}, {Float.NaN, Float.NaN, Float.NaN}}) {
+            float[] out = combine(Combination.DEFAULT, z, E, V, N);
+            assertTrue(Float.isNaN(out[0]) || out[0] > 0f, java.util.Arrays.toString(z) + " -> " + java.util.Arrays.toString(out));
+            assertTrue(out[2] >= 0 && out[2] < 3, "a metric of the key");
+        }
+        assertTrue(Float.isNaN(combine(Combination.DEFAULT, new float[] {Float.NaN, 1f, 2f}, E, V, N)[0]),
+                "the largest is the first (nothing compares above NaN): the key's z is NaN, which the step guard refuses");
+    }
+
+    @Test
     void withOneMetricOrTopOneItIsTheMax() {
         float[][] rows = {{3.5f}, {-1f}, {0f}, {1f, 7f, 7f, 2f}, {-3f, -1f, -2f}};
         for (float[] z : rows) {

@@ -1,6 +1,7 @@
 package io.flinkrecurrent.anomaly.flink;
 
 import io.flinkrecurrent.annotation.PublicEvolving;
+import io.flinkrecurrent.anomaly.Combination;
 import io.flinkrecurrent.anomaly.DetectorModels;
 import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Forecasters;
@@ -79,6 +80,7 @@ public final class AnomalyDetection<T, K> {
     private String[] names;
     private RecurrentNetwork forecaster;
     private DetectorParams params = DetectorParams.COMPACT;
+    private Combination combination = Combination.DEFAULT;
     private Float threshold;
     private RecurrentBuilder.ResetCondition<T> reset;
     private RecurrentBuilder.EventTimestamp<T> eventTime;
@@ -156,6 +158,18 @@ public final class AnomalyDetection<T, K> {
         return this;
     }
 
+    /**
+     * How several metrics' z values make the key's one (unused with one metric). Default {@link Combination#DEFAULT},
+     * the mean of the 3 largest with the range rule from 3 metrics at once, chosen on machines of 19 and 38 metrics
+     * (docs/nab.md); with fewer than 3 metrics it averages them all and the range rule needs them all, so a job of
+     * 2 or 3 metrics that should alert on any one of them may prefer {@link Combination#max()}. Part of the
+     * detector's fingerprint: a key's state written under another combination starts afresh.
+     */
+    public AnomalyDetection<T, K> combination(Combination combination) {
+        this.combination = Objects.requireNonNull(combination, "combination");
+        return this;
+    }
+
     /** The score from which a result is an alert ({@code score >= threshold}), in [0, 1]. Default: the params' alarm score. */
     public AnomalyDetection<T, K> alertAt(float threshold) {
         if (!(threshold >= 0f && threshold <= 1f)) {
@@ -218,7 +232,7 @@ public final class AnomalyDetection<T, K> {
     /** The detector each key runs (a {@link RecurrentModel}: its {@code stateSize()} is the floats a key keeps). */
     public RecurrentModel detector() {
         requireMetrics();
-        return DetectorModels.detector(forecaster != null ? forecaster : Forecasters.bundled(), params, width);
+        return DetectorModels.detector(forecaster != null ? forecaster : Forecasters.bundled(), params, width, combination);
     }
 
     /** The detector over the events: one result per scored event, the rest on {@link RecurrentStream#rejected()}. */

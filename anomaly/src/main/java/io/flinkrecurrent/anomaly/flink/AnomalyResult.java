@@ -30,7 +30,7 @@ public class AnomalyResult<T, K> {
     public int metric;
     /** The name of that metric as {@link AnomalyDetection#metricNames} gave it; null when unnamed or the cause is NONE. */
     public String metricName;
-    /** The key's forecast error for this event (the detector's second output). */
+    /** The forecast error of the metric that set the score (the detector's second output); not a message: rejected events go to the side output. */
     public float error;
     /** Whether the score reached the threshold ({@code score >= threshold}, {@link AnomalyDetection#alertAt}). */
     public boolean alert;

@@ -1,5 +1,6 @@
 package io.flinkrecurrent.anomaly.sql;
 
+import io.flinkrecurrent.anomaly.Combination;
 import io.flinkrecurrent.anomaly.DetectorModels;
 import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Forecasters;
@@ -61,6 +62,9 @@ final class AnomalyCall {
     final Double givenThreshold;
     /** A row alerts when its score (a FLOAT) is at least this, as a float: as the typed API's {@code alertAt}. */
     final float threshold;
+    /** The combination of several metrics as the call names it ({@code max}, {@code top=K,range_metrics=R}), or null: the default. */
+    final String combinationName;
+    final Combination combination;
     /** The feature columns' names: the metrics, in the order the detector reads them. */
     final List<String> features;
     /** The list the call was made from: the function's features argument, the same object on every row. */
@@ -68,7 +72,13 @@ final class AnomalyCall {
     private final String encoded;
 
     AnomalyCall(String detector, Double threshold, String forecaster, List<String> features) {
+        this(detector, threshold, forecaster, features, null);
+    }
+
+    AnomalyCall(String detector, Double threshold, String forecaster, List<String> features, String combination) {
         this.detector = Detector.named(detector);
+        this.combinationName = combination;
+        this.combination = combination(combination);
         if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
             throw new IllegalArgumentException("the argument 'threshold' is a score in [0, 1], not " + threshold);
         }
@@ -86,6 +96,7 @@ final class AnomalyCall {
         StringBuilder b = new StringBuilder(FORM).append(";detector=").append(this.detector.sqlName)
                 .append(";threshold=").append(threshold == null ? "" : Double.toString(threshold))
                 .append(";forecaster=").append(forecaster == null ? "" : escape(forecaster))
+                .append(";combination=").append(combination == null ? "" : escape(combination))
                 .append(";features=");
         for (int i = 0; i < features.size(); i++) {
             b.append(i == 0 ? "" : ",").append(escape(features.get(i)));
@@ -101,18 +112,19 @@ final class AnomalyCall {
     /** The call {@link #encode()} wrote. */
     static AnomalyCall decode(String s) {
         String[] f = s.split(";", -1);
-        if (f.length != 5 || !f[0].equals(FORM)) {
+        if (f.length != 6 || !f[0].equals(FORM)) {
             throw new IllegalStateException("the anomaly call '" + s + "' is not of this version's form");
         }
         String detector = value(f[1], "detector");
         String threshold = value(f[2], "threshold");
         String forecaster = value(f[3], "forecaster");
+        String combination = value(f[4], "combination");
         List<String> features = new ArrayList<>();
-        for (String name : value(f[4], "features").split(",", -1)) {
+        for (String name : value(f[5], "features").split(",", -1)) {
             features.add(unescape(name));
         }
         return new AnomalyCall(detector, threshold.isEmpty() ? null : Double.valueOf(threshold),
-                forecaster.isEmpty() ? null : unescape(forecaster), features);
+                forecaster.isEmpty() ? null : unescape(forecaster), features, combination.isEmpty() ? null : unescape(combination));
     }
 
     /**
@@ -120,7 +132,11 @@ final class AnomalyCall {
      * allocating).
      */
     boolean sameAs(String detector, Double threshold, String forecaster, List<String> features) {
-        return (detector == null ? this.detector == Detector.COMPACT : detector.equalsIgnoreCase(this.detector.sqlName))
+        return sameAs(detector, threshold, forecaster, features, null);
+    }
+
+    boolean sameAs(String detector, Double threshold, String forecaster, List<String> features, String combination) {
+        return Objects.equals(combination, combinationName) && (detector == null ? this.detector == Detector.COMPACT : detector.equalsIgnoreCase(this.detector.sqlName))
                 && Objects.equals(threshold, givenThreshold) && Objects.equals(forecaster, this.forecaster)
                 && (features == givenFeatures || this.features.equals(features));
     }
@@ -133,7 +149,7 @@ final class AnomalyCall {
     RecurrentModel model() {
         RecurrentNetwork net = forecaster();
         try {
-            return DetectorModels.detector(net, detector.params, features.size());
+            return DetectorModels.detector(net, detector.params, features.size(), combination);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException((forecaster == null ? "" : "the forecaster '" + forecaster + "': ") + e.getMessage(), e);
         }
@@ -141,13 +157,37 @@ final class AnomalyCall {
 
     private RecurrentNetwork forecaster() {
         if (forecaster == null) {
-            return Forecasters.bundled();
+            try {
+                return Forecasters.bundled();
+            } catch (RuntimeException e) { // the module's jar without its resource: a planning error, not a crash
+                throw new IllegalArgumentException("the bundled forecaster cannot be loaded: " + e.getMessage(), e);
+            }
         }
         try {
             return ModelReference.load(forecaster).network();
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("the forecaster '" + forecaster + "' cannot be loaded: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The combination a call names: null, the default ({@link Combination#DEFAULT}); {@code 'max'}; or
+     * {@code 'top=K,range_metrics=R'} ({@link Combination#top}).
+     */
+    static Combination combination(String name) {
+        if (name == null) {
+            return Combination.DEFAULT;
+        }
+        String n = name.trim().toLowerCase(Locale.ROOT).replace(" ", "");
+        if (n.equals("max")) {
+            return Combination.max();
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("top=(\\d{1,4}),range_metrics=(\\d{1,4})").matcher(n);
+        if (m.matches() && Integer.parseInt(m.group(1)) >= 1 && Integer.parseInt(m.group(2)) >= 1) {
+            return Combination.top(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+        }
+        throw new IllegalArgumentException("the argument 'combination' is 'max' or 'top=K,range_metrics=R' (K, R at least 1; "
+                + "the default: top=3,range_metrics=3), not '" + name + "'");
     }
 
     private static String value(String field, String name) {

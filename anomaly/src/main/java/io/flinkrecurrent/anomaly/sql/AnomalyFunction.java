@@ -44,14 +44,19 @@ import java.util.Optional;
  * columns of the key's metrics); optional {@code threshold} (a row alerts when its score is at least
  * this, in [0, 1], a DOUBLE literal: {@code 0.9e0}; default the detector's alarm score), {@code detector} ({@code 'compact'}, the default,
  * {@code 'compact-1'} or {@code 'windowed'}: the anomaly job's {@code --detector}), {@code forecaster} (the
- * path or URI of a forecaster to use instead of the bundled one), and {@code recurrent}'s
+ * path or URI of a forecaster to use instead of the bundled one), {@code combination} (how several
+ * metrics make the key's one z: {@code 'top=3,range_metrics=3'}, the default, the mean of the 3 largest
+ * metric z with the range rule from 3 metrics at once, chosen on machines of 19 and 38 metrics; {@code 'max'},
+ * the largest, which suits a call of 2 or 3 features that should alert on any one of them), and {@code recurrent}'s
  * {@code idle_reset}, {@code state_ttl}, {@code lateness} and {@code max_buffered}; Flink's own {@code uid}
  * and {@code on_time}. Mistakes (an unknown detector, a threshold outside [0, 1] or not a DOUBLE, a forecaster that cannot
  * be read, a feature column that is missing or not a number) refuse the query when it is planned.
  *
  * <p>Output: the partition key columns, {@code score} (in [0, 1]; 0.5 is neutral), {@code cause} (what set
  * the score: {@link Cause#label()}, {@code none} when nothing stood out), {@code metric} (the feature
- * column that set it, NULL when none), {@code alert} ({@code score >= threshold}), {@code error}, and
+ * column that set it, NULL when none), {@code alert} ({@code score >= threshold}), {@code error} (NULL, or
+ * why the row could not be scored: a message, unlike the typed API's {@code AnomalyResult.error}, the
+ * forecast error), and
  * with {@code on_time} Flink's {@code rowtime}. A row that cannot be applied (a NULL key, a NULL or
  * non-finite metric, late beyond {@code lateness}, a full buffer) gives a row whose {@code score},
  * {@code cause}, {@code metric} and {@code alert} are NULL and whose {@code error} says why, as
@@ -63,12 +68,15 @@ import java.util.Optional;
 @PublicEvolving
 @FunctionHint(output = @DataTypeHint(value = "ROW<score FLOAT, cause STRING, metric STRING, alert BOOLEAN, error STRING>",
         bridgedTo = RowData.class))
-public class AnomalyFunction extends RecurrentFunctionBase {
+public final class AnomalyFunction extends RecurrentFunctionBase {
     private static final long serialVersionUID = 1L;
     /** The name the SQL runner registers the function under. */
     public static final String NAME = "anomaly";
-    /** The causes' labels, by ordinal (made once: every output row carries one). */
-    private static final StringData[] CAUSES = causes();
+    /**
+     * The causes' labels, by ordinal, made once per function instance (every output row carries one): not shared
+     * between instances, as a binary string fills in its bytes lazily and is not safe to share between threads.
+     */
+    private transient StringData[] causes;
 
     /** The call the arguments of the latest row asked for. */
     private transient AnomalyCall requested;
@@ -86,13 +94,14 @@ public class AnomalyFunction extends RecurrentFunctionBase {
                      @ArgumentHint(name = "threshold", isOptional = true) Double threshold,
                      @ArgumentHint(name = "detector", isOptional = true) String detector,
                      @ArgumentHint(name = "forecaster", isOptional = true) String forecaster,
+                     @ArgumentHint(name = "combination", isOptional = true) String combination,
                      @ArgumentHint(name = "idle_reset", isOptional = true) Duration idleReset,
                      @ArgumentHint(name = "state_ttl", isOptional = true) Duration stateTtl,
                      @ArgumentHint(name = "lateness", isOptional = true) Duration lateness,
                      @ArgumentHint(name = "max_buffered", isOptional = true) Integer maxBuffered) throws Exception {
         List<String> names = features.getNames();
-        if (requested == null || !requested.sameAs(detector, threshold, forecaster, names)) {
-            requested = new AnomalyCall(detector, threshold, forecaster, names);
+        if (requested == null || !requested.sameAs(detector, threshold, forecaster, names, combination)) {
+            requested = new AnomalyCall(detector, threshold, forecaster, names, combination);
         }
         if (accept(ctx, input, requested.encode(), null, features, null, null, idleReset, lateness, maxBuffered, null, true)) {
             stepOrWait(ctx, memory, waiting, waitingRows, input);
@@ -118,6 +127,9 @@ public class AnomalyFunction extends RecurrentFunctionBase {
     @Override
     protected void modelInUse(String reference, RecurrentModel model) {
         inUse = call(reference);
+        if (causes == null) {
+            causes = causes();
+        }
         metricNames = new StringData[inUse.features.size()];
         for (int i = 0; i < metricNames.length; i++) {
             metricNames[i] = StringData.fromString(inUse.features.get(i));
@@ -127,7 +139,7 @@ public class AnomalyFunction extends RecurrentFunctionBase {
     @Override
     protected RowData output(long seq, float[] y) {
         int metric = DetectorModels.metricOf(metricNames.length, y);
-        return GenericRowData.of(y[0], CAUSES[Cause.of(y).ordinal()], metric < 0 ? null : metricNames[metric],
+        return GenericRowData.of(y[0], causes[Cause.of(y).ordinal()], metric < 0 ? null : metricNames[metric],
                 y[0] >= inUse.threshold, null);
     }
 
@@ -149,7 +161,8 @@ public class AnomalyFunction extends RecurrentFunctionBase {
                 args.literal(ctx, "threshold", Double.class, "a DOUBLE literal such as 0.9e0 (Flink 2.3 hands a function's DOUBLE "
                         + "argument a DECIMAL literal such as 0.9 unconverted, which fails when the query runs)"),
                 args.literal(ctx, "forecaster", String.class, "a string literal (the forecaster's path or URI)"),
-                features == null ? null : features.getNames());
+                features == null ? null : features.getNames(),
+                args.literal(ctx, "combination", String.class, "a string literal ('max' or 'top=K,range_metrics=R')"));
         Optional<TableSemantics> table = ctx.getTableSemantics(args.at("input"));
         if (table.isPresent()) {
             InputColumns.of(table.get().dataType(), call.features, null, call.features.size(), "anomaly");

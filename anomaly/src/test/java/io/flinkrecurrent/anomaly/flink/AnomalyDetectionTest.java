@@ -1,6 +1,7 @@
 package io.flinkrecurrent.anomaly.flink;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.anomaly.Combination;
 import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Forecasters;
 import io.flinkrecurrent.anomaly.VectorDetector;
@@ -10,6 +11,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -32,6 +34,11 @@ class AnomalyDetectionTest {
         assertInstanceOf(VectorDetector.class, three);
         assertEquals(3, three.inputSize());
         assertEquals(new VectorDetector(forecaster, DetectorParams.COMPACT_1, 3).fingerprint(), three.fingerprint());
+        RecurrentModel threeByMax = AnomalyDetection.keyBy(ServerReading::host).metrics(3, r -> r.values)
+                .params(DetectorParams.COMPACT_1).combination(Combination.max()).detector();
+        assertEquals(new VectorDetector(forecaster, DetectorParams.COMPACT_1, 3, Combination.max()).fingerprint(),
+                threeByMax.fingerprint(), "the combination asked for");
+        assertNotEquals(three.fingerprint(), threeByMax.fingerprint());
         // the state per key docs/anomaly.md gives
         assertEquals(1_860, one.stateSize());
         assertEquals(7_144, AnomalyDetection.keyBy(ServerReading::host).metrics(4, r -> r.values).detector().stateSize());

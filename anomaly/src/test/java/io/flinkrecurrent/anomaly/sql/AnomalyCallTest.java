@@ -1,6 +1,8 @@
 package io.flinkrecurrent.anomaly.sql;
 
 import io.flinkrecurrent.anomaly.AnomalyDetector;
+import io.flinkrecurrent.anomaly.Combination;
+import io.flinkrecurrent.anomaly.VectorDetector;
 import io.flinkrecurrent.anomaly.Forecasters;
 import io.flinkrecurrent.anomaly.DetectorParams;
 import org.junit.jupiter.api.Test;
@@ -40,6 +42,23 @@ class AnomalyCallTest {
                 "the compact detector over the bundled forecaster: the anomaly job's");
         assertTrue(call.sameAs(null, null, null, List.of("v")));
         assertTrue(!call.sameAs(null, 0.5, null, List.of("v")) && !call.sameAs("windowed", null, null, List.of("v")));
+    }
+
+    @Test
+    void theCombinationOfSeveralMetricsIsTheCallsOwnAndReadsBack() {
+        List<String> names = List.of("cpu", "mem");
+        var bundled = Forecasters.bundled();
+        assertEquals(new VectorDetector(bundled, DetectorParams.COMPACT, 2, Combination.DEFAULT).fingerprint(),
+                new AnomalyCall(null, null, null, names).model().fingerprint(), "by default the tuned combination");
+        AnomalyCall max = AnomalyCall.decode(new AnomalyCall(null, null, null, names, "MAX").encode());
+        assertEquals(new VectorDetector(bundled, DetectorParams.COMPACT, 2, Combination.max()).fingerprint(), max.model().fingerprint());
+        assertTrue(max.sameAs(null, null, null, names, "MAX") && !max.sameAs(null, null, null, names));
+        AnomalyCall top = AnomalyCall.decode(new AnomalyCall(null, null, null, names, "top=2, range_metrics=1").encode());
+        assertEquals(new VectorDetector(bundled, DetectorParams.COMPACT, 2, Combination.top(2, 1)).fingerprint(), top.model().fingerprint());
+        for (String bad : new String[] {"mean", "top=0,range_metrics=1", "top=3", ""}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> new AnomalyCall(null, null, null, names, bad));
+            assertTrue(e.getMessage().contains("'combination' is 'max' or 'top=K,range_metrics=R'"), e.getMessage());
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.flinkrecurrent.anomaly.sql;
 import io.flinkrecurrent.anomaly.AnomalyDetector;
 import io.flinkrecurrent.anomaly.Cause;
 import io.flinkrecurrent.anomaly.DetectorModels;
+import io.flinkrecurrent.anomaly.Combination;
 import io.flinkrecurrent.anomaly.DetectorParams;
 import io.flinkrecurrent.anomaly.Forecasters;
 import io.flinkrecurrent.anomaly.VectorDetector;
@@ -39,6 +40,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -163,6 +165,16 @@ class AnomalyFunctionITCase {
         }
         assertTrue(out.stream().map(r -> r.getField("metric")).filter(java.util.Objects::nonNull).distinct().count() > 3,
                 "several metrics set scores");
+
+        // another combination, asked for by the call: one server's rows, scored as the vector detector with max()
+        Series first = servers.get(0);
+        t.executeSql("CREATE TEMPORARY VIEW first_server AS SELECT * FROM asd WHERE k = '" + first.name() + "'");
+        List<Row> byMax = collect(t.sqlQuery("SELECT * FROM anomaly(input => TABLE first_server PARTITION BY k, features => "
+                + "DESCRIPTOR(" + String.join(", ", metrics) + "), combination => 'max')"));
+        VectorDetector max = new VectorDetector(Forecasters.bundled(), DetectorParams.COMPACT, 19, Combination.max());
+        List<String> wantMax = direct(max, List.of(first), metrics, max.alarmScore()).get(first.name());
+        assertEquals(wantMax, byKey(byMax).get(first.name()), first.name() + " with combination => 'max'");
+        assertNotEquals(want.get(first.name()), wantMax, "max scores otherwise than the default here");
     }
 
     /**
@@ -307,6 +319,8 @@ class AnomalyFunctionITCase {
         assertRefused(String.format(call, "v", ", lateness => INTERVAL '-1' SECOND"),
                 "anomaly: the argument 'lateness' must not be negative, it is -1000");
         assertRefused(String.format(call, "v", ", max_buffered => -5"), "anomaly: the argument 'max_buffered' must not be negative, it is -5");
+        assertRefused(String.format(call, "v", ", combination => 'mean'"),
+                "anomaly: the argument 'combination' is 'max' or 'top=K,range_metrics=R'");
     }
 
     void assertRefused(String query, String message) {
