@@ -14,6 +14,8 @@ import java.util.Objects;
 @PublicEvolving
 public final class RecurrentOptions implements Serializable {
     private static final long serialVersionUID = 1L;
+    /** The default bound of the kept inputs' cache: 32 MiB per subtask. */
+    public static final long DEFAULT_KEPT_INPUTS_CACHE_BYTES = 32L << 20;
     /** Every option off. */
     public static final RecurrentOptions DEFAULTS = builder().build();
 
@@ -31,6 +33,7 @@ public final class RecurrentOptions implements Serializable {
     private final BufferFullPolicy bufferFull;
     private final long noWatermarkWarningMs;
     private final int keepInputs;
+    private final long keptInputsCacheBytes;
     private final NoModelPolicy noModel;
 
     /** What happens when a step makes the key's state or the output NaN or infinite. */
@@ -83,6 +86,7 @@ public final class RecurrentOptions implements Serializable {
         bufferFull = b.bufferFull;
         noWatermarkWarningMs = b.noWatermarkWarningMs;
         keepInputs = b.keepInputs;
+        keptInputsCacheBytes = b.keptInputsCacheBytes;
         noModel = b.noModel;
     }
 
@@ -107,6 +111,7 @@ public final class RecurrentOptions implements Serializable {
         b.bufferFull = bufferFull;
         b.noWatermarkWarningMs = noWatermarkWarningMs;
         b.keepInputs = keepInputs;
+        b.keptInputsCacheBytes = keptInputsCacheBytes;
         b.noModel = noModel;
         return b;
     }
@@ -156,13 +161,16 @@ public final class RecurrentOptions implements Serializable {
     /** How many of each key's last inputs (since its last reset) the operator keeps for WARM_UP swaps; 0: none. */
     public int keepInputs() { return keepInputs; }
 
+    /** The bound, in bytes per subtask, of the cache the kept inputs are written behind (see {@link Builder#keptInputsCache}). */
+    public long keptInputsCacheBytes() { return keptInputsCacheBytes; }
+
     @Override
     public String toString() {
         return "RecurrentOptions{resetAfterSteps=" + resetAfterSteps + ", idleGapMs=" + idleGapMs + " (" + idleDomain
                 + "), ttl=" + ttl + ", ordered=" + ordered + ", allowedLatenessMs=" + allowedLatenessMs
                 + ", microBatch=" + microBatch + "/" + microBatchDelayMs + " ms, nonFinite=" + nonFinite
                 + (ordered ? ", buffer " + maxBufferedPerKey + "/key " + maxBufferedPerSubtask + "/subtask " + bufferFull : "")
-                + (keepInputs > 0 ? ", keepInputs=" + keepInputs : "") + "}";
+                + (keepInputs > 0 ? ", keepInputs=" + keepInputs + " (cache " + keptInputsCacheBytes + " bytes)" : "") + "}";
     }
 
     /** Sets the options; each setter checks its value at once. */
@@ -182,6 +190,7 @@ public final class RecurrentOptions implements Serializable {
         private BufferFullPolicy bufferFull = BufferFullPolicy.REJECT;
         private long noWatermarkWarningMs = 60_000;
         private int keepInputs;
+        private long keptInputsCacheBytes = DEFAULT_KEPT_INPUTS_CACHE_BYTES;
         private NoModelPolicy noModel = NoModelPolicy.WAIT;
 
         private Builder() {}
@@ -286,15 +295,33 @@ public final class RecurrentOptions implements Serializable {
         }
 
         /**
-         * Keep each key's last {@code inputs} inputs since its last reset (in its state, {@code 4 * inputs *
-         * inputSize} bytes), so that a model update with {@link ModelUpdate.Policy#WARM_UP} can replay them
-         * through the new model. Default 0: a WARM_UP update is refused.
+         * Keep each key's last {@code inputs} inputs since its last reset ({@code 4 * inputs * inputSize}
+         * bytes a key), so that a model update with {@link ModelUpdate.Policy#WARM_UP} can replay them
+         * through the new model. Default 0: a WARM_UP update is refused. They are written behind: an active
+         * key's inputs stay in a cache of the subtask ({@link #keptInputsCache}) and reach the key's state
+         * at every checkpoint, so an event costs no second state access.
          */
         public Builder keepInputs(int inputs) {
             if (inputs < 0 || inputs > 100_000) {
                 throw new IllegalArgumentException("keepInputs must be between 0 and 100000, got " + inputs);
             }
             this.keepInputs = inputs;
+            return this;
+        }
+
+        /**
+         * The bound of the cache the kept inputs ({@link #keepInputs}) are written behind, in bytes per
+         * subtask (default {@value #DEFAULT_KEPT_INPUTS_CACHE_BYTES}, 32 MiB; each key costs its inputs'
+         * floats and about 100 bytes). When it is full the least recently stepped key's inputs are written
+         * to its state and leave the cache (the metric {@code keptInputs.evictions}); that key's next event
+         * reads them back ({@code keptInputs.loads}). Size it to hold the keys active between two
+         * checkpoints: a key evicted at every event costs a state read and write more than without the cache.
+         */
+        public Builder keptInputsCache(long maxBytes) {
+            if (maxBytes < 0) {
+                throw new IllegalArgumentException("keptInputsCache must be at least 0 bytes, got " + maxBytes);
+            }
+            this.keptInputsCacheBytes = maxBytes;
             return this;
         }
 

@@ -90,10 +90,10 @@ public final class ModelGenerations {
      * The key's live state brought to the current generation, lazily at its next event (its kept
      * inputs for a warm-up, its shadow state for a promotion); what happened to it.
      */
-    public ModelChain.Change bringUpToDate(KeyState ks, Supplier<KeyState> shadowState) {
+    public ModelChain.Change bringUpToDate(KeyState ks, Supplier<float[]> keptInputs, Supplier<KeyState> shadowState) {
         if (ks.fingerprint == chain.tag()) {
             return ModelChain.Change.NONE;
         }
-        return chain.bringUpToDate(ks, ks.recentInputs, shadowState);
+        return chain.bringUpToDate(ks, keptInputs.get(), shadowState);
     }
 }

@@ -10,9 +10,7 @@ import io.flinkrecurrent.flink.RecurrentOptions;
 import io.flinkrecurrent.flink.RecurrentOptions.BufferFullPolicy;
 import io.flinkrecurrent.flink.RejectedEvent.Reason;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
-import org.apache.flink.api.common.typeutils.base.array.FloatPrimitiveArraySerializer;
 import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -42,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link StepSink}: when the step runs, at once ({@link PerEventSink}) or micro-batched across keys
  *       ({@link MicroBatchSink}), flushed before every barrier, on watermarks and at the end of input;</li>
  *   <li>{@link KeyStepper}: the per-key step shared with the SQL function (prepare, step, {@link StepGuard}, advance);</li>
- *   <li>the core itself: the key's state read and written once per event (its kept inputs inside it),
+ *   <li>{@link KeptInputs}: each key's last inputs for warm-ups, in a bounded cache written to state at checkpoints;</li>
+ *   <li>the core itself: the key's state read and written once per event,
  *       the idle timers ({@value #IDLE_TIMERS}), the output and its timestamp, the rejections.</li>
  * </ul>
  * {@link RecurrentSwapOperator} adds the model's generations, the shadow model and the events waiting
@@ -64,8 +63,8 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
     public static final String IDLE_TIMERS = "recurrent-idle";
     /** The key a {@code KeyedEvent} without key is routed under (Flink cannot key by null); such events are rejected. */
     public static final String NULL_KEY = "\u0000<null key>";
-    /** Where 0.1 kept a key's last inputs beside its state: read once per key, then inside its {@link KeyState}. */
-    public static final String LEGACY_RECENT_INPUTS = "recurrent-recent-inputs";
+    /** Where 0.1 kept a key's last inputs beside its state: read once per key, then in {@value KeptInputs#STATE}. */
+    public static final String LEGACY_RECENT_INPUTS = KeptInputs.LEGACY_STATE;
 
     /** The job's own model; null for an operator that starts from its updates. */
     protected final RecurrentModel initialModel;
@@ -81,7 +80,8 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
     protected transient RecurrentModel model;
     protected transient String version;
     private transient ValueState<KeyState> keyState;
-    private transient ValueState<float[]> legacyInputs;
+    /** The keys' kept inputs, written behind ({@link RecurrentOptions#keepInputs()}); null when none are kept. */
+    private transient KeptInputs kept;
     private transient Admission admission;
     private transient EventTimeBuffer<K, T> buffer;
     private transient InternalTimerService<VoidNamespace> idleTimers;
@@ -137,6 +137,9 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         if (buffer != null) {
             buffer.snapshotState();
         }
+        if (kept != null) {
+            kept.flush(); // before the keyed state is taken: the checkpoint holds every key's ring as of its barrier
+        }
     }
 
     @Override
@@ -148,8 +151,9 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         stepper = new KeyStepper(options, metrics, Admission.Form.DATASTREAM);
         keyState = getRuntimeContext().getState(KeyStates.descriptor(STATE, options.ttl()));
         if (options.keepInputs() > 0) {
-            legacyInputs = getRuntimeContext().getState(
-                    new ValueStateDescriptor<>(LEGACY_RECENT_INPUTS, FloatPrimitiveArraySerializer.INSTANCE));
+            kept = new KeptInputs(options.keepInputs(), inputSize, options.keptInputsCacheBytes(),
+                    getRuntimeContext().getState(KeptInputs.descriptor(options.ttl())),
+                    getRuntimeContext().getState(KeptInputs.legacyDescriptor()), this, metrics.group());
         }
         idleTimers = getInternalTimerService(IDLE_TIMERS, VoidNamespaceSerializer.INSTANCE, this);
         if (buffer != null) {
@@ -313,19 +317,18 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
         boolean reset = binding.reset() != null && binding.reset().resetBefore(e);
         KeyState ks = keyState.value();
         if (ks != null) {
-            if (legacyInputs != null && ks.recentInputs == null) {
-                ks.recentInputs = legacyInputs.value(); // a key restored from a savepoint before 0.2: once
-                if (ks.recentInputs != null) {
-                    legacyInputs.clear();
-                }
-            }
-            bringUpToDate(ks);
+            bringUpToDate(key, ks);
         }
         return stepper.prepare(ks, reset, ts, now);
     }
 
     /** The key's state brought to the live model before its step: nothing to do for a fixed model. */
-    protected void bringUpToDate(KeyState ks) throws Exception {}
+    protected void bringUpToDate(Object key, KeyState ks) throws Exception {}
+
+    /** The current key's kept inputs as of its previous step (an array to read, not to keep), or null when none are kept. */
+    protected final float[] keptInputs(Object key, KeyState ks) throws Exception {
+        return kept == null ? null : kept.ring(key, ks);
+    }
 
     @Override
     @SuppressWarnings("unchecked")
@@ -345,20 +348,11 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
             stamp(outRecord, ts);
             output.collect(outRecord);
         }
-        float[] ring = null;
-        if (options.keepInputs() > 0) {
-            ring = ks.recentInputs;
-            if (ring == null || ring.length != 2 + options.keepInputs() * x.length) {
-                ring = InputRing.create(options.keepInputs(), x.length);
-            } else if (fromZero) {
-                InputRing.clear(ring);
-            }
-        }
+        float[] ring = kept == null ? null : kept.beforeStep(key, ks, fromZero);
         afterStep(e, key, seq, ts, x, y, fromZero, ring);
-        if (ring != null) {
-            InputRing.push(ring, x);
+        if (kept != null) {
+            kept.append(key, x);
         }
-        ks.recentInputs = ring;
         keyState.update(ks);
     }
 

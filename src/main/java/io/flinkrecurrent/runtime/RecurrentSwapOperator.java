@@ -198,14 +198,22 @@ public final class RecurrentSwapOperator<K, T, R, X> extends RecurrentOperator<K
     }
 
     @Override
-    protected void bringUpToDate(KeyState ks) throws Exception {
-        ModelChain.Change c = generations.bringUpToDate(ks, shadowReader);
+    protected void bringUpToDate(Object key, KeyState ks) throws Exception {
+        ModelChain.Change c = generations.bringUpToDate(ks, () -> keptInputsOf(key, ks), shadowReader);
         if (c == ModelChain.Change.NONE) {
             return;
         }
         metrics.keyChanged(c);
         if (c == ModelChain.Change.PROMOTED) {
             shadowState.clear(); // the key's live state is the shadow's now; a newer shadow starts afresh for it
+        }
+    }
+
+    private float[] keptInputsOf(Object key, KeyState ks) {
+        try {
+            return keptInputs(key, ks);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

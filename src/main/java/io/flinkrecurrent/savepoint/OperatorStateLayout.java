@@ -2,6 +2,7 @@ package io.flinkrecurrent.savepoint;
 
 import io.flinkrecurrent.runtime.AwaitingModel;
 import io.flinkrecurrent.runtime.EventTimeBuffer;
+import io.flinkrecurrent.runtime.KeptInputs;
 import io.flinkrecurrent.runtime.ModelGenerations;
 import io.flinkrecurrent.runtime.RecurrentOperator;
 import io.flinkrecurrent.runtime.ShadowStepper;
@@ -45,9 +46,14 @@ public final class OperatorStateLayout {
     /** The shadow model's per-key {@link KeyState} (swappable operators with a shadow running). */
     public static final String SHADOW_STATE = ShadowStepper.STATE;
     /**
-     * With {@code keepInputs}, before {@link io.flinkrecurrent.flink.KeyStateSerializer}'s format 2: the key's ring of last
-     * inputs, a {@code float[]} ({@code [count, next, x...]}, see InputRing); from format 2 on the ring is
-     * {@link KeyState#recentInputs}, and this state is read only for keys not stepped since such a savepoint.
+     * With {@code keepInputs}: the key's ring of last inputs, a {@code float[]} ({@code [count, next, x...]}, see
+     * InputRing), written behind at every checkpoint (KeptInputs), with the key state's TTL.
+     */
+    public static final String KEPT_INPUTS = KeptInputs.STATE;
+    /**
+     * With {@code keepInputs}, release 0.1's place of the same ring (no TTL); for a while after it the ring was
+     * {@link KeyState#recentInputs}, inside the key's state (its serializer's format 2). A savepoint read
+     * here takes a key's ring from {@link #KEPT_INPUTS}, else from its state, else from this one.
      */
     public static final String RECENT_INPUTS = RecurrentOperator.LEGACY_RECENT_INPUTS;
     /** With event-time ordering: the key's waiting events of one timestamp; a list state whose NAMESPACE is the timestamp (Long). */
@@ -80,7 +86,7 @@ public final class OperatorStateLayout {
     public static final List<String> MARKERS = List.of(KEY_STATE, SQL_KEY_STATE);
 
     /** Every keyed state name of the DataStream operator (any options). */
-    public static final List<String> KEYED_STATES = List.of(KEY_STATE, SHADOW_STATE, RECENT_INPUTS, PENDING, PENDING_TIMES,
+    public static final List<String> KEYED_STATES = List.of(KEY_STATE, SHADOW_STATE, KEPT_INPUTS, RECENT_INPUTS, PENDING, PENDING_TIMES,
             AWAITING, AWAITING_COUNT);
     /** Every timer service name of the DataStream operator. */
     public static final List<String> TIMER_SERVICES = List.of(IDLE_TIMERS, RELEASE_TIMERS);
@@ -103,7 +109,12 @@ public final class OperatorStateLayout {
     }
 
     public static ValueStateDescriptor<float[]> recentInputs() {
-        return new ValueStateDescriptor<>(RECENT_INPUTS, FloatPrimitiveArraySerializer.INSTANCE);
+        return KeptInputs.legacyDescriptor();
+    }
+
+    /** {@link #KEPT_INPUTS}, with the operator's TTL (null: none). */
+    public static ValueStateDescriptor<float[]> keptInputs(Duration ttl) {
+        return KeptInputs.descriptor(ttl);
     }
 
     public static ValueStateDescriptor<long[]> pendingTimes() {

@@ -56,6 +56,8 @@ public final class RecurrentBootstrapOperator<K, T> extends AbstractStreamOperat
     private final Path savepointPath;
 
     private transient ValueState<KeyState> keyState;
+    /** With keepInputs: the keys' rings, where the operator writes them behind (written at once here). */
+    private transient ValueState<float[]> keptInputs;
     private transient InternalTimerService<VoidNamespace> idleTimers;
     private transient OperatorMetrics metrics;
     private transient Admission admission;
@@ -81,6 +83,9 @@ public final class RecurrentBootstrapOperator<K, T> extends AbstractStreamOperat
     public void open() throws Exception {
         super.open();
         keyState = getRuntimeContext().getState(OperatorStateLayout.keyState(options.ttl()));
+        if (options.keepInputs() > 0) {
+            keptInputs = getRuntimeContext().getState(OperatorStateLayout.keptInputs(options.ttl()));
+        }
         if (options.idleGapMs() > 0) {
             idleTimers = getInternalTimerService(OperatorStateLayout.IDLE_TIMERS, VoidNamespaceSerializer.INSTANCE,
                     VoidTriggerable.instance());
@@ -151,15 +156,15 @@ public final class RecurrentBootstrapOperator<K, T> extends AbstractStreamOperat
                 }
             }
         }
-        if (options.keepInputs() > 0) { // the operator's rule (RecurrentOperator.stepped): inside the key's state
-            float[] ring = ks.recentInputs;
+        if (keptInputs != null) { // the operator's rule (KeptInputs): a ring of its own shape, emptied by a reset
+            float[] ring = keptInputs.value();
             if (ring == null || ring.length != 2 + options.keepInputs() * x.length) {
                 ring = InputRing.create(options.keepInputs(), x.length);
             } else if (zero) {
                 InputRing.clear(ring);
             }
             InputRing.push(ring, x);
-            ks.recentInputs = ring;
+            keptInputs.update(ring);
         }
         keyState.update(ks);
         metrics.outputs.inc();

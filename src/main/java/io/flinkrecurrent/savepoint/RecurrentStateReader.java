@@ -56,7 +56,10 @@ public final class RecurrentStateReader<K> extends StateReaderOperator<Recurrent
         boolean sql;
         boolean ttl;
         boolean shadow;
+        /** Release 0.1's ring state is there (registered by every operator with kept inputs since). */
         boolean keptInputs;
+        /** The written-behind ring state is there. */
+        boolean keptInputsBehind;
         boolean ordered;
         boolean awaiting;
         TypeSerializer<?> pendingEvents;
@@ -75,6 +78,7 @@ public final class RecurrentStateReader<K> extends StateReaderOperator<Recurrent
     private transient ValueState<KeyState> keyState;
     private transient ValueState<KeyState> shadowState;
     private transient ValueState<float[]> recentInputs;
+    private transient ValueState<float[]> keptInputs;
     private transient ValueState<long[]> pendingTimes;
     private transient InternalListState<K, Long, Object> pending;
     private transient ListState<Object> awaiting;
@@ -126,6 +130,9 @@ public final class RecurrentStateReader<K> extends StateReaderOperator<Recurrent
         }
         if (spec.keptInputs) {
             recentInputs = value(b, OperatorStateLayout.recentInputs());
+        }
+        if (spec.keptInputsBehind) {
+            keptInputs = value(b, OperatorStateLayout.keptInputs(ttl));
         }
         if (spec.ordered) {
             pendingTimes = value(b, OperatorStateLayout.pendingTimes());
@@ -181,7 +188,7 @@ public final class RecurrentStateReader<K> extends StateReaderOperator<Recurrent
             r.fingerprint = ks.fingerprint;
             r.idleTimer = ks.idleTimer;
             r.state = ks.state;
-            r.keptInputs = ks.recentInputs; // from KeyStateSerializer format 2 on, inside the key's state
+            r.keptInputs = ks.recentInputs; // KeyStateSerializer's format 2 before the rings were written behind
         }
         List<Long> t = timers.get(key);
         if (t != null) {
@@ -196,8 +203,14 @@ public final class RecurrentStateReader<K> extends StateReaderOperator<Recurrent
                 r.shadowState = s.state;
             }
         }
+        if (keptInputs != null) {
+            float[] behind = keptInputs.value(); // written at the checkpoint: newer than one inside the key's state
+            if (behind != null) {
+                r.keptInputs = behind;
+            }
+        }
         if (recentInputs != null && r.keptInputs == null) {
-            r.keptInputs = recentInputs.value(); // a savepoint before format 2, or a key not stepped since
+            r.keptInputs = recentInputs.value(); // release 0.1's, for a key not stepped since
         }
         if (pendingTimes != null) {
             long[] p = pendingTimes.value();

@@ -107,6 +107,7 @@ public final class SavepointInspection {
         }
         s.shadow = names.contains(OperatorStateLayout.SHADOW_STATE);
         s.keptInputs = names.contains(OperatorStateLayout.RECENT_INPUTS);
+        s.keptInputsBehind = names.contains(OperatorStateLayout.KEPT_INPUTS);
         s.ordered = names.contains(OperatorStateLayout.PENDING_TIMES);
         if (names.contains(OperatorStateLayout.PENDING)) {
             s.pendingEvents = elements(op.valueSerializer(OperatorStateLayout.PENDING));

@@ -48,7 +48,8 @@ import java.util.Random;
  * Prints a table and machine-readable lines.
  *
  * <pre>mvn -q -Pbench test-compile exec:exec [-Dexec.args='--quick'] [-Dexec.args='--sql-only']</pre>
- * ({@code --sql-only}: the per-event operator and the SQL function only, for {@code ratio.sql_vs_datastream})
+ * ({@code --sql-only}: the per-event operator and the SQL function only, for {@code ratio.sql_vs_datastream};
+ * {@code --modes=PER_EVENT,KEEP_INPUTS}: those pipelines only, the Flink part alone, for one ratio)
  */
 public final class Bench {
     static final int KEYS = 10_000;
@@ -77,10 +78,16 @@ public final class Bench {
                 + System.getProperty("java.version") + ", max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
 
         boolean sqlOnly = List.of(args).contains("--sql-only");
+        List<Mode> only = List.of(args).stream().filter(a -> a.startsWith("--modes=")).findFirst()
+                .map(a -> java.util.Arrays.stream(a.substring("--modes=".length()).split(",")).map(Mode::valueOf).toList())
+                .orElse(null);
+        if (only != null && (!only.contains(Mode.PER_EVENT) || only.contains(Mode.SQL))) {
+            throw new IllegalArgumentException("--modes: PER_EVENT (every ratio's base) and the others but SQL (--sql-only)");
+        }
         double kEvent = Double.NaN;
         double kBatch = Double.NaN;
         double[] ort = {Double.NaN, Double.NaN};
-        if (!sqlOnly) {
+        if (!sqlOnly && only == null) {
             progress("kernel, per event, " + KEYS + " keys");
             kEvent = kernelPerEvent(seconds);
             row("(c) kernel per event, 1 thread", kEvent, "events/s", "10,000 keys' states, reused buffers");
@@ -105,7 +112,7 @@ public final class Bench {
         double[] keepInputsRatio = new double[2];
         String[] backends = {"hashmap", "rocksdb"};
         progress("Flink warm-up (the pipelines, not counted)");
-        List<Mode> modes = sqlOnly ? List.of(Mode.PER_EVENT, Mode.SQL) : List.of(Mode.values());
+        List<Mode> modes = sqlOnly ? List.of(Mode.PER_EVENT, Mode.SQL) : only != null ? only : List.of(Mode.values());
         for (Mode m : modes) {
             flink(m, "hashmap", flinkEvents / 5);
         }
@@ -127,16 +134,16 @@ public final class Bench {
                         ? "latency not measured (the rows carry no creation time); " + m.note
                         : String.format(Locale.ROOT, "latency mean %.2f ms, p99 %.2f ms; %s", r[1], r[2], m.note));
             }
-            sqlRatio[b] = best[Mode.SQL.ordinal()][0] / best[Mode.PER_EVENT.ordinal()][0];
+            sqlRatio[b] = ratio(best, Mode.SQL, Mode.PER_EVENT);
             if (!sqlOnly) {
-                ratioPerEvent[b] = best[Mode.PER_EVENT.ordinal()][0] / best[Mode.FLOOR.ordinal()][0];
-                ratio[b] = Math.max(best[Mode.PER_EVENT.ordinal()][0], best[Mode.BATCHED.ordinal()][0]) / best[Mode.FLOOR.ordinal()][0];
-                updatableRatio[b] = best[Mode.UPDATABLE.ordinal()][0] / best[Mode.PER_EVENT.ordinal()][0];
-                keepInputsRatio[b] = best[Mode.KEEP_INPUTS.ordinal()][0] / best[Mode.PER_EVENT.ordinal()][0];
+                ratioPerEvent[b] = ratio(best, Mode.PER_EVENT, Mode.FLOOR);
+                ratio[b] = Math.max(ratioPerEvent[b], ratio(best, Mode.BATCHED, Mode.FLOOR));
+                updatableRatio[b] = ratio(best, Mode.UPDATABLE, Mode.PER_EVENT);
+                keepInputsRatio[b] = ratio(best, Mode.KEEP_INPUTS, Mode.PER_EVENT);
             }
         }
         double perKey = Double.NaN;
-        if (!sqlOnly) {
+        if (!sqlOnly && only == null) {
             progress("memory per key, " + memKeys + " keys on the heap backend");
             perKey = memoryPerKey(memKeys);
             row("memory per key (heap backend)", perKey, "bytes", "raw state " + 4 * model.stateSize() + " bytes + key");
@@ -166,6 +173,12 @@ public final class Bench {
             System.out.printf(Locale.ROOT, "memory.bytes_per_key=%.0f%n", perKey);
         }
         System.out.printf(Locale.ROOT, "benchmark done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The best rate of {@code a} over {@code b}'s; NaN when either did not run ({@code --modes}). */
+    static double ratio(double[][] best, Mode a, Mode b) {
+        return best[a.ordinal()] == null || best[b.ordinal()] == null ? Double.NaN
+                : best[a.ordinal()][0] / best[b.ordinal()][0];
     }
 
     static void row(String what, double value, String unit, String note) {

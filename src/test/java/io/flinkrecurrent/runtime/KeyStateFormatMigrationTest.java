@@ -39,9 +39,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A key's state as release 0.1 wrote it (KeyStateSerializer format 1, its kept inputs in the second
- * state {@code recurrent-recent-inputs}), on the heap and on RocksDB, with and without state TTL,
- * restored into the operator of format 2: the key goes on from its state, and a warm-up after a swap
- * replays the inputs kept before the restore (moved into the key's state at its next event).
+ * state {@code recurrent-recent-inputs}), or as the build after it wrote it (format 2, the kept inputs
+ * inside the key's state), on the heap and on RocksDB, with and without state TTL, restored into the
+ * current operator: the key goes on from its state, its kept inputs move to the state written behind
+ * ({@link KeptInputs}) at its next event, survive a second checkpoint and restore there, and a warm-up
+ * after a swap replays the inputs kept before and after both restores.
  */
 class KeyStateFormatMigrationTest {
     static final RecurrentModel A = ModelChainTest.A;
@@ -54,19 +56,21 @@ class KeyStateFormatMigrationTest {
         return ShadowStepperTest.x(v);
     }
 
-    /** Writes one key's state the way 0.1's operator did, after x1 and x2. */
-    static final class Format1Writer extends KeyedProcessFunction<String, KeyedEvent, KeyedEvent> {
+    /** Writes one key's state the way 0.1's operator did (format 1), or format 2 did, after x1 and x2. */
+    static final class OldFormatWriter extends KeyedProcessFunction<String, KeyedEvent, KeyedEvent> {
         final boolean ttl;
+        final int format;
         transient ValueState<KeyState> state;
         transient ValueState<float[]> ring;
 
-        Format1Writer(boolean ttl) {
+        OldFormatWriter(boolean ttl, int format) {
             this.ttl = ttl;
+            this.format = format;
         }
 
         @Override
         public void open(OpenContext context) {
-            ValueStateDescriptor<KeyState> d = new ValueStateDescriptor<>(RecurrentOperator.STATE, KeyStateSerializer.ofFormat(1));
+            ValueStateDescriptor<KeyState> d = new ValueStateDescriptor<>(RecurrentOperator.STATE, KeyStateSerializer.ofFormat(format));
             if (ttl) { // as KeyStates.descriptor configures it
                 d.enableTimeToLive(StateTtlConfig.newBuilder(TTL).setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                         .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired).build());
@@ -89,7 +93,12 @@ class KeyStateFormatMigrationTest {
             float[] r = InputRing.create(4, A.inputSize());
             InputRing.push(r, x(0.1f));
             InputRing.push(r, x(0.2f));
-            ring.update(r);
+            if (format == 1) {
+                ring.update(r);
+            } else {
+                ks.recentInputs = r;
+                state.update(ks);
+            }
         }
     }
 
@@ -99,10 +108,11 @@ class KeyStateFormatMigrationTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}, ttl {1}")
-    @CsvSource({"hashmap, false", "hashmap, true", "rocksdb, false", "rocksdb, true"})
-    void aFormatOneStateAndItsKeptInputsGoOnInFormatTwo(String backend, boolean ttl) throws Exception {
-        var writer = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new Format1Writer(ttl)),
+    @ParameterizedTest(name = "format {2}, {0}, ttl {1}")
+    @CsvSource({"hashmap, false, 1", "hashmap, true, 1", "rocksdb, false, 1", "rocksdb, true, 1",
+            "hashmap, false, 2", "hashmap, true, 2", "rocksdb, false, 2", "rocksdb, true, 2"})
+    void anOldStateAndItsKeptInputsGoOn(String backend, boolean ttl, int format) throws Exception {
+        var writer = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new OldFormatWriter(ttl, format)),
                 Recurrent.keySelector(), Types.STRING);
         backend(writer, backend);
         writer.open();
@@ -119,17 +129,27 @@ class KeyStateFormatMigrationTest {
             }
         }).updates(StreamExecutionEnvironment.getExecutionEnvironment()
                 .fromData(TypeInformation.of(ModelUpdate.class), ModelUpdate.stopShadow()));
+        var first = new KeyedOneInputStreamOperatorTestHarness<>(builder.operator(), Recurrent.keySelector(), Types.STRING);
+        backend(first, backend);
+        first.setup();
+        first.initializeState(saved);
+        first.open();
+        first.processElement(new StreamRecord<>(new KeyedEvent("k", x(0.3f))));
+        OperatorSubtaskState again = first.snapshot(2, 2); // the ring, in the cache since x3, reaches its state here
+        List<RecurrentOutput> before = first.extractOutputValues();
+        first.close();
+
         var h = new KeyedOneInputStreamOperatorTestHarness<>(builder.operator(), Recurrent.keySelector(), Types.STRING);
         backend(h, backend);
         h.setup();
-        h.initializeState(saved);
+        h.initializeState(again);
         h.open();
         @SuppressWarnings("unchecked")
         var op = (RecurrentSwapOperator<String, KeyedEvent, RecurrentOutput, RejectedEvent>) h.getOperator();
-        h.processElement(new StreamRecord<>(new KeyedEvent("k", x(0.3f))));
         op.applyUpdate(SwapTesting.update(ModelUpdate.Kind.SWAP, b, "B", ModelUpdate.Policy.WARM_UP, 3));
         h.processElement(new StreamRecord<>(new KeyedEvent("k", x(0.4f))));
-        List<RecurrentOutput> outs = h.extractOutputValues();
+        List<RecurrentOutput> outs = new java.util.ArrayList<>(before);
+        outs.addAll(h.extractOutputValues());
         assertEquals(2, outs.size());
         assertEquals(2, outs.get(0).seq, "the restored key's count goes on");
         float[] aState = new float[A.stateSize()];
