@@ -9,6 +9,7 @@ import io.flinkrecurrent.flink.KeyState;
 import io.flinkrecurrent.flink.KeyStateSerializer;
 import io.flinkrecurrent.flink.KeyedEvent;
 import io.flinkrecurrent.flink.Recurrent;
+import io.flinkrecurrent.flink.RecurrentOptions;
 import io.flinkrecurrent.flink.RecurrentOutput;
 import io.flinkrecurrent.model.ModelLoader;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -110,9 +111,11 @@ public final class Bench {
         double[] sqlRatio = new double[2];
         double[] updatableRatio = new double[2];
         double[] keepInputsRatio = new double[2];
+        double[] evictingRatio = new double[2];
         String[] backends = {"hashmap", "rocksdb"};
         progress("Flink warm-up (the pipelines, not counted)");
-        List<Mode> modes = sqlOnly ? List.of(Mode.PER_EVENT, Mode.SQL) : only != null ? only : List.of(Mode.values());
+        List<Mode> modes = sqlOnly ? List.of(Mode.PER_EVENT, Mode.SQL) : only != null ? only
+                : java.util.Arrays.stream(Mode.values()).filter(m -> m != Mode.KEEP_INPUTS_EVICTING).toList();
         for (Mode m : modes) {
             flink(m, "hashmap", flinkEvents / 5);
         }
@@ -140,6 +143,7 @@ public final class Bench {
                 ratio[b] = Math.max(ratioPerEvent[b], ratio(best, Mode.BATCHED, Mode.FLOOR));
                 updatableRatio[b] = ratio(best, Mode.UPDATABLE, Mode.PER_EVENT);
                 keepInputsRatio[b] = ratio(best, Mode.KEEP_INPUTS, Mode.PER_EVENT);
+                evictingRatio[b] = ratio(best, Mode.KEEP_INPUTS_EVICTING, Mode.PER_EVENT);
             }
         }
         double perKey = Double.NaN;
@@ -164,6 +168,10 @@ public final class Bench {
             System.out.printf(Locale.ROOT, "ratio.updatable_vs_per_event.rocksdb=%.3f%n", updatableRatio[1]);
             System.out.printf(Locale.ROOT, "ratio.keep_inputs_16_vs_per_event.hashmap=%.3f%n", keepInputsRatio[0]);
             System.out.printf(Locale.ROOT, "ratio.keep_inputs_16_vs_per_event.rocksdb=%.3f%n", keepInputsRatio[1]);
+            if (modes.contains(Mode.KEEP_INPUTS_EVICTING)) {
+                System.out.printf(Locale.ROOT, "ratio.keep_inputs_16_evicting_vs_per_event.hashmap=%.3f%n", evictingRatio[0]);
+                System.out.printf(Locale.ROOT, "ratio.keep_inputs_16_evicting_vs_per_event.rocksdb=%.3f%n", evictingRatio[1]);
+            }
         }
         System.out.printf(Locale.ROOT, "ratio.sql_vs_datastream=%.3f%n", sqlRatio[0]);
         System.out.printf(Locale.ROOT, "ratio.sql_vs_datastream.rocksdb=%.3f%n", sqlRatio[1]);
@@ -334,6 +342,8 @@ public final class Bench {
         BATCHED("(b) recurrent operator, micro-batched", "bundles of up to 256 events or 5 ms"),
         UPDATABLE("(b) recurrent operator, per event, with an update input", "no update arrives"),
         KEEP_INPUTS("(b) recurrent operator, per event, update input + keepInputs(16)", "each key's last 16 inputs kept for warm-ups"),
+        /** Only with {@code --modes}: the kept inputs' cache far smaller than the active keys, its worst case. */
+        KEEP_INPUTS_EVICTING("(b) ... + keepInputs(16), a cache of 1 MiB", "about 900 of a subtask's 5,000 keys cached: most events evict one"),
         SQL("(e) SQL function (Process Table Function)", "rows in and out of the Table API; per row");
 
         final String label;
@@ -398,8 +408,9 @@ public final class Bench {
                     TypeInformation.of(RecurrentOutput.class)).name("floor").uid("floor");
             case PER_EVENT -> Recurrent.builder(model).name("lstm").apply(in);
             case BATCHED -> Recurrent.builder(model).name("lstm").microBatch(256, java.time.Duration.ofMillis(5)).apply(in);
-            case UPDATABLE, KEEP_INPUTS -> Recurrent.builder(model).name("lstm")
-                    .options(o -> o.keepInputs(mode == Mode.KEEP_INPUTS ? 16 : 0))
+            case UPDATABLE, KEEP_INPUTS, KEEP_INPUTS_EVICTING -> Recurrent.builder(model).name("lstm")
+                    .options(o -> o.keepInputs(mode == Mode.UPDATABLE ? 0 : 16)
+                            .keptInputsCache(mode == Mode.KEEP_INPUTS_EVICTING ? 1 << 20 : RecurrentOptions.DEFAULT_KEPT_INPUTS_CACHE_BYTES))
                     .updates(env.fromData(TypeInformation.of(io.flinkrecurrent.flink.ModelUpdate.class),
                             io.flinkrecurrent.flink.ModelUpdate.stopShadow())) // nothing to stop: ignored
                     .apply(in);
