@@ -2,7 +2,6 @@ package io.flinkrecurrent.runtime;
 
 import io.flinkrecurrent.annotation.Internal;
 import io.flinkrecurrent.flink.KeyState;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.array.FloatPrimitiveArraySerializer;
@@ -107,10 +106,7 @@ public final class KeptInputs {
     public static ValueStateDescriptor<float[]> descriptor(Duration ttl) {
         ValueStateDescriptor<float[]> d = new ValueStateDescriptor<>(STATE, FloatPrimitiveArraySerializer.INSTANCE);
         if (ttl != null) {
-            d.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .build());
+            d.enableTimeToLive(KeyStates.ttlConfig(ttl));
         }
         return d;
     }

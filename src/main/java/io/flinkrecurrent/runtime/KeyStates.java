@@ -24,12 +24,17 @@ public final class KeyStates {
     public static ValueStateDescriptor<KeyState> descriptor(String name, Duration ttl) {
         ValueStateDescriptor<KeyState> sd = new ValueStateDescriptor<>(name, new KeyStateSerializer());
         if (ttl != null) {
-            sd.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .build());
+            sd.enableTimeToLive(ttlConfig(ttl));
         }
         return sd;
+    }
+
+    /** The TTL of a key's states ({@code stateTtl}): from its last write, never returned once expired. */
+    public static StateTtlConfig ttlConfig(Duration ttl) {
+        return StateTtlConfig.newBuilder(ttl)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build();
     }
 
     /**
