@@ -347,12 +347,12 @@ public final class ModelChain {
             if (shadowState != null && shadowState.fingerprint == g.tag() && shadowState.state != null) {
                 System.arraycopy(shadowState.state, 0, ks.state, 0, size);
             } else {
-                start(g, ks.state, ring);
+                start(g, ks.state, ring, ks.sinceReset);
             }
             return Change.PROMOTED;
         }
         if (g.update().policy == ModelUpdate.Policy.WARM_UP) {
-            g.warmUp(ks.state, ring, g.update().warmUp);
+            g.warmUp(ks.state, ring, replayable(g, ks.sinceReset));
             return Change.WARMED_UP;
         }
         Arrays.fill(ks.state, 0f);
@@ -364,12 +364,20 @@ public final class ModelChain {
     void startShadow(KeyState s, float[] ring) {
         s.fingerprint = shadow.tag();
         s.state = new float[shadow.model().stateSize()];
-        start(shadow, s.state, ring);
+        start(shadow, s.state, ring, Long.MAX_VALUE); // ring: null when the live key starts from zeros at this event
     }
 
-    private static void start(Generation g, float[] state, float[] ring) {
+    /**
+     * A warm-up's inputs: the update's count, at most the key's inputs since its last reset. A key dropped
+     * while idle (none since) still holds its older inputs until its next step: they are not replayed.
+     */
+    private static int replayable(Generation g, long sinceReset) {
+        return (int) Math.min(g.update().warmUp, sinceReset);
+    }
+
+    private static void start(Generation g, float[] state, float[] ring, long sinceReset) {
         if (g.update().policy == ModelUpdate.Policy.WARM_UP) {
-            g.warmUp(state, ring, g.update().warmUp);
+            g.warmUp(state, ring, replayable(g, sinceReset));
         } else {
             Arrays.fill(state, 0f);
         }

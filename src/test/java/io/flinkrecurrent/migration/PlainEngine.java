@@ -304,33 +304,37 @@ final class PlainEngine {
             if (k.shadow != null && k.shadowOf == g.promotedFrom) {
                 System.arraycopy(k.shadow, 0, k.state, 0, k.state.length);
             } else {
-                start(g, k.state, k.ring);
+                start(g, k.state, k.ring, k.sinceReset);
             }
             return true;
         }
         if (g.policy.equals("WARM_UP")) {
-            warmUp(g, k.state, k.ring);
+            warmUp(g, k.state, k.ring, k.sinceReset);
             return false;
         }
         k.sinceReset = 0;
         return false;
     }
 
-    private static void start(Gen g, float[] state, List<float[]> ring) {
+    private static void start(Gen g, float[] state, List<float[]> ring, long sinceReset) {
         Arrays.fill(state, 0f);
         if (g.policy.equals("WARM_UP")) {
-            warmUp(g, state, ring);
+            warmUp(g, state, ring, sinceReset);
         }
     }
 
-    /** Zeros, then the ring's last {@code g.warmUp} inputs stepped through the generation's model, oldest first. */
-    private static void warmUp(Gen g, float[] state, List<float[]> ring) {
+    /**
+     * Zeros, then the ring's last {@code g.warmUp} inputs stepped through the generation's model, oldest first;
+     * none beyond the key's inputs since its last reset (a key dropped while idle keeps its old ring until its next step).
+     */
+    private static void warmUp(Gen g, float[] state, List<float[]> ring, long sinceReset) {
         Arrays.fill(state, 0f);
         if (ring == null) {
             return;
         }
         float[] y = new float[g.model.outputSize()];
-        for (float[] x : ring.subList(Math.max(0, ring.size() - g.warmUp), ring.size())) {
+        int n = (int) Math.min(g.warmUp, sinceReset);
+        for (float[] x : ring.subList(Math.max(0, ring.size() - n), ring.size())) {
             g.model.step(y, state, x, g.scratch);
         }
     }
@@ -340,7 +344,7 @@ final class PlainEngine {
             k.shadow = new float[shadow.model.stateSize()];
             k.shadowOf = shadow;
             if (!zero) {
-                start(shadow, k.shadow, ring);
+                start(shadow, k.shadow, ring, Long.MAX_VALUE);
             }
         } else if (zero) {
             Arrays.fill(k.shadow, 0f);

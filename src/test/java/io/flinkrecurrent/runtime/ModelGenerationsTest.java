@@ -70,4 +70,27 @@ class ModelGenerationsTest {
         ShadowStepperTest.direct(bModel, expected, ShadowStepperTest.x(0.4f), ShadowStepperTest.x(0.5f));
         assertArrayEquals(expected, ks.state, "B's state over the key's two kept inputs");
     }
+
+    /**
+     * A key whose state was dropped while idle (its count since reset back to 0) keeps its old inputs in
+     * its ring until its next step; a warm-up then replays none of them: "its last inputs since its last
+     * reset" are none, as for an idle key whose timer had not fired yet (reset after the warm-up).
+     */
+    @Test
+    void aKeyDroppedWhileIdleIsWarmedUpOverNothing() throws Exception {
+        Path b = SwapTesting.variant(dir, "b", 0.5f);
+        ModelGenerations g = new ModelGenerations(A, "A", 3, A.inputSize());
+        g.initialize(new MapBroadcastState<>(), false);
+        KeyState ks = new KeyState();
+        ks.fingerprint = g.tag();
+        ks.state = null; // dropped by its idle timer
+        ks.sinceReset = 0;
+        ks.seq = 7;
+        float[] ring = InputRing.create(3, A.inputSize());
+        InputRing.push(ring, ShadowStepperTest.x(0.4f));
+        InputRing.push(ring, ShadowStepperTest.x(0.5f));
+        assertNull(g.apply(SwapTesting.update(ModelUpdate.Kind.SWAP, b, "B", ModelUpdate.Policy.WARM_UP, 2)));
+        assertEquals(ModelChain.Change.WARMED_UP, g.bringUpToDate(ks, () -> ring, () -> null));
+        assertArrayEquals(new float[ks.state.length], ks.state, "zeros: no input since the key's last reset");
+    }
 }
