@@ -28,6 +28,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
@@ -127,5 +128,48 @@ class KeptInputsEvictingOperatorTest {
             float[] expected = ShadowStepperTest.direct(bModel, state, x(k, 6), x(k, 7), x(k, 8), x(k, 100));
             assertArrayEquals(expected, r.output, 1e-6f, "k" + k + ": B warmed up over steps 6 to 8");
         }
+    }
+
+    /**
+     * keepInputs turned off for a while, then on again: the ring kept before holds inputs from before a
+     * reset that happened while it was off, so a warm-up must not replay them (the format-2 build
+     * dropped a key's ring at its first step without keepInputs).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"hashmap", "rocksdb"})
+    void aRingKeptBeforeKeepInputsWasOffIsNotReplayedAfterAReset(String backend) throws Exception {
+        Path b = SwapTesting.variant(dir, "b", 0.5f);
+        RecurrentModel bModel = ModelLoader.load(b).network();
+        Recurrent.Builder keeping = Recurrent.builder(A).options(o -> o.keepInputs(4))
+                .updates(StreamExecutionEnvironment.getExecutionEnvironment()
+                        .fromData(TypeInformation.of(ModelUpdate.class), ModelUpdate.stopShadow()));
+        Recurrent.Builder notKeeping = Recurrent.builder(A)
+                .updates(StreamExecutionEnvironment.getExecutionEnvironment()
+                        .fromData(TypeInformation.of(ModelUpdate.class), ModelUpdate.stopShadow()));
+
+        var first = harness(keeping, backend, null);
+        first.processElement(new StreamRecord<>(event(0, 1)));
+        first.processElement(new StreamRecord<>(event(0, 2)));
+        OperatorSubtaskState s1 = first.snapshot(1, 1);
+        first.close();
+
+        var off = harness(notKeeping, backend, s1);
+        off.processElement(new StreamRecord<>(new KeyedEvent("k0", x(0, 3), true, KeyedEvent.NO_TIMESTAMP))); // a reset
+        off.processElement(new StreamRecord<>(event(0, 4)));
+        OperatorSubtaskState s2 = off.snapshot(2, 2);
+        off.close();
+
+        var h = harness(keeping, backend, s2);
+        @SuppressWarnings("unchecked")
+        var op = (RecurrentSwapOperator<String, KeyedEvent, RecurrentOutput, RejectedEvent>) h.getOperator();
+        op.applyUpdate(SwapTesting.update(ModelUpdate.Kind.SWAP, b, "B", ModelUpdate.Policy.WARM_UP, 3));
+        h.processElement(new StreamRecord<>(event(0, 5)));
+        List<RecurrentOutput> outs = h.extractOutputValues();
+        h.close();
+        assertEquals(1, outs.size());
+        float[] stale = ShadowStepperTest.direct(bModel, new float[bModel.stateSize()], x(0, 1), x(0, 2), x(0, 5));
+        float[] none = ShadowStepperTest.direct(bModel, new float[bModel.stateSize()], x(0, 5));
+        assertFalse(java.util.Arrays.equals(stale, outs.get(0).output), "x1 and x2 came before the reset: not replayed");
+        assertArrayEquals(none, outs.get(0).output, 1e-6f, "no input kept since the reset: B from zeros");
     }
 }
