@@ -181,6 +181,22 @@ class KeptInputsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"hashmap", "rocksdb"})
+    void aRingWrittenAtACheckpointIsNotChangedByTheEventsAfterIt(String backend) throws Exception {
+        var h = harness(backend, 1 << 20, null);
+        KeepOnly op = (KeepOnly) h.getOperator();
+        feed(h, "a=1", "a=2");
+        h.snapshot(1, 1);
+        feed(h, "a=3", "a=4!"); // a stays cached: its state must keep the ring as of the checkpoint
+        op.setCurrentKey("a");
+        float[] stored = op.getRuntimeContext().getState(KeptInputs.descriptor(null)).value();
+        assertEquals(2, InputRing.count(stored), "the heap backend holds the flushed ring, not the cache's own array");
+        assertEquals(1f, stored[2]);
+        assertEquals(2f, stored[4]);
+        h.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hashmap", "rocksdb"})
     void aReleaseZeroOneRingIsMovedOnce(String backend) throws Exception {
         var h = harness(backend, 1 << 20, null);
         KeepOnly op = (KeepOnly) h.getOperator();
