@@ -11,6 +11,7 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.operators.KeyContext;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,9 +33,14 @@ import java.util.Map;
  * rings do not fit pays a read and a write for every event of a key it evicted, so the bound should
  * hold the keys active between two checkpoints (the gauge {@code cachedKeys}).
  *
+ * <p>A ring in state carries a stamp: the key's count of steps ({@link KeyState#seq}) when its last
+ * input joined it ({@link #toState}). A ring whose stamp is not the key's count at its next event
+ * missed some of its steps (the job ran without {@code keepInputs} for a while, or the ring expired
+ * before the key): it is read as empty ({@link #fromState}), never replayed.
+ *
  * <p>Rings written before this layout are moved here at their key's first event: from the key's own
  * value ({@link KeyState#recentInputs}, format 2 of its serializer) or from the state
- * {@value #LEGACY_STATE} (release 0.1), which is cleared then.
+ * {@value #LEGACY_STATE} (release 0.1), which is cleared then; both were written with the key's state.
  */
 @Internal
 public final class KeptInputs {
@@ -42,16 +48,20 @@ public final class KeptInputs {
     public static final String STATE = "recurrent-kept-inputs";
     /** Where release 0.1 kept a key's ring beside its state: read once per key, then moved to {@link #STATE}. */
     public static final String LEGACY_STATE = "recurrent-recent-inputs";
-    /** What a cached key costs beyond its ring's floats: the entry, the array's header, the map's links. */
+    /** What a cached key costs beyond its ring's floats: the entry, the array's header, the map's links (not the key). */
     static final int ENTRY_OVERHEAD_BYTES = 96;
+    /** The stamp's floats after the ring in state: the key's step count, 22 bits a float (exact). */
+    static final int STAMP_FLOATS = 3;
 
-    /** A cached ring, and whether it changed since it was read from (or last written to) state. */
+    /** A cached ring, the key's step count when its last input joined, and whether it changed since it was read or written. */
     private static final class Entry {
         final float[] ring;
+        long steps;
         boolean dirty;
 
-        Entry(float[] ring, boolean dirty) {
+        Entry(float[] ring, long steps, boolean dirty) {
             this.ring = ring;
+            this.steps = steps;
             this.dirty = dirty;
         }
     }
@@ -128,16 +138,20 @@ public final class KeptInputs {
 
     /**
      * The current key's ring: its inputs so far (since its last reset, as of its previous step), read from
-     * state if the cache does not hold it. {@code ks} is the key's state, or null for a new key; a ring
-     * kept inside it (format 2) is moved out. The array is the cache's: read it before {@link #append}.
+     * state if the cache does not hold it. {@code ks} is the key's state before this event's step, or
+     * null for a new key; a ring kept inside it (format 2) is moved out. The array is the cache's: read it
+     * before {@link #append}.
      */
     public float[] ring(Object key, KeyState ks) throws Exception {
-        return entry(key, ks).ring;
+        return entry(key, ks, ks == null ? 0 : ks.seq).ring;
     }
 
-    /** The current key's ring before its step's input joins it: emptied when the step starts from zeros. */
-    public float[] beforeStep(Object key, KeyState ks, boolean fromZero) throws Exception {
-        Entry e = entry(key, ks);
+    /**
+     * The current key's ring before the input of its step {@code seq} (the key's count of steps before it)
+     * joins it; emptied when the step starts from zeros.
+     */
+    public float[] beforeStep(Object key, KeyState ks, boolean fromZero, long seq) throws Exception {
+        Entry e = entry(key, ks, seq);
         if (fromZero && InputRing.count(e.ring) > 0) {
             InputRing.clear(e.ring);
             e.dirty = true;
@@ -145,23 +159,42 @@ public final class KeptInputs {
         return e.ring;
     }
 
-    /** The current key's step input {@code x} (width) joins its ring (the one {@link #beforeStep} gave). */
-    public void append(Object key, float[] x) {
+    /** The input {@code x} (width) of the current key's step {@code seq} joins its ring (the one {@link #beforeStep} gave). */
+    public void append(Object key, float[] x, long seq) {
         Entry e = cache.get(key);
         if (e == null) {
             throw new IllegalStateException("kept inputs: append for key " + key + " without beforeStep");
         }
         InputRing.push(e.ring, x);
+        e.steps = seq + 1;
         e.dirty = true;
     }
 
-    /** The current key's ring dropped, in the cache and in state (its state was dropped while idle). */
-    public void drop(Object key) throws Exception {
-        cache.remove(key);
-        state.clear();
-        if (legacy != null) {
-            legacy.clear();
+    /** A ring as its state holds it: a copy, stamped with the key's step count {@code steps} when its last input joined. */
+    public static float[] toState(float[] ring, long steps) {
+        float[] v = Arrays.copyOf(ring, ring.length + STAMP_FLOATS);
+        v[ring.length] = (steps >>> 44) & 0xfffff;
+        v[ring.length + 1] = (steps >>> 22) & 0x3fffff;
+        v[ring.length + 2] = steps & 0x3fffff;
+        return v;
+    }
+
+    /**
+     * The ring a state value holds (a copy), if it is the key's as of step count {@code steps} (the key's
+     * {@link KeyState#seq}); else, when its stamp says it missed some of the key's steps, an empty ring of
+     * its shape. Null for a value too short to hold a ring.
+     */
+    public static float[] fromState(float[] stored, long steps) {
+        int n = stored.length - STAMP_FLOATS;
+        if (n < 2) {
+            return null;
         }
+        long stamp = (long) stored[n] << 44 | (long) stored[n + 1] << 22 | (long) stored[n + 2];
+        float[] ring = Arrays.copyOf(stored, n);
+        if (stamp != steps) {
+            InputRing.clear(ring);
+        }
+        return ring;
     }
 
     /** Every ring that changed since it was read or written, written to state: before a checkpoint's state is taken. */
@@ -173,7 +206,7 @@ public final class KeptInputs {
             if (e.dirty) {
                 keys.setCurrentKey(m.getKey());
                 switched = true;
-                state.update(e.ring.clone()); // the cache goes on changing its own array
+                state.update(toState(e.ring, e.steps)); // a copy: the cache goes on changing its own array
                 e.dirty = false;
                 writes.inc();
             }
@@ -183,7 +216,8 @@ public final class KeptInputs {
         }
     }
 
-    private Entry entry(Object key, KeyState ks) throws Exception {
+    /** The current key's entry, loaded on a miss; {@code steps}: the key's count of steps before this event. */
+    private Entry entry(Object key, KeyState ks, long steps) throws Exception {
         Entry e = cache.get(key);
         if (e != null) {
             if (ks != null && ks.recentInputs != null) {
@@ -191,7 +225,7 @@ public final class KeptInputs {
             }
             return e;
         }
-        e = load(ks);
+        e = load(ks, steps);
         cache.put(key, e);
         if (cache.size() > maxKeys) {
             evictEldest(key);
@@ -200,7 +234,7 @@ public final class KeptInputs {
     }
 
     /** The current key's ring from where it was kept: the key's own value (format 2), this state, 0.1's state. */
-    private Entry load(KeyState ks) throws Exception {
+    private Entry load(KeyState ks, long steps) throws Exception {
         loads.inc();
         float[] r = null;
         boolean moved = false;
@@ -211,7 +245,8 @@ public final class KeptInputs {
         }
         if (r == null) {
             float[] stored = state.value();
-            r = stored == null ? null : stored.clone(); // the heap backend hands out its own object
+            r = stored == null ? null : fromState(stored, steps); // a copy: the heap backend hands out its own object
+            moved = r != null && InputRing.count(r) == 0 && InputRing.count(stored) > 0; // stale: overwrite it
         }
         if (r == null && legacy != null) {
             r = legacy.value();
@@ -222,9 +257,9 @@ public final class KeptInputs {
             }
         }
         if (r == null || r.length != 2 + capacity * width) {
-            return new Entry(InputRing.create(capacity, width), r != null); // none yet, or kept for another shape
+            return new Entry(InputRing.create(capacity, width), steps, r != null); // none yet, or kept for another shape
         }
-        return new Entry(r, moved);
+        return new Entry(r, steps, moved);
     }
 
     private void evictEldest(Object current) throws Exception {
@@ -235,7 +270,7 @@ public final class KeptInputs {
         Entry e = eldest.getValue();
         if (e.dirty) {
             keys.setCurrentKey(eldest.getKey());
-            state.update(e.ring);
+            state.update(toState(e.ring, e.steps));
             writes.inc();
             keys.setCurrentKey(current);
         }

@@ -348,10 +348,15 @@ public class RecurrentOperator<K, T, R, X> extends AbstractStreamOperator<R>
             stamp(outRecord, ts);
             output.collect(outRecord);
         }
-        float[] ring = kept == null ? null : kept.beforeStep(key, ks, fromZero);
+        float[] ring = null;
+        if (kept != null) {
+            ring = kept.beforeStep(key, ks, fromZero, seq);
+        } else {
+            ks.recentInputs = null; // kept by an earlier run inside the key's state (format 2): none kept now
+        }
         afterStep(e, key, seq, ts, x, y, fromZero, ring);
         if (kept != null) {
-            kept.append(key, x);
+            kept.append(key, x, seq);
         }
         keyState.update(ks);
     }

@@ -11,6 +11,7 @@ import io.flinkrecurrent.flink.RecurrentOptions;
 import io.flinkrecurrent.flink.RejectedEvent;
 import io.flinkrecurrent.runtime.Admission;
 import io.flinkrecurrent.runtime.InputRing;
+import io.flinkrecurrent.runtime.KeptInputs;
 import io.flinkrecurrent.runtime.KeyStates;
 import io.flinkrecurrent.runtime.KeyStepper;
 import io.flinkrecurrent.runtime.OperatorMetrics;
@@ -36,7 +37,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * as the recurrent operator's state: per event the operator's own code, called, not copied: its
  * {@link Admission} checks, its per-key step ({@link KeyStepper}: prepare with every reset, the model's
  * step, the non-finite guard, advance), {@link KeyStates#idleTimerToRegister} into the timer service
- * {@code recurrent-idle}, and the kept inputs inside the key's state through {@link InputRing}. At the end of its input it snapshots its keyed state and timers
+ * {@code recurrent-idle}, and the kept inputs through {@link InputRing} into {@code recurrent-kept-inputs}. At the end of its input it snapshots its keyed state and timers
  * ({@link SnapshotUtils}) into the savepoint. Events the operator would reject are rejected here the same
  * way (counted in the metrics group {@code recurrent}, and logged once per reason).
  */
@@ -157,14 +158,15 @@ public final class RecurrentBootstrapOperator<K, T> extends AbstractStreamOperat
             }
         }
         if (keptInputs != null) { // the operator's rule (KeptInputs): a ring of its own shape, emptied by a reset
-            float[] ring = keptInputs.value();
+            float[] stored = keptInputs.value();
+            float[] ring = stored == null ? null : KeptInputs.fromState(stored, ks.seq - 1); // as of the step before
             if (ring == null || ring.length != 2 + options.keepInputs() * x.length) {
                 ring = InputRing.create(options.keepInputs(), x.length);
             } else if (zero) {
                 InputRing.clear(ring);
             }
             InputRing.push(ring, x);
-            keptInputs.update(ring);
+            keptInputs.update(KeptInputs.toState(ring, ks.seq));
         }
         keyState.update(ks);
         metrics.outputs.inc();

@@ -2,6 +2,7 @@ package io.flinkrecurrent.savepoint;
 
 import io.flinkrecurrent.annotation.Internal;
 import io.flinkrecurrent.flink.KeyState;
+import io.flinkrecurrent.runtime.KeptInputs;
 import org.apache.flink.api.common.functions.Function;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.StateDescriptor;
@@ -203,10 +204,10 @@ public final class RecurrentStateReader<K> extends StateReaderOperator<Recurrent
                 r.shadowState = s.state;
             }
         }
-        if (keptInputs != null) {
-            float[] behind = keptInputs.value(); // written at the checkpoint: newer than one inside the key's state
-            if (behind != null) {
-                r.keptInputs = behind;
+        if (keptInputs != null && r.keptInputs == null) { // the operator's order (KeptInputs.load)
+            float[] stored = keptInputs.value();
+            if (stored != null) { // empty when its stamp says it missed some of the key's steps
+                r.keptInputs = KeptInputs.fromState(stored, ks == null ? 0 : ks.seq);
             }
         }
         if (recentInputs != null && r.keptInputs == null) {

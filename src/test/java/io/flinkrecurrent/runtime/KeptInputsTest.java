@@ -1,5 +1,8 @@
 package io.flinkrecurrent.runtime;
 
+import io.flinkrecurrent.flink.KeyState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
@@ -32,23 +35,29 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  *
  * <p>Records: {@code "k=v"} appends the input {@code {v, -v}} to k's ring, {@code "k=v!"} does so after a
  * reset (the step started from zeros), {@code "k?"} emits k's ring oldest first as {@code "k:[v1, v2]"}.
+ * Each step counts in the key's own count of steps (its {@code seq}); an operator that does not keep
+ * ({@code keeping} false) counts the steps and keeps nothing, as the operator without {@code keepInputs}.
  */
 class KeptInputsTest {
     static final int CAPACITY = 3;
 
     static final class KeepOnly extends AbstractStreamOperator<String> implements OneInputStreamOperator<String, String> {
         final long cacheBytes;
+        final boolean keeping;
         transient KeptInputs kept;
+        transient ValueState<Long> steps;
         final transient Map<String, Metric> metrics = new HashMap<>();
 
-        KeepOnly(long cacheBytes) {
+        KeepOnly(long cacheBytes, boolean keeping) {
             this.cacheBytes = cacheBytes;
+            this.keeping = keeping;
         }
 
         @Override
         public void open() throws Exception {
             super.open();
-            kept = new KeptInputs(CAPACITY, 2, cacheBytes, getRuntimeContext().getState(KeptInputs.descriptor(null)),
+            steps = getRuntimeContext().getState(new ValueStateDescriptor<>("steps", Types.LONG));
+            kept = !keeping ? null : new KeptInputs(CAPACITY, 2, cacheBytes, getRuntimeContext().getState(KeptInputs.descriptor(null)),
                     getRuntimeContext().getState(KeptInputs.legacyDescriptor()), this, recording());
         }
 
@@ -79,7 +88,15 @@ class KeptInputsTest {
         @Override
         public void snapshotState(StateSnapshotContext context) throws Exception {
             super.snapshotState(context);
-            kept.flush();
+            if (kept != null) {
+                kept.flush();
+            }
+        }
+
+        /** The current key's count of steps so far. */
+        long seq() throws Exception {
+            Long n = steps.value();
+            return n == null ? 0 : n;
         }
 
         @Override
@@ -87,7 +104,9 @@ class KeptInputsTest {
             String r = record.getValue();
             Object key = getCurrentKey();
             if (r.endsWith("?")) {
-                float[] ring = kept.ring(key, null);
+                KeyState ks = new KeyState();
+                ks.seq = seq();
+                float[] ring = kept.ring(key, ks);
                 List<Float> oldestFirst = new ArrayList<>();
                 int n = InputRing.count(ring);
                 int next = (int) ring[1];
@@ -99,14 +118,23 @@ class KeptInputsTest {
             }
             boolean fromZero = r.endsWith("!");
             float v = Float.parseFloat(r.substring(r.indexOf('=') + 1, fromZero ? r.length() - 1 : r.length()));
-            kept.beforeStep(key, null, fromZero);
-            kept.append(key, new float[] {v, -v});
+            long seq = seq();
+            if (kept != null) {
+                kept.beforeStep(key, null, fromZero, seq);
+                kept.append(key, new float[] {v, -v}, seq);
+            }
+            steps.update(seq + 1);
         }
     }
 
     static KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(String backend, long cacheBytes,
                                                                                  OperatorSubtaskState restore) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeepOnly(cacheBytes), r -> r.substring(0, 1), Types.STRING);
+        return harness(backend, cacheBytes, true, restore);
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, String, String> harness(String backend, long cacheBytes, boolean keeping,
+                                                                                 OperatorSubtaskState restore) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeepOnly(cacheBytes, keeping), r -> r.substring(0, 1), Types.STRING);
         if (backend.equals("rocksdb")) {
             h.setStateBackend(new EmbeddedRocksDBStateBackend());
         }
@@ -214,5 +242,26 @@ class KeptInputsTest {
         feed(restored, "a?");
         assertEquals(List.of("a:[8.0, 1.0]"), restored.extractOutputValues());
         restored.close();
+    }
+
+    /** A ring that missed some of its key's steps (a run without kept inputs between) is read as empty, never replayed. */
+    @ParameterizedTest
+    @ValueSource(strings = {"hashmap", "rocksdb"})
+    void aRingThatMissedStepsIsReadAsEmpty(String backend) throws Exception {
+        var h = harness(backend, 1 << 20, null);
+        feed(h, "a=1", "a=2", "b=5");
+        OperatorSubtaskState kept = h.snapshot(1, 1);
+        h.close();
+
+        var without = harness(backend, 1 << 20, false, kept); // a steps on, nothing kept; b does not
+        feed(without, "a=3!", "a=4");
+        OperatorSubtaskState missed = without.snapshot(2, 2);
+        without.close();
+
+        var again = harness(backend, 1 << 20, missed);
+        feed(again, "a?", "b?", "a=6", "a?");
+        assertEquals(List.of("a:[]", "b:[5.0]", "a:[6.0]"), again.extractOutputValues(),
+                "a's 1 and 2 came before its reset: its ring missed 3 and 4");
+        again.close();
     }
 }
