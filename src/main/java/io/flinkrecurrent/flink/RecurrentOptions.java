@@ -311,8 +311,8 @@ public final class RecurrentOptions implements Serializable {
 
         /**
          * The bound of the cache the kept inputs ({@link #keepInputs}) are written behind, in bytes per
-         * subtask (default {@value #DEFAULT_KEPT_INPUTS_CACHE_BYTES}, 32 MiB; each key costs its inputs'
-         * floats and about 100 bytes). When it is full the least recently stepped key's inputs are written
+         * subtask (default {@value #DEFAULT_KEPT_INPUTS_CACHE_BYTES}, 32 MiB; each key counts as its inputs'
+         * floats and about 100 bytes; its key object comes on top). When it is full the least recently stepped key's inputs are written
          * to its state and leave the cache (the metric {@code keptInputs.evictions}); that key's next event
          * reads them back ({@code keptInputs.loads}). Size it to hold the keys active between two
          * checkpoints: a key evicted at every event costs a state read and write more than without the cache.
